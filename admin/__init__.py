@@ -1,0 +1,1 @@
+"""The staff admin page (bureau and department staff)."""

@@ -1,0 +1,75 @@
+"""Ratings from devices a department runs: window tablets, evaluators,
+kiosks, and paper forms keyed in by staff."""
+
+import re
+
+from flask import g
+from flask import jsonify
+
+from core.auth import json_body
+from core.auth import require_api_key
+from core.errors import error
+from models import Case
+from models import Staff
+from models import Window
+from models.rating import DEVICE_CHANNELS
+from ratings.core import RatingRequest
+from ratings.core import submit_rating
+
+from . import bp
+
+_DEVICE_ID = re.compile(r"^[\w\-.:]{1,40}$")
+
+
+@bp.post("/ratings")
+@require_api_key
+def post_rating():
+    """Rate a case (by case_no) or, without one, a window or staff member."""
+    body = json_body()
+    if not isinstance(body, dict):
+        error("invalid_body", "评价必须是 JSON 对象", 422)
+    channel = body.get("channel")
+    if channel not in DEVICE_CHANNELS:
+        error("invalid_channel", f"channel 必须是 {' / '.join(DEVICE_CHANNELS)} 之一", 422)
+    followup = body.get("followup", False)
+    if not isinstance(followup, bool):
+        error("invalid_followup", "followup 必须是 true 或 false", 422)
+    device_id = body.get("device_id")
+    if device_id is not None and (not isinstance(device_id, str) or not _DEVICE_ID.match(device_id)):
+        error("invalid_device_id", "device_id 必须是 1–40 位的字母、数字或 -_.:", 422)
+    req = RatingRequest(
+        level=body.get("level"),
+        channel=channel,
+        labels=body.get("labels"),
+        comment=body.get("comment"),
+        followup=followup,
+        rater_ref=f"device:{g.api_key.prefix}" + (f":{device_id}" if device_id else ""),
+        **_targets(body),
+    )
+    return jsonify(submit_rating(req).to_dict()), 201
+
+
+def _targets(body: dict) -> dict:
+    """The case, or the window/staff rated on site, all of the caller's department."""
+    case_no, window_code, staff_code = body.get("case_no"), body.get("window_code"), body.get("staff_code")
+    for key, value in (("case_no", case_no), ("window_code", window_code), ("staff_code", staff_code)):
+        if value is not None and (not isinstance(value, str) or not 0 < len(value) <= 64):
+            error(f"invalid_{key}", f"{key} 必须是 1–64 位的字符串", 422)
+    staff = None
+    if staff_code is not None:
+        staff = Staff.by_code(staff_code) or error("unknown_staff", f"工作人员 {staff_code} 不存在", 422)
+        if staff.department_id != g.department.id:
+            error("forbidden_department", "该工作人员属于其他部门，本密钥无权提交评价", 403)
+    if case_no is not None:
+        case = Case.by_case_no(case_no) or error("case_not_found", f"办件 {case_no} 不存在", 404)
+        if case.department_id != g.department.id:
+            error("forbidden_department", "该办件属于其他部门，本密钥无权提交评价", 403)
+        return {"case": case, "staff": staff}
+    if window_code is None and staff is None:
+        error("missing_target", "请提供 case_no，或 window_code / staff_code", 422)
+    window = None
+    if window_code is not None:
+        window = Window.by_code(window_code) or error("unknown_window", f"窗口 {window_code} 不存在", 422)
+        if window.department_id != g.department.id:
+            error("forbidden_department", "该窗口属于其他部门，本密钥无权提交评价", 403)
+    return {"window": window, "staff": staff}

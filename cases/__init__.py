@@ -1,0 +1,1 @@
+"""Case intake from the departments' business systems."""

@@ -1,0 +1,229 @@
+"""Case intake: create or update a case reported by a business system.
+
+Idempotent on `case_no`: the same message twice changes nothing twice, and a
+late "accepted" after "completed" does not move the case back. A case that
+becomes completed with an applicant phone gets its one invitation, written in
+the same transaction as an outbox row for the scheduler to send.
+"""
+
+import datetime as dt
+import re
+
+from flask import current_app
+from peewee import IntegrityError
+
+from core import clock
+from core.errors import ApiError
+from core.errors import error
+from models import Case
+from models import Department
+from models import Hall
+from models import Invitation
+from models import Item
+from models import OptOut
+from models import Outbox
+from models import Rating
+from models import Staff
+from models import Window
+from models import db
+from models.case import APPLICANT_TYPES
+from models.case import CASE_MODES
+from models.case import CASE_STATUSES
+
+from .codes import new_rating_code
+from .codes import normalize_phone
+
+_CASE_NO = re.compile(r"^[\w\-./:#]{1,64}$")
+_CODE = re.compile(r"^[\w\-.]{1,64}$")
+OPEN_INVITATION_STATES = ("scheduled", "sent", "delivered", "failed")
+
+
+def rating_url(code: str) -> str:
+    return current_app.config["SETTINGS"].app.base_url.rstrip("/") + "/r/" + code
+
+
+def upsert_case(payload, department: Department) -> tuple[dict, bool]:
+    """Create or update one case for `department`; returns (result, created)."""
+    fields = _parse(payload, department)
+    with db.atomic():
+        case = Case.by_case_no(fields["case_no"])
+        created = case is None
+        if created:
+            case = Case(case_no=fields["case_no"], rating_code=new_rating_code(), created_at=clock.now())
+        elif case.department_id != department.id:
+            error("forbidden_department", "该办件属于其他部门，本密钥无权修改", 403)
+        _apply(case, fields)
+        try:
+            with db.atomic():
+                case.save()
+        except IntegrityError:
+            # A concurrent request created the same case_no (or, once in 2^45, the
+            # same rating code): take the stored row and apply this message to it.
+            case = Case.by_case_no(fields["case_no"])
+            if case is None or case.department_id != department.id:
+                raise
+            created = False
+            _apply(case, fields)
+            case.save()
+        invitation = _invite(case)
+    return {
+        "case_no": case.case_no,
+        "rating_code": case.rating_code,
+        "rating_url": rating_url(case.rating_code),
+        "invitation": invitation,
+    }, created
+
+
+def upsert_cases(payload, department: Department) -> list[dict]:
+    """A batch: every element answered on its own, in order; one bad element spoils nothing."""
+    results = []
+    with db.atomic():
+        for index, element in enumerate(payload):
+            try:
+                with db.atomic():
+                    body, created = upsert_case(element, department)
+                results.append({"index": index, "status": 201 if created else 200, **body})
+            except ApiError as exc:
+                results.append({"index": index, "status": exc.status, **exc.to_dict()})
+    return results
+
+
+def _parse(payload, department: Department) -> dict:
+    if not isinstance(payload, dict):
+        error("invalid_body", "办件必须是 JSON 对象", 422)
+    case_no = payload.get("case_no")
+    if not isinstance(case_no, str) or not _CASE_NO.match(case_no):
+        error("invalid_case_no", "case_no 必须是 1–64 位的字母、数字或 -_./:#", 422)
+    dept_code = _code(payload, "dept_code", required=True)
+    if dept_code != department.code:
+        error("forbidden_department", f"本密钥只能报送本部门（{department.code}）的办件", 403)
+    mode = payload.get("mode", "offline")
+    if mode not in CASE_MODES:
+        error("invalid_mode", "mode 必须是 offline 或 online", 422)
+    status = payload.get("status")
+    if status not in CASE_STATUSES:
+        error("invalid_status", "status 必须是 accepted 或 completed", 422)
+    fields = {
+        "case_no": case_no,
+        "department": department,
+        "item": _item(payload, department),
+        "mode": mode,
+        "status": status,
+        "accepted_at": _time(payload, "accepted_at"),
+        "completed_at": _time(payload, "completed_at"),
+    }
+    fields.update(_places(payload, department))
+    fields.update(_applicant(payload.get("applicant")))
+    return fields
+
+
+def _code(payload: dict, key: str, required: bool = False) -> str | None:
+    value = payload.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not _CODE.match(value):
+        error(f"invalid_{key}", f"{key} 必须是 1–64 位的代码字符串", 422)
+    return value
+
+
+def _item(payload: dict, department: Department) -> Item:
+    code = _code(payload, "item_code", required=True)
+    item = Item.by_code(code)
+    if item is not None:
+        return item
+    name = payload.get("item_name")
+    if not isinstance(name, str) or not name.strip() or len(name) > 200:
+        error("unknown_item", f"事项 {code} 不在事项清单中；请先导入清单，或同时提供 item_name", 422)
+    # Coverage first (每个事项均可评价): an item not yet in the catalogue is
+    # registered under the reporting department, for the bureau to classify.
+    try:
+        with db.atomic():
+            return Item.create(code=code, name=name.strip(), department=department, source="api")
+    except IntegrityError:
+        return Item.by_code(code)
+
+
+def _places(payload: dict, department: Department) -> dict:
+    hall_code = _code(payload, "hall_code")
+    window_code = _code(payload, "window_code")
+    staff_code = _code(payload, "staff_code")
+    hall = window = staff = None
+    if hall_code:
+        hall = Hall.by_code(hall_code) or error("unknown_hall", f"大厅 {hall_code} 不存在", 422)
+    if window_code:
+        window = Window.by_code(window_code) or error("unknown_window", f"窗口 {window_code} 不存在", 422)
+        if hall is not None and window.hall_id != hall.id:
+            error("window_not_in_hall", f"窗口 {window_code} 不属于大厅 {hall_code}", 422)
+        hall = hall or window.hall
+    if staff_code:
+        staff = Staff.by_code(staff_code) or error("unknown_staff", f"工作人员 {staff_code} 不存在", 422)
+        if staff.department_id != department.id:
+            error("staff_not_in_department", f"工作人员 {staff_code} 不属于本部门", 422)
+    return {"hall": hall, "window": window, "staff": staff}
+
+
+def _time(payload: dict, key: str) -> dt.datetime | None:
+    value = payload.get(key)
+    if value is None:
+        return None
+    try:
+        return clock.parse_iso(value)
+    except (TypeError, ValueError):
+        error(f"invalid_{key}", f"{key} 必须是 ISO 8601 时间，如 2026-11-26T10:00:00+08:00", 422)
+
+
+def _applicant(value) -> dict:
+    if value is None:
+        return {"applicant_name": None, "applicant_phone": None, "applicant_type": None}
+    if not isinstance(value, dict):
+        error("invalid_applicant", "applicant 必须是 JSON 对象", 422)
+    name, phone, kind = value.get("name"), value.get("phone"), value.get("type")
+    if name is not None and (not isinstance(name, str) or len(name) > 100):
+        error("invalid_applicant_name", "申请人姓名必须是不超过 100 字的字符串", 422)
+    if phone is not None:
+        if not isinstance(phone, str):
+            error("invalid_phone", "申请人手机号必须是字符串", 422)
+        phone = normalize_phone(phone) or error("invalid_phone", "申请人手机号不是有效的大陆手机号码", 422)
+    if kind is not None and kind not in APPLICANT_TYPES:
+        error("invalid_applicant_type", "申请人类型必须是 person 或 legal", 422)
+    return {"applicant_name": (name or "").strip() or None, "applicant_phone": phone, "applicant_type": kind}
+
+
+def _apply(case: Case, fields: dict) -> None:
+    """Apply one message to the case; a completed case is never re-opened."""
+    case.item = fields["item"]
+    case.department = fields["department"]
+    case.mode = fields["mode"]
+    for key in ("hall", "window", "staff", "accepted_at", "applicant_name", "applicant_phone", "applicant_type"):
+        if fields[key] is not None:  # an update that omits a field keeps what is stored
+            setattr(case, key, fields[key])
+    if fields["status"] == "completed":
+        case.status = "completed"
+        # The first completion time stands; a repeated or late message does not move it.
+        case.completed_at = case.completed_at or fields["completed_at"] or clock.now()
+    elif case.status != "completed":
+        case.status = "accepted"
+    if case.status == "accepted" and case.accepted_at is None:
+        case.accepted_at = clock.now()
+    case.updated_at = clock.now()
+
+
+def _invite(case: Case) -> str:
+    """The invitation state for the answer; schedules the one SMS invitation."""
+    if Rating.first_for_case(case) is not None:
+        return "already_rated"
+    if case.status != "completed" or not case.applicant_phone:
+        return "none"
+    existing = Invitation.for_case(case)
+    if existing is not None:
+        return "scheduled" if existing.state in OPEN_INVITATION_STATES else "none"
+    if OptOut.has(case.applicant_phone):
+        return "opted_out"
+    settings = current_app.config["SETTINGS"]
+    deadline = case.completed_at + dt.timedelta(days=settings.ratings.rating_window_days)
+    if deadline <= clock.now():
+        return "none"  # reported too late to be rated
+    send_after = case.completed_at + dt.timedelta(minutes=settings.sms.invite_delay_minutes)
+    invitation = Invitation.create(case=case, channel="sms", send_after=send_after, created_at=clock.now())
+    Outbox.put("sms.invite", f"invite:{invitation.id}", {"invitation_id": invitation.id}, available_at=send_after)
+    return "scheduled"

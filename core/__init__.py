@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: configuration, clock, errors, API-key auth, CLI."""

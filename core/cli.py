@@ -1,0 +1,86 @@
+"""Operator commands: `flask --app app <command>`."""
+
+import getpass
+
+import click
+
+from models import ROLES
+from models import ApiKey
+from models import AuditLog
+from models import Department
+from models import User
+from models import db
+from models.access import DEPARTMENT_ROLES
+from models.migrate import migrate
+
+MIN_PASSWORD = 10
+
+
+@click.command("init-db")
+def init_db_command():
+    """Create or upgrade the schema (applies pending migrations)."""
+    applied = migrate()
+    click.echo(f"Applied {len(applied)} migration(s): {', '.join(applied)}" if applied else "Schema is up to date.")
+
+
+@click.command("seed-demo")
+@click.option("--months", default=6, show_default=True, help="Months of cases and ratings to generate.")
+@click.option("--seed", default=2026, show_default=True, help="Random seed (the same seed gives the same data).")
+def seed_demo_command(months, seed):
+    """Load the Huyi district demo: units, items, labels, cases and ratings."""
+    from demo.seed import seed_demo
+
+    migrate()
+    with db.connection_context():
+        summary = seed_demo(months=months, seed=seed)
+    click.echo(summary)
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice(sorted(ROLES)), required=True)
+@click.option("--dept", "dept_code", help="Department code (required for department roles).")
+@click.option("--password", help="Prompted for when omitted.")
+def create_user_command(username, role, dept_code, password):
+    """Create a staff user for the admin page."""
+    with db.connection_context():
+        department = None
+        if role in DEPARTMENT_ROLES:
+            if not dept_code:
+                raise click.UsageError(f"--dept is required for role {role}")
+            department = Department.by_code(dept_code)
+            if department is None:
+                raise click.UsageError(f"unknown department {dept_code!r}")
+        if User.by_username(username) is not None:
+            raise click.UsageError(f"user {username!r} already exists")
+        if password is None:
+            password = getpass.getpass("Password: ")
+        if len(password) < MIN_PASSWORD:
+            raise click.UsageError(f"the password must have at least {MIN_PASSWORD} characters")
+        with db.atomic():
+            user = User(username=username, role=role, department=department)
+            user.set_password(password)
+            user.save()
+            AuditLog.record("cli", "user.create", f"user:{username}", role=role, dept=dept_code)
+    click.echo(f"Created user {username} ({role}{', ' + dept_code if department else ''}).")
+
+
+@click.command("create-api-key")
+@click.option("--dept", "dept_code", required=True, help="The department whose cases the key may write.")
+@click.option("--label", default="", help="What system holds the key.")
+def create_api_key_command(dept_code, label):
+    """Issue a department API key; the key is printed alone on the last line."""
+    with db.connection_context():
+        department = Department.by_code(dept_code)
+        if department is None:
+            raise click.UsageError(f"unknown department {dept_code!r}")
+        with db.atomic():
+            row, key = ApiKey.issue(department, label)
+            AuditLog.record("cli", "api_key.create", f"api_key:{row.prefix}", dept=dept_code, label=label)
+    click.echo(f"API key for {department.name} ({dept_code}), shown once:")
+    click.echo(key)
+
+
+def init_app(app) -> None:
+    for command in (init_db_command, seed_demo_command, create_user_command, create_api_key_command):
+        app.cli.add_command(command)

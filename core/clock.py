@@ -1,0 +1,51 @@
+"""Time in the product's one zone, Beijing time (UTC+8, no daylight saving).
+
+Timestamps are stored as naive Beijing wall time, so that "today", "this
+month" and the working-day calendar are plain date arithmetic in SQL on both
+SQLite and PostgreSQL. Every boundary converts: input with any offset is
+turned into Beijing time, output carries "+08:00".
+"""
+
+import datetime as dt
+
+CST = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+
+_frozen: dt.datetime | None = None
+
+
+def now() -> dt.datetime:
+    """Current Beijing time, naive (what the database stores)."""
+    if _frozen is not None:
+        return _frozen
+    return dt.datetime.now(CST).replace(tzinfo=None, microsecond=0)
+
+
+def today() -> dt.date:
+    return now().date()
+
+
+def freeze(at: dt.datetime | None) -> None:
+    """Pin `now()` for tests and for back-dated demo data; None releases it."""
+    global _frozen
+    _frozen = None if at is None else to_local(at)
+
+
+def to_local(value: dt.datetime) -> dt.datetime:
+    """Any datetime to naive Beijing time; naive input is taken as Beijing time."""
+    if value.tzinfo is not None:
+        value = value.astimezone(CST).replace(tzinfo=None)
+    return value.replace(microsecond=0)
+
+
+def parse_iso(text: str) -> dt.datetime:
+    """Parse ISO 8601 (offset optional, `Z` allowed) into naive Beijing time."""
+    if not isinstance(text, str) or len(text) > 40:
+        raise ValueError("not an ISO 8601 time")
+    return to_local(dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    """Stored Beijing time to ISO 8601 with its offset."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=CST).isoformat()

@@ -1,0 +1,261 @@
+"""Configuration: one TOML file, validated once at start-up.
+
+Order of precedence: built-in defaults < the TOML file (`HCP_CONFIG`, else
+`./config.toml` if present) < environment (`HCP_<SECTION>_<KEY>`, plus the
+short aliases below) < the override mapping passed to `create_app()` (tests).
+A bad file or value raises `ConfigError` naming the key and the problem.
+"""
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from urllib.parse import urlparse
+
+# Every key the product knows, with its default. The type of the default is
+# the type a value must have; `config.example.toml` documents each key.
+DEFAULTS: dict = {
+    "app": {
+        "secret_key": "",
+        "base_url": "http://127.0.0.1:5000",
+        "max_body_kb": 2048,
+        "log_level": "INFO",
+    },
+    "database": {
+        "url": "sqlite:///instance/hcp.db",
+        "pool_size": 16,
+    },
+    "ratings": {
+        "onsite_daily_limit": 3,
+        "followup_days": 15,
+        "comment_max_length": 500,
+        "rating_window_days": 30,
+    },
+    "sms": {
+        "provider": "console",
+        "sign_name": "鄠邑政务服务",
+        "callback_token": "",
+        "quiet_hours": ["21:00", "08:00"],
+        "invite_delay_minutes": 0,
+        "daily_cap_per_phone": 3,
+        "reminder_after_days": 3,
+        "aliyun": {
+            "access_key_id": "",
+            "access_key_secret": "",
+            "endpoint": "dysmsapi.aliyuncs.com",
+            "protocol": "https",
+            "invite_template": "SMS_000000001",
+        },
+    },
+    "wechat": {
+        "appid": "",
+        "secret": "",
+        "api_base": "https://api.weixin.qq.com",
+    },
+    "upstream": {
+        "enabled": False,
+        "url": "",
+        "app_id": "",
+        "app_secret": "",
+        "area_code": "610118",
+        "data_source": "",
+    },
+    "rectification": {
+        "deadline_working_days": 5,
+        # Holidays and make-up working days announced after the calendar
+        # library's release, as ISO dates.
+        "extra_holidays": [],
+        "extra_workdays": [],
+    },
+}
+
+# Short environment names promised by the public contract.
+ENV_ALIASES = {
+    "HCP_SECRET_KEY": ("app", "secret_key"),
+    "HCP_DATABASE_URL": ("database", "url"),
+}
+
+CHOICES = {
+    ("sms", "provider"): {"console", "aliyun"},
+    ("sms", "aliyun", "protocol"): {"http", "https"},
+    ("app", "log_level"): {"DEBUG", "INFO", "WARNING", "ERROR"},
+}
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class ConfigError(Exception):
+    """A configuration file or value that the product cannot start with."""
+
+
+class Section(Mapping):
+    """A read-only mapping whose keys are also attributes (`cfg.sms.provider`)."""
+
+    def __init__(self, data: dict):
+        self._data = {k: Section(v) if isinstance(v, dict) else v for k, v in data.items()}
+
+    def __getattr__(self, name):
+        try:
+            return self._data[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, key):
+        return self._data[key]
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self):
+        return len(self._data)
+
+    def to_dict(self) -> dict:
+        return {k: v.to_dict() if isinstance(v, Section) else v for k, v in self._data.items()}
+
+
+def load(overrides: Mapping | None = None, environ: Mapping | None = None) -> Section:
+    """Build the validated settings from defaults, file, environment and overrides."""
+    environ = os.environ if environ is None else environ
+    merged = _copy(DEFAULTS)
+    path = environ.get("HCP_CONFIG") or ("config.toml" if os.path.exists("config.toml") else None)
+    if path:
+        _merge(merged, _read_file(path), (), source=path)
+    _merge(merged, _from_environ(environ), (), source="environment")
+    if overrides:
+        _merge(merged, _copy(dict(overrides)), (), source="overrides")
+    _validate(merged)
+    return Section(merged)
+
+
+def _read_file(path: str) -> dict:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"configuration file {path!r} (HCP_CONFIG) does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"configuration file {path!r} is not valid TOML: {exc}") from None
+
+
+def _from_environ(environ: Mapping) -> dict:
+    found: dict = {}
+    for name, keypath in ENV_ALIASES.items():
+        if environ.get(name):
+            _set(found, keypath, environ[name])
+    for keypath, default in _leaves(DEFAULTS, ()):
+        name = "HCP_" + "_".join(keypath).upper()
+        if name in environ and name not in ENV_ALIASES:
+            _set(found, keypath, _coerce_env(name, environ[name], default))
+    return found
+
+
+def _coerce_env(name: str, raw: str, default):
+    """Environment values are strings; read them as the type of the default."""
+    if isinstance(default, bool):
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off", ""):
+            return False
+        raise ConfigError(f"{name}: expected true or false, got {raw!r}")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"{name}: expected an integer, got {raw!r}") from None
+    if isinstance(default, list):
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    return raw
+
+
+def _merge(target: dict, incoming: dict, prefix: tuple, source: str) -> None:
+    for key, value in incoming.items():
+        keypath = prefix + (key,)
+        dotted = ".".join(keypath)
+        if key not in target:
+            raise ConfigError(f"{dotted}: unknown key in {source}")
+        if isinstance(target[key], dict):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{dotted}: expected a table, got {type(value).__name__}")
+            _merge(target[key], value, keypath, source)
+        else:
+            target[key] = value
+
+
+def _validate(cfg: dict) -> None:
+    for keypath, default in _leaves(DEFAULTS, ()):
+        value = _get(cfg, keypath)
+        dotted = ".".join(keypath)
+        expected = type(default)
+        if expected is int and (isinstance(value, bool) or not isinstance(value, int)):
+            raise ConfigError(f"{dotted}: expected an integer, got {value!r}")
+        if expected is not int and not isinstance(value, expected):
+            raise ConfigError(f"{dotted}: expected {expected.__name__}, got {value!r}")
+        if keypath in CHOICES and value not in CHOICES[keypath]:
+            allowed = ", ".join(sorted(CHOICES[keypath]))
+            raise ConfigError(f"{dotted}: {value!r} is not one of {allowed}")
+    _check_url(cfg["database"]["url"], "database.url", {"sqlite", "postgresql", "postgres"})
+    _check_url(cfg["app"]["base_url"], "app.base_url", {"http", "https"})
+    if cfg["upstream"]["enabled"]:
+        _check_url(cfg["upstream"]["url"], "upstream.url", {"http", "https"})
+        if not cfg["upstream"]["app_secret"]:
+            raise ConfigError("upstream.app_secret: required when upstream.enabled (or env HCP_UPSTREAM_APP_SECRET)")
+    quiet = cfg["sms"]["quiet_hours"]
+    if quiet and (len(quiet) != 2 or not all(isinstance(t, str) and _HHMM.match(t) for t in quiet)):
+        raise ConfigError(f'sms.quiet_hours: expected [] or ["HH:MM", "HH:MM"], got {quiet!r}')
+    if cfg["sms"]["provider"] == "aliyun":
+        for key in ("access_key_id", "access_key_secret"):
+            if not cfg["sms"]["aliyun"][key]:
+                env = "HCP_SMS_ALIYUN_" + key.upper()
+                raise ConfigError(f"sms.aliyun.{key}: required when sms.provider is aliyun (or env {env})")
+    for key in ("extra_holidays", "extra_workdays"):
+        for day in cfg["rectification"][key]:
+            if not isinstance(day, str) or not _DATE.match(day):
+                raise ConfigError(f"rectification.{key}: {day!r} is not a YYYY-MM-DD date")
+    for keypath, low, high in (
+        (("app", "max_body_kb"), 1, 65536),
+        (("database", "pool_size"), 1, 200),
+        (("ratings", "onsite_daily_limit"), 1, 100),
+        (("ratings", "followup_days"), 1, 365),
+        (("ratings", "comment_max_length"), 10, 5000),
+        (("ratings", "rating_window_days"), 1, 365),
+        (("sms", "invite_delay_minutes"), 0, 7 * 24 * 60),
+        (("sms", "daily_cap_per_phone"), 1, 50),
+        (("sms", "reminder_after_days"), 1, 60),
+        (("rectification", "deadline_working_days"), 1, 60),
+    ):
+        value = _get(cfg, keypath)
+        if not low <= value <= high:
+            raise ConfigError(f"{'.'.join(keypath)}: {value} is outside {low}..{high}")
+
+
+def _check_url(value: str, dotted: str, schemes: set) -> None:
+    parsed = urlparse(value)
+    if parsed.scheme not in schemes:
+        raise ConfigError(f"{dotted}: {value!r} must start with one of {', '.join(sorted(schemes))}://")
+    if parsed.scheme != "sqlite" and not parsed.hostname:
+        raise ConfigError(f"{dotted}: {value!r} has no host")
+
+
+def _leaves(tree: dict, prefix: tuple):
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            yield from _leaves(value, prefix + (key,))
+        else:
+            yield prefix + (key,), value
+
+
+def _get(tree: dict, keypath: tuple):
+    for key in keypath:
+        tree = tree[key]
+    return tree
+
+
+def _set(tree: dict, keypath: tuple, value) -> None:
+    for key in keypath[:-1]:
+        tree = tree.setdefault(key, {})
+    tree[keypath[-1]] = value
+
+
+def _copy(tree: dict) -> dict:
+    return {k: _copy(v) if isinstance(v, dict) else (list(v) if isinstance(v, list) else v) for k, v in tree.items()}

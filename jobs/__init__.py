@@ -1,0 +1,1 @@
+"""The scheduler process: a table of jobs, each a plain function."""

@@ -1,0 +1,25 @@
+"""The audit log: who changed what, when. Rows are only ever appended."""
+
+import json
+
+from peewee import CharField
+from peewee import DateTimeField
+from peewee import TextField
+
+from core import clock
+
+from .db import BaseModel
+
+
+class AuditLog(BaseModel):
+    at = DateTimeField(default=clock.now, index=True)
+    # "user:<username>", "apikey:<prefix>", "cli", "system".
+    actor = CharField(max_length=80)
+    action = CharField(max_length=64)
+    target = CharField(max_length=80, default="")
+    # Never personal data in clear: masked values only.
+    detail = TextField(default="{}")
+
+    @classmethod
+    def record(cls, actor: str, action: str, target: str = "", **detail) -> None:
+        cls.create(actor=actor, action=action, target=target, detail=json.dumps(detail, ensure_ascii=False))

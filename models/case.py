@@ -1,0 +1,92 @@
+"""Cases (办件) reported by the departments' business systems, and the
+invitations to rate them."""
+
+from peewee import CharField
+from peewee import DateTimeField
+from peewee import ForeignKeyField
+from peewee import IntegerField
+from peewee import TextField
+
+from core import clock
+
+from .db import BaseModel
+from .item import Item
+from .org import Department
+from .org import Hall
+from .org import Staff
+from .org import Window
+
+CASE_STATUSES = ("accepted", "completed")
+CASE_MODES = ("offline", "online")
+APPLICANT_TYPES = ("person", "legal")
+
+
+class Case(BaseModel):
+    """One service case. The applicant fields are the only personal data here."""
+
+    case_no = CharField(max_length=64, unique=True)
+    item = ForeignKeyField(Item, backref="cases", on_delete="RESTRICT")
+    department = ForeignKeyField(Department, backref="cases", on_delete="RESTRICT")
+    hall = ForeignKeyField(Hall, null=True, on_delete="SET NULL")
+    window = ForeignKeyField(Window, null=True, on_delete="SET NULL")
+    staff = ForeignKeyField(Staff, null=True, on_delete="SET NULL")
+    mode = CharField(max_length=8, default="offline")
+    status = CharField(max_length=16, default="accepted")
+    accepted_at = DateTimeField(null=True)
+    completed_at = DateTimeField(null=True, index=True)
+    # Personal data (PIPL): masked by role, never logged, purged after retention.
+    applicant_name = CharField(max_length=100, null=True)
+    applicant_phone = CharField(max_length=20, null=True, index=True)
+    applicant_type = CharField(max_length=8, null=True)
+    # Whoever holds this code can rate this one case and nothing else.
+    rating_code = CharField(max_length=16, unique=True)
+    created_at = DateTimeField(default=clock.now)
+    updated_at = DateTimeField(default=clock.now)
+
+    @classmethod
+    def by_case_no(cls, case_no: str):
+        return cls.get_or_none(cls.case_no == case_no)
+
+    @classmethod
+    def by_rating_code(cls, code: str):
+        return cls.get_or_none(cls.rating_code == code)
+
+
+INVITATION_STATES = ("scheduled", "sent", "delivered", "failed", "rated", "expired", "cancelled")
+
+
+class Invitation(BaseModel):
+    """The one invitation to rate a completed case, by SMS (or a subscribe message)."""
+
+    case = ForeignKeyField(Case, backref="invitations", on_delete="CASCADE")
+    channel = CharField(max_length=16, default="sms")
+    state = CharField(max_length=16, default="scheduled", index=True)
+    send_after = DateTimeField()
+    sent_at = DateTimeField(null=True)
+    delivered_at = DateTimeField(null=True)
+    reminded_at = DateTimeField(null=True)
+    attempts = IntegerField(default=0)
+    provider_id = CharField(max_length=64, null=True, index=True)
+    error_code = CharField(max_length=64, null=True)
+    error_message = TextField(null=True)
+    created_at = DateTimeField(default=clock.now)
+
+    class Meta:
+        indexes = ((("case", "channel"), True),)
+
+    @classmethod
+    def for_case(cls, case, channel: str = "sms"):
+        return cls.get_or_none((cls.case == case) & (cls.channel == channel))
+
+
+class OptOut(BaseModel):
+    """A phone number that replied TD/退订: it gets no further invitation."""
+
+    # Personal data (PIPL).
+    phone = CharField(max_length=20, unique=True)
+    source = CharField(max_length=16, default="sms")
+    created_at = DateTimeField(default=clock.now)
+
+    @classmethod
+    def has(cls, phone: str) -> bool:
+        return cls.select().where(cls.phone == phone).exists()

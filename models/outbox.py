@@ -1,0 +1,62 @@
+"""The outbox: every message that leaves the process (SMS, WeChat, upstream).
+
+A row is written in the same transaction as the change that causes it and is
+sent later by the scheduler, so nothing is lost when a provider is down. The
+unique `dedupe_key` makes writing the same message twice a no-op.
+"""
+
+import json
+
+from peewee import CharField
+from peewee import DateTimeField
+from peewee import IntegerField
+from peewee import TextField
+
+from core import clock
+
+from .db import BaseModel
+
+OUTBOX_STATES = ("pending", "sent", "failed")
+
+
+class Outbox(BaseModel):
+    # What to send: "sms.invite", "upstream.rating", "wechat.subscribe", …
+    kind = CharField(max_length=32)
+    dedupe_key = CharField(max_length=128, unique=True)
+    payload = TextField(default="{}")
+    state = CharField(max_length=16, default="pending")
+    attempts = IntegerField(default=0)
+    available_at = DateTimeField(default=clock.now)
+    last_error = TextField(null=True)
+    created_at = DateTimeField(default=clock.now)
+    sent_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("state", "kind", "available_at"), False),)
+
+    @classmethod
+    def put(cls, kind: str, dedupe_key: str, payload: dict, available_at=None) -> None:
+        """Queue a message once; a second put with the same key changes nothing."""
+        (
+            cls.insert(
+                kind=kind,
+                dedupe_key=dedupe_key,
+                payload=json.dumps(payload, ensure_ascii=False),
+                available_at=available_at or clock.now(),
+            )
+            .on_conflict_ignore()
+            .execute()
+        )
+
+    @classmethod
+    def due(cls, kind: str, limit: int = 100):
+        return (
+            cls.select()
+            .where((cls.state == "pending") & (cls.kind == kind) & (cls.available_at <= clock.now()))
+            .order_by(cls.available_at, cls.id)
+            .limit(limit)
+        )
+
+    @property
+    def data(self) -> dict:
+        return json.loads(self.payload)

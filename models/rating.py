@@ -1,0 +1,101 @@
+"""Ratings: the five-level verdict on a case or, on site, on a window or staff member."""
+
+from peewee import SQL
+from peewee import BooleanField
+from peewee import CharField
+from peewee import DateField
+from peewee import DateTimeField
+from peewee import ForeignKeyField
+from peewee import IntegerField
+from peewee import TextField
+from peewee import fn
+
+from core import clock
+
+from .case import Case
+from .db import BaseModel
+from .item import Item
+from .org import Department
+from .org import Hall
+from .org import Staff
+from .org import Window
+
+# Channel → where the rating was given. The upstream profile maps these to `pf`.
+CHANNELS = {
+    "wechat": "微信小程序",
+    "h5": "短信链接页面",
+    "qr": "窗口二维码",
+    "sms": "短信回复",
+    "pad": "窗口评价器",
+    "kiosk": "自助终端",
+    "paper": "纸质评价表",
+    "pc": "网上办事大厅",
+    "phone": "电话回访",
+}
+DEVICE_CHANNELS = ("pad", "kiosk", "paper", "pc")
+
+FIRST = 1
+FOLLOWUP = 2  # 追评
+
+
+class Rating(BaseModel):
+    case = ForeignKeyField(Case, backref="ratings", null=True, on_delete="RESTRICT")
+    # 1 for the first rating of a case, 2 for its one 追评. A unique index on
+    # (case, sequence) is what makes "one rating per case" race-safe.
+    sequence = IntegerField(default=FIRST)
+    level = IntegerField()
+    labels = CharField(max_length=200, default="")
+    label_version = CharField(max_length=32)
+    comment = TextField(null=True)
+    channel = CharField(max_length=16)
+    # Who rated, as a pseudonymous reference ("wx:<openid>", "sms:<invitation>",
+    # "device:<key>", "browser:<token>"); never a phone number or a name.
+    rater_ref = CharField(max_length=80, null=True)
+    department = ForeignKeyField(Department, backref="ratings", on_delete="RESTRICT")
+    hall = ForeignKeyField(Hall, null=True, on_delete="SET NULL")
+    window = ForeignKeyField(Window, null=True, on_delete="SET NULL")
+    staff = ForeignKeyField(Staff, null=True, on_delete="SET NULL")
+    item = ForeignKeyField(Item, null=True, on_delete="SET NULL")
+    is_bad = BooleanField(default=False)
+    # Left out of every figure (an approved appeal, a fraud review); the
+    # rating itself and the reason are kept.
+    excluded = BooleanField(default=False)
+    excluded_reason = TextField(null=True)
+    # Case-less on-site ratings: the day and the rater's slot that day at this
+    # window. The unique index below caps them per rater, window and day.
+    onsite_day = DateField(null=True)
+    onsite_slot = IntegerField(null=True)
+    created_at = DateTimeField(default=clock.now, index=True)
+
+    class Meta:
+        indexes = (
+            (("case", "sequence"), True),
+            (("rater_ref", "window", "onsite_day", "onsite_slot"), True),
+            (("department", "created_at"), False),
+        )
+        constraints = [SQL("CHECK (level BETWEEN 1 AND 5)"), SQL("CHECK (sequence IN (1, 2))")]
+
+    @property
+    def label_codes(self) -> list[str]:
+        return [code for code in self.labels.split(",") if code]
+
+    @classmethod
+    def first_for_case(cls, case):
+        return cls.get_or_none((cls.case == case) & (cls.sequence == FIRST))
+
+    @classmethod
+    def for_case(cls, case):
+        return cls.select().where(cls.case == case).order_by(cls.sequence)
+
+    @classmethod
+    def onsite_count(cls, rater_ref: str, window, day) -> int:
+        return (
+            cls.select(fn.COUNT(cls.id))
+            .where((cls.rater_ref == rater_ref) & (cls.window == window) & (cls.onsite_day == day))
+            .scalar()
+        )
+
+    @classmethod
+    def counted(cls):
+        """Ratings that count in the figures."""
+        return cls.select().where(~cls.excluded)

@@ -1,0 +1,1 @@
+"""The rating core (one function every channel calls) and the bad-review rules."""

@@ -1,0 +1,217 @@
+"""The rating core: the one function through which every channel rates.
+
+Channels (business-system API, mini program, H5 pages, SMS replies, tablets,
+paper forms) only translate their input into a `RatingRequest`; the rules live
+here, in one transaction:
+
+- level 1..5 (5 best) and label codes valid for that level in the current
+  dictionary version;
+- one first rating per case from any channel, plus at most one 追评 — enforced
+  by a unique index, so two simultaneous submissions give one success and one
+  `already_rated`;
+- case-less on-site ratings limited per rater, window and day (a unique slot);
+- a level 1–2 rating is a 差评: a ticket goes to the handling department with
+  its deadline, and every rating gets its upstream outbox row.
+"""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from flask import current_app
+from peewee import IntegrityError
+
+from core import clock
+from core.errors import error
+from models import CHANNELS
+from models import Case
+from models import Invitation
+from models import LabelSet
+from models import Outbox
+from models import Rating
+from models import Staff
+from models import Ticket
+from models import Window
+from models import db
+from models.label import BAD_LEVELS
+from models.rating import DEVICE_CHANNELS
+from models.rating import FIRST
+from models.rating import FOLLOWUP
+
+from .deadlines import add_working_days
+
+log = logging.getLogger(__name__)
+
+MAX_LABELS = 10
+
+
+@dataclass
+class RatingRequest:
+    level: object
+    channel: str
+    labels: object = ()
+    comment: object = None
+    case: Case | None = None
+    window: Window | None = None
+    staff: Staff | None = None
+    rater_ref: str | None = None
+    followup: bool = False
+
+
+@dataclass
+class RatingResult:
+    rating: Rating
+    ticket: Ticket | None
+
+    def to_dict(self) -> dict:
+        body = {"rating_id": self.rating.id, "is_bad": self.rating.is_bad}
+        if self.ticket is not None:
+            body["ticket_no"] = self.ticket.ticket_no
+        return body
+
+
+def submit_rating(req: RatingRequest) -> RatingResult:
+    """Validate, store and fan out one rating; raises `ApiError` on refusal."""
+    settings = current_app.config["SETTINGS"]
+    level = _valid_level(req.level)
+    if req.channel not in CHANNELS:
+        error("invalid_channel", f"不支持的评价渠道：{req.channel}", 422)
+    label_set = LabelSet.current()
+    if label_set is None:
+        error("no_label_dictionary", "评价标签字典尚未配置", 409)
+    labels = _valid_labels(req.labels, level, label_set)
+    comment = _valid_comment(req.comment, settings.ratings.comment_max_length)
+
+    with db.atomic():
+        rating = Rating(
+            level=level,
+            labels=",".join(labels),
+            label_version=label_set.version,
+            comment=comment,
+            channel=req.channel,
+            rater_ref=req.rater_ref,
+            is_bad=level in BAD_LEVELS,
+            created_at=clock.now(),
+        )
+        if req.case is not None:
+            _save_case_rating(rating, req, settings.ratings)
+        else:
+            _save_onsite_rating(rating, req, settings.ratings)
+        ticket = _open_ticket(rating, settings.rectification) if rating.is_bad else None
+        Outbox.put("upstream.rating", f"rating:{rating.id}", {"rating_id": rating.id})
+    log.info("rating %s stored: channel=%s level=%s bad=%s", rating.id, rating.channel, level, rating.is_bad)
+    return RatingResult(rating, ticket)
+
+
+def _valid_level(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        error("invalid_level", "评价等级必须是 1 到 5 的整数（5 为非常满意）", 422)
+    return value
+
+
+def _valid_labels(value, level: int, label_set) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, (list, tuple)) or not all(isinstance(code, str) for code in value):
+        error("invalid_labels", "评价标签必须是标签代码的数组", 422)
+    codes = list(dict.fromkeys(value))
+    if len(codes) > MAX_LABELS:
+        error("invalid_labels", f"评价标签最多选择 {MAX_LABELS} 个", 422)
+    allowed = label_set.codes_by_level()[level]
+    unknown = [code for code in codes if code not in allowed]
+    if unknown:
+        error("unknown_label", f"标签 {', '.join(unknown)} 不属于该评价等级（字典版本 {label_set.version}）", 422)
+    return codes
+
+
+def _valid_comment(value, max_length: int) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        error("invalid_comment", "文字评价必须是字符串", 422)
+    text = "".join(ch for ch in value if ch.isprintable() or ch in "\n").strip()
+    if len(text) > max_length:
+        error("comment_too_long", f"文字评价不能超过 {max_length} 字", 422)
+    return text or None
+
+
+def _save_case_rating(rating: Rating, req: RatingRequest, rules) -> None:
+    case = req.case
+    rating.case = case
+    rating.department = case.department_id
+    rating.hall = case.hall_id
+    rating.window = case.window_id
+    rating.staff = case.staff_id or (req.staff.id if req.staff else None)
+    rating.item = case.item_id
+    if case.completed_at and rating.created_at > case.completed_at + dt.timedelta(days=rules.rating_window_days):
+        error("rating_expired", "该办件的评价期限已过", 410)
+    if req.followup:
+        first = Rating.first_for_case(case)
+        if first is None:
+            error("not_rated_yet", "该办件尚未评价，不能追评", 409)
+        if rating.created_at > first.created_at + dt.timedelta(days=rules.followup_days):
+            error("followup_closed", f"追评须在首次评价后 {rules.followup_days} 天内提交", 409)
+        rating.sequence = FOLLOWUP
+    else:
+        rating.sequence = FIRST
+    try:
+        with db.atomic():
+            rating.save()
+    except IntegrityError:
+        if req.followup:
+            error("already_followed_up", "该办件已追评过", 409)
+        error("already_rated", "该办件已经评价过了，感谢您的参与", 409)
+    # The invitation's work is done: no reminder for a rated case.
+    (
+        Invitation.update(state="rated")
+        .where((Invitation.case == case) & Invitation.state.in_(("scheduled", "sent", "delivered")))
+        .execute()
+    )
+
+
+def _save_onsite_rating(rating: Rating, req: RatingRequest, rules) -> None:
+    window = req.window or (req.staff.window if req.staff and req.staff.window_id else None)
+    if window is None and req.staff is None:
+        error("missing_target", "请提供办件编号，或被评价的窗口、工作人员", 422)
+    if req.staff is not None and window is not None and req.staff.window_id not in (None, window.id):
+        error("staff_not_at_window", "该工作人员不在此窗口", 422)
+    rating.window = window.id if window else None
+    rating.hall = window.hall_id if window else None
+    rating.staff = req.staff.id if req.staff else None
+    rating.department = req.staff.department_id if req.staff else window.department_id
+    rating.sequence = FIRST
+    if req.channel in DEVICE_CHANNELS and req.rater_ref and req.rater_ref.startswith("device:"):
+        # A keyed device (tablet, kiosk, paper entry) rates for many citizens;
+        # fraud patterns on devices are flagged, not capped.
+        rating.save()
+        return
+    if not req.rater_ref:
+        error("missing_rater", "现场评价需要评价人标识", 422)
+    day = rating.created_at.date()
+    rating.onsite_day = day
+    for _attempt in range(3):
+        used = Rating.onsite_count(req.rater_ref, rating.window, day)
+        if used >= rules.onsite_daily_limit:
+            error("rating_limit_reached", "您今天在此窗口的评价次数已达上限", 429)
+        rating.onsite_slot = used + 1
+        try:
+            with db.atomic():
+                rating.save(force_insert=True)
+            return
+        except IntegrityError:
+            rating.id = None  # a concurrent rating took this slot; count again
+    error("rating_limit_reached", "您今天在此窗口的评价次数已达上限", 429)
+
+
+def _open_ticket(rating: Rating, rect) -> Ticket:
+    """谁办理、谁负责: the ticket goes to the department that handled the case."""
+    due_at = add_working_days(rating.created_at, rect.deadline_working_days, rect)
+    return Ticket.create(
+        ticket_no=f"CP{rating.created_at:%Y%m%d}{rating.id:06d}",
+        rating=rating,
+        case=rating.case_id,
+        department=rating.department_id,
+        due_at=due_at,
+        created_at=rating.created_at,
+        updated_at=rating.created_at,
+    )

@@ -1,0 +1,58 @@
+"""Working-day arithmetic on the Chinese calendar.
+
+Public holidays and make-up working days come from `chinesecalendar`, which
+knows the years the State Council had announced before its release. Later
+announcements go into `rectification.extra_holidays` / `extra_workdays`. For a
+year that neither covers, weekends are the only days off and
+`uncovered_years()` tells staff so: a holiday is never silently counted as a
+working day without a warning.
+"""
+
+import datetime as dt
+
+import chinese_calendar
+
+_covered_cache: dict[int, bool] = {}
+
+
+def _library_covers(year: int) -> bool:
+    if year not in _covered_cache:
+        try:
+            chinese_calendar.is_workday(dt.date(year, 6, 1))
+            _covered_cache[year] = True
+        except NotImplementedError:
+            _covered_cache[year] = False
+    return _covered_cache[year]
+
+
+def _configured_years(rect) -> set[int]:
+    return {int(day[:4]) for day in list(rect.extra_holidays) + list(rect.extra_workdays)}
+
+
+def is_working_day(day: dt.date, rect) -> bool:
+    """`rect` is the `[rectification]` settings section."""
+    iso = day.isoformat()
+    if iso in rect.extra_holidays:
+        return False
+    if iso in rect.extra_workdays:
+        return True
+    if _library_covers(day.year):
+        return chinese_calendar.is_workday(day)
+    return day.weekday() < 5
+
+
+def add_working_days(start: dt.datetime, days: int, rect) -> dt.datetime:
+    """The end (23:59:59) of the `days`-th working day after `start`'s date."""
+    day = start.date()
+    counted = 0
+    while counted < days:
+        day += dt.timedelta(days=1)
+        if is_working_day(day, rect):
+            counted += 1
+    return dt.datetime.combine(day, dt.time(23, 59, 59))
+
+
+def uncovered_years(years, rect) -> list[int]:
+    """Those of `years` that neither the library nor the configuration covers."""
+    configured = _configured_years(rect)
+    return [y for y in years if not _library_covers(y) and y not in configured]

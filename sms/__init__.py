@@ -1,0 +1,1 @@
+"""The SMS bot: Aliyun client wrapper, invitation sender, SmsUp/SmsReport webhooks, reply parser."""

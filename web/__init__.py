@@ -1,0 +1,1 @@
+"""H5 pages for citizens (SMS link, window QR code) and the public results page."""

@@ -1,0 +1,1 @@
+"""The mini-program API, the wechatpy client wrapper, wxacode QR codes, subscribe messages."""
