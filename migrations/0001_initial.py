@@ -215,6 +215,8 @@ def up(migrator, db):
         department = ForeignKeyField(Department, on_delete='RESTRICT')
         state = CharField(index=True, max_length=16, default='new')
         due_at = DateTimeField()
+        reply_text = TextField(null=True)
+        replied_at = DateTimeField(null=True)
         created_at = DateTimeField()
         updated_at = DateTimeField()
         class Meta:

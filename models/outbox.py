@@ -5,12 +5,14 @@ sent later by the scheduler, so nothing is lost when a provider is down. The
 unique `dedupe_key` makes writing the same message twice a no-op.
 """
 
+import datetime
 import json
 
 from peewee import CharField
 from peewee import DateTimeField
 from peewee import IntegerField
 from peewee import TextField
+from peewee import fn
 
 from core import clock
 
@@ -60,3 +62,26 @@ class Outbox(BaseModel):
     @property
     def data(self) -> dict:
         return json.loads(self.payload)
+
+    def mark_sent(self) -> None:
+        self.state, self.sent_at, self.last_error = "sent", clock.now(), None
+        self.save(only=[Outbox.state, Outbox.sent_at, Outbox.last_error])
+
+    def retry_later(self, reason: str, delay_seconds: float) -> None:
+        """A transient failure: try again after `delay_seconds`."""
+        self.attempts += 1
+        self.last_error = reason[:2000]
+        self.available_at = clock.now() + datetime.timedelta(seconds=delay_seconds)
+        self.save(only=[Outbox.attempts, Outbox.last_error, Outbox.available_at])
+
+    def fail(self, reason: str) -> None:
+        """A permanent failure: kept with its reason for staff, never retried by itself."""
+        self.attempts += 1
+        self.state, self.last_error = "failed", reason[:2000]
+        self.save(only=[Outbox.attempts, Outbox.state, Outbox.last_error])
+
+    @classmethod
+    def backlog(cls) -> dict:
+        """{(kind, state): count}, for staff and /metrics."""
+        rows = cls.select(cls.kind, cls.state, fn.COUNT(cls.id).alias("n")).group_by(cls.kind, cls.state)
+        return {(row.kind, row.state): row.n for row in rows}

@@ -7,6 +7,7 @@ ledger, appeal, reply, 回访) builds on it.
 from peewee import CharField
 from peewee import DateTimeField
 from peewee import ForeignKeyField
+from peewee import TextField
 
 from core import clock
 
@@ -36,6 +37,9 @@ class Ticket(BaseModel):
     department = ForeignKeyField(Department, backref="tickets", on_delete="RESTRICT")
     state = CharField(max_length=16, default="new", index=True)
     due_at = DateTimeField()
+    # The department's answer to the citizen (差评件件有反馈) and when it left.
+    reply_text = TextField(null=True)
+    replied_at = DateTimeField(null=True)
     created_at = DateTimeField(default=clock.now)
     updated_at = DateTimeField(default=clock.now)
 

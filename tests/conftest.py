@@ -40,8 +40,12 @@ def _ensure_pg_database(url: str) -> None:
     name = parsed.path.lstrip("/")
     try:
         conn = psycopg2.connect(
-            dbname="postgres", user=parsed.username, password=parsed.password, host=parsed.hostname,
-            port=parsed.port or 5432, connect_timeout=5,
+            dbname="postgres",
+            user=parsed.username,
+            password=parsed.password,
+            host=parsed.hostname,
+            port=parsed.port or 5432,
+            connect_timeout=5,
         )
     except psycopg2.OperationalError as exc:
         pytest.exit(f"PostgreSQL at {parsed.hostname}:{parsed.port or 5432} is unreachable: {exc}", returncode=3)

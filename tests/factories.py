@@ -32,10 +32,12 @@ class Factory:
             self.social_window = Window.create(code="W05", name="社保业务窗口", hall=self.hall, department=self.social)
             self.officer = Staff.create(code="S001", name="王敏", department=self.police, window=self.police_window)
             self.clerk = Staff.create(code="S002", name="李静", department=self.social, window=self.social_window)
-            self.id_card = Item.create(code="610118-GAJ-001", name="居民身份证换领", category="公共服务",
-                                       department=self.police)
-            self.pension = Item.create(code="610118-RSJ-001", name="城乡居民养老保险待遇申领", category="行政给付",
-                                       department=self.social)
+            self.id_card = Item.create(
+                code="610118-GAJ-001", name="居民身份证换领", category="公共服务", department=self.police
+            )
+            self.pension = Item.create(
+                code="610118-RSJ-001", name="城乡居民养老保险待遇申领", category="行政给付", department=self.social
+            )
             self.label_set = LabelSet.create(version="2026.1", active=True)
             for level, labels in LABELS.items():
                 for position, (code, text) in enumerate(labels):

@@ -88,8 +88,11 @@ def test_opted_out_phone_gets_no_invitation(client, make):
 
 def test_already_rated_case_reports_it(client, make):
     post(client, make, make.case_payload(applicant=None))
-    client.post("/api/v1/ratings", json={"case_no": "GA-2026-0001", "level": 5, "channel": "pad"},
-                headers=make.auth(make.police_key))
+    client.post(
+        "/api/v1/ratings",
+        json={"case_no": "GA-2026-0001", "level": 5, "channel": "pad"},
+        headers=make.auth(make.police_key),
+    )
     body = post(client, make, make.case_payload()).get_json()
     assert body["invitation"] == "already_rated"
 
@@ -190,8 +193,9 @@ def test_bad_fields_are_refused_and_nothing_is_written(client, make, changes, st
 
 @pytest.mark.parametrize("body", [b"{not json", b"", b"\xff\xfe", b"[1, 2", b"null"])
 def test_malformed_json_is_400(client, make, body):
-    response = client.post("/api/v1/cases", data=body, headers={**make.auth(make.police_key),
-                                                                 "Content-Type": "application/json"})
+    response = client.post(
+        "/api/v1/cases", data=body, headers={**make.auth(make.police_key), "Content-Type": "application/json"}
+    )
     assert response.status_code in (400, 422)
     assert response.is_json
     assert "code" in response.get_json()["error"]
@@ -240,8 +244,12 @@ def test_batch_limits(client, make):
 
 def test_batch_of_a_thousand(client, make):
     payload = [make.case_payload(f"K-{n}") for n in range(1000)]
-    response = client.post("/api/v1/cases/batch", data=json.dumps(payload), content_type="application/json",
-                           headers=make.auth(make.police_key))
+    response = client.post(
+        "/api/v1/cases/batch",
+        data=json.dumps(payload),
+        content_type="application/json",
+        headers=make.auth(make.police_key),
+    )
     assert response.status_code == 200
     assert {r["status"] for r in response.get_json()} == {201}
     with db.connection_context():
