@@ -3,6 +3,7 @@
 import getpass
 
 import click
+from flask.cli import with_appcontext
 
 from models import ROLES
 from models import ApiKey
@@ -17,6 +18,7 @@ MIN_PASSWORD = 10
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command():
     """Create or upgrade the schema (applies pending migrations)."""
     applied = migrate()
@@ -24,6 +26,7 @@ def init_db_command():
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--months", default=6, show_default=True, help="Months of cases and ratings to generate.")
 @click.option("--seed", default=2026, show_default=True, help="Random seed (the same seed gives the same data).")
 def seed_demo_command(months, seed):
@@ -37,6 +40,7 @@ def seed_demo_command(months, seed):
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--role", type=click.Choice(sorted(ROLES)), required=True)
 @click.option("--dept", "dept_code", help="Department code (required for department roles).")
@@ -66,6 +70,7 @@ def create_user_command(username, role, dept_code, password):
 
 
 @click.command("create-api-key")
+@with_appcontext
 @click.option("--dept", "dept_code", required=True, help="The department whose cases the key may write.")
 @click.option("--label", default="", help="What system holds the key.")
 def create_api_key_command(dept_code, label):

@@ -6,6 +6,7 @@ itself would have written.
 """
 
 import datetime as dt
+import logging
 import random
 
 from cases.intake import upsert_case
@@ -39,7 +40,13 @@ def seed_demo(months: int = 6, seed: int = 2026) -> str:
     rng = random.Random(seed)
     with db.atomic():
         seed_master_data(rng)
-    cases, ratings = seed_history(months, rng)
+    # Thousands of back-dated ratings: the per-rating log lines would drown the summary.
+    core_log = logging.getLogger("ratings.core")
+    level, core_log.level = core_log.level, logging.WARNING
+    try:
+        cases, ratings = seed_history(months, rng)
+    finally:
+        core_log.setLevel(level)
     units = f"{Department.select().count()} departments, {Window.select().count()} windows"
     return f"Seeded {units}, {cases} cases, {ratings} ratings."
 

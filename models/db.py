@@ -51,6 +51,10 @@ def make_database(url: str, pool_size: int = 16):
             stale_timeout=300,
             check_same_thread=False,
             autoconnect=False,
+            # Every transaction takes the write lock at BEGIN: a deferred one that
+            # reads first cannot upgrade once another writer committed (WAL's
+            # SQLITE_BUSY_SNAPSHOT), and would fail instead of waiting.
+            lock_type="IMMEDIATE",
         )
     options = dict(parse_qsl(parsed.query))
     return PooledPostgresqlDatabase(
