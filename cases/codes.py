@@ -24,6 +24,19 @@ def normalize_phone(raw: str) -> str | None:
     return digits if _PHONE.match(digits) else None
 
 
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CREDIT = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+
+
+def normalize_id_number(raw: str) -> str | None:
+    """An 18-digit resident ID (checksum verified) or an 18-character unified social credit code."""
+    value = raw.strip().upper()
+    if re.fullmatch(r"\d{17}[\dX]", value):
+        total = sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS, strict=True))
+        return value if "10X98765432"[total % 11] == value[17] else None
+    return value if _CREDIT.match(value) else None
+
+
 def mask_phone(phone: str | None) -> str:
     """138****1234 — the only form in which staff and logs see a number by default."""
     if not phone:

@@ -31,11 +31,13 @@ from models.case import CASE_MODES
 from models.case import CASE_STATUSES
 
 from .codes import new_rating_code
+from .codes import normalize_id_number
 from .codes import normalize_phone
 
 _CASE_NO = re.compile(r"^[\w\-./:#]{1,64}$")
 _CODE = re.compile(r"^[\w\-.]{1,64}$")
 OPEN_INVITATION_STATES = ("scheduled", "sent", "delivered", "failed")
+PERSONAL_FIELDS = ("applicant_name", "applicant_phone", "applicant_type", "applicant_id_number")
 
 
 def rating_url(code: str) -> str:
@@ -174,7 +176,7 @@ def _time(payload: dict, key: str) -> dt.datetime | None:
 
 def _applicant(value) -> dict:
     if value is None:
-        return {"applicant_name": None, "applicant_phone": None, "applicant_type": None}
+        return {"applicant_name": None, "applicant_phone": None, "applicant_type": None, "applicant_id_number": None}
     if not isinstance(value, dict):
         error("invalid_applicant", "applicant 必须是 JSON 对象", 422)
     name, phone, kind = value.get("name"), value.get("phone"), value.get("type")
@@ -186,7 +188,19 @@ def _applicant(value) -> dict:
         phone = normalize_phone(phone) or error("invalid_phone", "申请人手机号不是有效的大陆手机号码", 422)
     if kind is not None and kind not in APPLICANT_TYPES:
         error("invalid_applicant_type", "申请人类型必须是 person 或 legal", 422)
-    return {"applicant_name": (name or "").strip() or None, "applicant_phone": phone, "applicant_type": kind}
+    id_number = value.get("id_number")
+    if id_number is not None:
+        if not isinstance(id_number, str):
+            error("invalid_id_number", "证件号码必须是字符串", 422)
+        id_number = normalize_id_number(id_number) or error(
+            "invalid_id_number", "证件号码不是有效的居民身份证号码或统一社会信用代码", 422
+        )
+    return {
+        "applicant_name": (name or "").strip() or None,
+        "applicant_phone": phone,
+        "applicant_type": kind,
+        "applicant_id_number": id_number,
+    }
 
 
 def _apply(case: Case, fields: dict) -> None:
@@ -194,7 +208,7 @@ def _apply(case: Case, fields: dict) -> None:
     case.item = fields["item"]
     case.department = fields["department"]
     case.mode = fields["mode"]
-    for key in ("hall", "window", "staff", "accepted_at", "applicant_name", "applicant_phone", "applicant_type"):
+    for key in ("hall", "window", "staff", "accepted_at", *PERSONAL_FIELDS):
         if fields[key] is not None:  # an update that omits a field keeps what is stored
             setattr(case, key, fields[key])
     if fields["status"] == "completed":

@@ -104,6 +104,7 @@ def up(migrator, db):
         applicant_name = CharField(null=True, max_length=100)
         applicant_phone = CharField(index=True, null=True, max_length=20)
         applicant_type = CharField(null=True, max_length=8)
+        applicant_id_number = CharField(null=True, max_length=32)
         rating_code = CharField(unique=True, max_length=16)
         created_at = DateTimeField()
         updated_at = DateTimeField()

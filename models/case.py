@@ -38,6 +38,8 @@ class Case(BaseModel):
     applicant_name = CharField(max_length=100, null=True)
     applicant_phone = CharField(max_length=20, null=True, index=True)
     applicant_type = CharField(max_length=8, null=True)
+    # 证件号码: resident ID number (person) or unified social credit code (legal).
+    applicant_id_number = CharField(max_length=32, null=True)
     # Whoever holds this code can rate this one case and nothing else.
     rating_code = CharField(max_length=16, unique=True)
     created_at = DateTimeField(default=clock.now)

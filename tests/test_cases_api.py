@@ -179,6 +179,8 @@ def test_missing_or_wrong_key_is_401(client, make, headers, code):
         ({"applicant": {"phone": 13800138000}}, 422, "invalid_phone"),
         ({"applicant": {"type": "robot"}}, 422, "invalid_applicant_type"),
         ({"applicant": {"name": ["张三"]}}, 422, "invalid_applicant_name"),
+        ({"applicant": {"id_number": "110105194912310021"}}, 422, "invalid_id_number"),
+        ({"applicant": {"id_number": 110105194912310021}}, 422, "invalid_id_number"),
     ],
 )
 def test_bad_fields_are_refused_and_nothing_is_written(client, make, changes, status, code):
@@ -255,3 +257,19 @@ def test_batch_of_a_thousand(client, make):
     with db.connection_context():
         assert Case.select().count() == 1000
         assert Invitation.select().count() == 1000
+
+
+def test_personal_data_is_kept_in_its_named_fields(client, make):
+    applicant = {"name": " 张三 ", "phone": "138 0013 8000", "type": "person", "id_number": "11010519491231002x"}
+    post(client, make, make.case_payload(applicant=applicant))
+    with db.connection_context():
+        case = Case.get()
+        assert (case.applicant_name, case.applicant_phone, case.applicant_id_number) == (
+            "张三",
+            "13800138000",
+            "11010519491231002X",
+        )
+    # An update that leaves the applicant out keeps what is stored.
+    post(client, make, make.case_payload(applicant=None))
+    with db.connection_context():
+        assert Case.get().applicant_phone == "13800138000"
