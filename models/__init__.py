@@ -21,11 +21,15 @@ from .org import Department
 from .org import Hall
 from .org import Staff
 from .org import Window
+from .notification import Notification
 from .outbox import Outbox
 from .rating import CHANNELS
 from .rating import Rating
 from .ticket import TICKET_STATES
+from .ticket import LedgerItem
 from .ticket import Ticket
+from .ticket import TicketContact
+from .ticket import TicketEvent
 
 # In dependency order (what `create_tables` and the migrations follow).
 MODELS = [
@@ -45,6 +49,10 @@ MODELS = [
     ApiKey,
     User,
     AuditLog,
+    TicketEvent,
+    LedgerItem,
+    TicketContact,
+    Notification,
 ]
 
 __all__ = [
@@ -66,11 +74,15 @@ __all__ = [
     "Item",
     "Label",
     "LabelSet",
+    "LedgerItem",
+    "Notification",
     "OptOut",
     "Outbox",
     "Rating",
     "Staff",
     "Ticket",
+    "TicketContact",
+    "TicketEvent",
     "User",
     "Window",
     "db",
