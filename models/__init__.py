@@ -16,12 +16,12 @@ from .label import BAD_LEVELS
 from .label import LEVEL_NAMES
 from .label import Label
 from .label import LabelSet
+from .notification import Notification
 from .org import DEPARTMENT_KINDS
 from .org import Department
 from .org import Hall
 from .org import Staff
 from .org import Window
-from .notification import Notification
 from .outbox import Outbox
 from .rating import CHANNELS
 from .rating import Rating
