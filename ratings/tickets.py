@@ -186,6 +186,7 @@ def history(ticket: Ticket) -> list[dict]:
             "at": clock.iso(event.at),
             "actor": event.actor_ref,
             "action": event.action,
+            "label": workflow.event_label(event.action),
             "from_state": event.from_state,
             "to_state": event.to_state,
             "note": event.note,

@@ -80,6 +80,20 @@ def settings():
 _loaded = None
 
 
+# Events that are not actions a user takes.
+EVENT_LABELS = {
+    "open": "生成工单",
+    "escalate": "超期升级督办",
+    "recount_deadline": "重算整改期限",
+    "reply_undeliverable": "答复无法送达",
+}
+
+
+def event_label(name: str) -> str:
+    action = ACTIONS.get(name) or STEPS.get(name)
+    return action.label if action is not None else EVENT_LABELS.get(name, name)
+
+
 def actor_ref(actor) -> str:
     return f"user:{actor.username}" if actor is not None else "system"
 
@@ -125,7 +139,9 @@ def transition(ticket: Ticket, name: str, actor, note=None, evidence=None, targe
     """Move `ticket` by action `name`; refuses illegal moves and lost races. Returns the fresh ticket."""
     action = ACTIONS[name]
     note = authorize(ticket, name, actor, note)
-    to_state = target or action.target
+    to_state = action.target or target
+    if to_state not in TICKET_STATES:
+        raise ValueError(f"{name} needs a target state")
     now = clock.now()
     with db.atomic():
         updated = (
