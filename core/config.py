@@ -247,7 +247,11 @@ _FOLLOWUP_OPTIONS = ("satisfied", "basically_satisfied", "unsatisfied")
 
 
 def _check_followup_scale(scale: list) -> None:
-    if len(set(scale)) != len(scale) or not set(scale) <= set(_FOLLOWUP_OPTIONS):
+    if (
+        not all(isinstance(x, str) for x in scale)
+        or len(set(scale)) != len(scale)
+        or not set(scale) <= set(_FOLLOWUP_OPTIONS)
+    ):
         raise ConfigError(f"rectification.followup_scale: {scale!r} must list distinct options of {_FOLLOWUP_OPTIONS}")
     if "satisfied" not in scale or "unsatisfied" not in scale:
         raise ConfigError("rectification.followup_scale: must offer satisfied and unsatisfied")

@@ -60,8 +60,11 @@ class Notification(BaseModel):
     @classmethod
     def for_user(cls, user):
         """What a staff member sees: their department's (bureau users: the bureau's) notifications."""
-        if user.role in ("bureau", "auditor"):
+        if user.role == "auditor":
             audience = cls.department.is_null()
+        elif user.role == "bureau":
+            # The bureau's own department also handles tickets (its halls).
+            audience = cls.department.is_null() | (cls.department == user.department_id)
         else:
             audience = (cls.department == user.department_id) & (cls.user.is_null() | (cls.user == user))
         return cls.select().where(audience).order_by(cls.created_at.desc(), cls.id.desc())

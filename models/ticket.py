@@ -112,6 +112,11 @@ class Ticket(BaseModel):
         return query.order_by(cls.due_at, cls.id)
 
     @classmethod
+    def appeals_pending(cls):
+        """What the bureau has to decide."""
+        return cls.select().where(cls.state == "appeal").order_by(cls.updated_at, cls.id)
+
+    @classmethod
     def due_within(cls, until: dt.datetime):
         """Open tickets not yet overdue whose deadline falls before `until`."""
         now = clock.now()

@@ -11,6 +11,7 @@ new deadline and escalates it to the bureau.
 
 import datetime as dt
 
+from cases.codes import normalize_phone
 from core import clock
 from core.errors import error
 from models import Notification
@@ -85,9 +86,13 @@ def followup_choice(text: str, rect) -> str | None:
 
 
 def answer_by_sms(phone: str, text: str):
-    """An SMS from `phone`: the ticket it answered, or None when it answers no open 回访 question."""
+    """An SMS from `phone` (any mainland format): the ticket it answered, or None when it is no
+    answer (unknown text) or answers no open 回访 question (not asked, already answered, too late)."""
     rect = workflow.settings().rectification
+    phone = normalize_phone(phone or "")
     choice = followup_choice(text, rect)
+    if phone is None:
+        return None
     if choice is None:
         return None
     ticket = Ticket.awaiting_followup(phone, clock.now() - dt.timedelta(days=rect.followup_answer_days))
@@ -119,10 +124,17 @@ def record_followup(ticket: Ticket, satisfaction, channel: str = "sms", actor=No
         "followup_channel": channel,
         "followed_up_at": clock.now(),
     }
-    if satisfaction != "unsatisfied":
-        text = f"{label}。{note}" if note else label
-        return workflow.transition(ticket, "followup", actor, text, target="followed_up", ref=ref, **result)
-    return _reopen(ticket, actor, label, note, ref, result, rect)
+    with db.atomic():
+        if satisfaction != "unsatisfied":
+            text = f"{label}。{note}" if note else label
+            fresh = workflow.transition(ticket, "followup", actor, text, target="followed_up", ref=ref, **result)
+        else:
+            fresh = _reopen(ticket, actor, label, note, ref, result, rect)
+        # Answered by phone before the SMS question left: the citizen is not asked twice.
+        Outbox.update(state="failed", last_error="cancelled: 回访已完成").where(
+            (Outbox.dedupe_key == f"followup:{ticket.id}:{ticket.reply_count}") & (Outbox.state == "pending")
+        ).execute()
+    return fresh
 
 
 def _reopen(ticket, actor, label, note, ref, result, rect) -> Ticket:

@@ -78,6 +78,10 @@ def test_bad_calendar_configuration_is_refused():
         config.load({"rectification": {"followup_scale": ["satisfied", "great"]}}, environ={})
     with pytest.raises(config.ConfigError, match="followup_scale"):
         config.load({"rectification": {"followup_scale": ["satisfied"]}}, environ={})
+    with pytest.raises(config.ConfigError, match="followup_scale"):
+        config.load({"rectification": {"followup_scale": ["satisfied", "unsatisfied", 3]}}, environ={})
+    with pytest.raises(config.ConfigError, match="reminder_lead_hours"):
+        config.load({"rectification": {"reminder_lead_hours": 0}}, environ={})
 
 
 def test_ticket_deadline_over_spring_festival(bad_ticket):

@@ -51,7 +51,7 @@ def test_followup_scale_is_configuration(app, replied, refused):
 def test_sms_answer_finds_the_ticket_and_records_it(replied):
     ticket = replied()
     assert Ticket.awaiting_followup("13800138000", clock.now() - dt.timedelta(days=3)).id == ticket.id
-    answered = followup.answer_by_sms("13800138000", "1")
+    answered = followup.answer_by_sms("+86 138-0013-8000", "1")
     assert answered.id == ticket.id and answered.state == "followed_up"
     assert answered.followup_result == "satisfied" and answered.followup_channel == "sms"
     assert TicketEvent.history(ticket)[-1].actor_ref == "sms"
@@ -145,3 +145,22 @@ def test_reply_text_is_required_for_a_rectification(bad_ticket, staff, refused):
         followup.send_reply(ticket, "字" * 1001, staff.police_staff)
     assert Ticket.get_by_id(ticket.id).state == "rectified"
     assert not Outbox.select().where(Outbox.kind == "ticket.reply_notice").exists()
+
+
+def test_phone_followup_before_the_sms_question_cancels_it(bad_ticket, staff):
+    ticket = tickets.resolve_on_the_spot(bad_ticket(), staff.police_staff, "已解决")
+    ticket = followup.send_reply(ticket, "已解决。", staff.police_staff)
+    assert Outbox.get(Outbox.kind == "sms.message").state == "pending"
+    followup.record_followup(ticket, "satisfied", channel="phone", actor=staff.police_staff)
+    question = Outbox.get(Outbox.kind == "sms.message")
+    assert question.state == "failed" and question.last_error.startswith("cancelled")
+    clock.freeze(ticket.followup_asked_at + dt.timedelta(hours=1))
+    assert not list(Outbox.due("sms.message"))
+    assert followup.answer_by_sms("13800138000", "3") is None
+
+
+def test_garbage_sms_is_not_an_answer(replied):
+    ticket = replied()
+    assert followup.answer_by_sms("13800138000", "TD") is None
+    assert followup.answer_by_sms("not a phone", "1") is None
+    assert Ticket.get_by_id(ticket.id).state == "replied"

@@ -123,6 +123,9 @@ def test_appeal_approved_excludes_the_rating_and_closes(bad_ticket, staff, refus
     ticket = tickets.appeal(ticket, staff.police_staff, "群众误操作", "通话录音 2026-11-26 10:05")
     assert ticket.state == "appeal" and ticket.appeal_from == "verifying"
     assert Notification.get(Notification.kind == "ticket.appeal").department_id is None
+    assert [t.id for t in Ticket.appeals_pending()] == [ticket.id]
+    assert "ticket.appeal" in [n.kind for n in Notification.for_user(staff.bureau)]
+    assert "ticket.appeal" not in [n.kind for n in Notification.for_user(staff.police_admin)]
     with refused("forbidden", 403):
         tickets.decide_appeal(ticket, True, staff.police_admin, "部门不能自批")
     ticket = tickets.decide_appeal(ticket, True, staff.bureau, "录音证实为误评")
