@@ -47,7 +47,8 @@ def open_ticket(rating: Rating, rect) -> Ticket:
     Notification.put(
         f"ticket-new:{ticket.id}",
         "ticket.new",
-        f"新差评工单 {ticket.ticket_no}，请于 {due_at:%Y-%m-%d} 前核实整改。",
+        f"新差评工单 {ticket.ticket_no}，请于 {due_at:%Y-%m-%d} 前核实整改。"
+        + ("（该期限跨入节假日安排尚未配置的年份，为暂定期限）" if provisional else ""),
         department=ticket.department_id,
         ref=f"ticket:{ticket.id}",
     )

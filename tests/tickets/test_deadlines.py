@@ -99,6 +99,7 @@ def test_deadline_length_is_configuration(bad_ticket):
 def test_provisional_deadline_is_counted_again_once_configured(bad_ticket, app):
     ticket = bad_ticket(at=dt.datetime(2026, 12, 28, 9, 0))
     assert ticket.due_provisional and ticket.due_at == dt.datetime(2027, 1, 4, 23, 59, 59)
+    assert "暂定期限" in Notification.get(Notification.kind == "ticket.new").text
     # Unconfigured: nothing changes, the bureau is warned once about 2027.
     assert reminders.recount_deadlines() == 0
     assert reminders.recount_deadlines() == 0
