@@ -38,7 +38,7 @@ def send_reply(ticket: Ticket, text, actor) -> Ticket:
     phone = ticket.case.applicant_phone if ticket.case_id else None
     asked_at = now + dt.timedelta(hours=rect.followup_delay_hours) if phone else None
     with db.atomic():
-        fresh = workflow.transition(
+        fresh = workflow.move(
             ticket,
             "reply",
             actor,
@@ -51,7 +51,7 @@ def send_reply(ticket: Ticket, text, actor) -> Ticket:
         if phone or _rated_in_mini_program(ticket):
             Outbox.put("ticket.reply_notice", f"reply:{ticket.id}:{number}", {"ticket_id": ticket.id})
         else:
-            workflow.record(ticket, "reply_undeliverable", None, note="评价人未留联系方式，答复仅存档并在公开页展示")
+            workflow.record(ticket, "reply_undeliverable", None, note="评价人未留联系方式，答复已存档")
         if phone:
             Outbox.put(
                 "sms.message",
@@ -127,7 +127,7 @@ def record_followup(ticket: Ticket, satisfaction, channel: str = "sms", actor=No
     with db.atomic():
         if satisfaction != "unsatisfied":
             text = f"{label}。{note}" if note else label
-            fresh = workflow.transition(ticket, "followup", actor, text, target="followed_up", ref=ref, **result)
+            fresh = workflow.move(ticket, "followup", actor, text, target="followed_up", ref=ref, **result)
         else:
             fresh = _reopen(ticket, actor, label, note, ref, result, rect)
         # Answered by phone before the SMS question left: the citizen is not asked twice.
@@ -154,7 +154,7 @@ def _reopen(ticket, actor, label, note, ref, result, rect) -> Ticket:
     )
     text = f"{label}，工单重新办理，新整改期限 {due_at:%Y-%m-%d}。{note or ''}"
     with db.atomic():
-        fresh = workflow.transition(ticket, "followup", actor, text, target="verifying", ref=ref, **changes)
+        fresh = workflow.move(ticket, "followup", actor, text, target="verifying", ref=ref, **changes)
         for department in (ticket.department_id, None):
             Notification.put(
                 f"reopen:{ticket.id}:{fresh.reopen_count}:{department or 'bureau'}",

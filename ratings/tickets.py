@@ -20,6 +20,7 @@ from models import User
 from models import db
 from models.access import DEPARTMENT_ROLES
 
+from . import followup
 from . import workflow
 from .deadlines import deadline
 
@@ -108,13 +109,13 @@ def assign(ticket: Ticket, user, actor) -> Ticket:
 
 def record_callback(ticket: Ticket, actor, note) -> Ticket:
     """The callback to the citizen that starts verification (核实)."""
-    return workflow.transition(ticket, "verify", actor, note, callback_at=clock.now())
+    return workflow.move(ticket, "verify", actor, note, callback_at=clock.now())
 
 
 def resolve_on_the_spot(ticket: Ticket, actor, note) -> Ticket:
     """当场解决: solved at once, recorded as such; the reply follows."""
     now = clock.now()
-    return workflow.transition(
+    return workflow.move(
         ticket,
         "resolve_on_the_spot",
         actor,
@@ -128,20 +129,20 @@ def resolve_on_the_spot(ticket: Ticket, actor, note) -> Ticket:
 
 def start_rectification(ticket: Ticket, actor, finding) -> Ticket:
     """The complaint is verified as founded (属实): rectify within the deadline."""
-    return workflow.transition(ticket, "rectify", actor, finding)
+    return workflow.move(ticket, "rectify", actor, finding)
 
 
 def complete_rectification(ticket: Ticket, actor, result) -> Ticket:
     if LedgerItem.open_for(ticket).exists():
         error("ledger_open", "台账中尚有未销号的整改事项，请逐项销号后再完成整改", 409)
-    return workflow.transition(
+    return workflow.move(
         ticket, "complete", actor, result, resolution_text=(result or "").strip(), resolved_at=clock.now()
     )
 
 
 def explain(ticket: Ticket, actor, explanation) -> Ticket:
     """No legal basis for the demand: the explanation is what the citizen is told."""
-    return workflow.transition(
+    return workflow.move(
         ticket, "explain", actor, explanation, resolution_text=(explanation or "").strip(), resolved_at=clock.now()
     )
 
@@ -150,7 +151,7 @@ def appeal(ticket: Ticket, actor, reason, evidence) -> Ticket:
     """A mistaken or malicious rating (误评、恶意差评): the bureau decides, on the evidence."""
     evidence = workflow.clean_text(evidence, "申诉证据（如通话记录、监控截图说明）")
     with db.atomic():
-        fresh = workflow.transition(ticket, "appeal", actor, reason, evidence=evidence, appeal_from=ticket.state)
+        fresh = workflow.move(ticket, "appeal", actor, reason, evidence=evidence, appeal_from=ticket.state)
         Notification.put(
             f"appeal:{ticket.id}:{fresh.updated_at:%Y%m%d%H%M%S}",
             "ticket.appeal",
@@ -168,17 +169,42 @@ def decide_appeal(ticket: Ticket, approve: bool, actor, reason) -> Ticket:
     if approve:
         reason = workflow.clean_text(reason, "审核意见")
         with db.atomic():
-            fresh = workflow.transition(ticket, "approve_appeal", actor, reason, closed_at=clock.now())
+            fresh = workflow.move(ticket, "approve_appeal", actor, reason, closed_at=clock.now())
             Rating.update(excluded=True, excluded_reason=f"申诉通过（{ticket.ticket_no}）：{reason}").where(
                 Rating.id == ticket.rating_id
             ).execute()
         return fresh
-    return workflow.transition(ticket, "reject_appeal", actor, reason, target=ticket.appeal_from or "verifying")
+    return workflow.move(ticket, "reject_appeal", actor, reason, target=ticket.appeal_from or "verifying")
 
 
 def close(ticket: Ticket, actor, note=None) -> Ticket:
     """销号: the loop is closed after the 回访."""
-    return workflow.transition(ticket, "close", actor, note, closed_at=clock.now())
+    return workflow.move(ticket, "close", actor, note, closed_at=clock.now())
+
+
+def transition(ticket: Ticket, action: str, actor, note=None, evidence=None, **options) -> Ticket:
+    """Any workflow action by its name (as `allowed_actions` lists them), for the admin's one form.
+
+    `note` is the action's text (finding, result, explanation, reason, reply);
+    `options`: `satisfaction` and `channel` for "followup"."""
+    handlers = {
+        "verify": lambda: record_callback(ticket, actor, note),
+        "resolve_on_the_spot": lambda: resolve_on_the_spot(ticket, actor, note),
+        "rectify": lambda: start_rectification(ticket, actor, note),
+        "complete": lambda: complete_rectification(ticket, actor, note),
+        "explain": lambda: explain(ticket, actor, note),
+        "appeal": lambda: appeal(ticket, actor, note, evidence),
+        "approve_appeal": lambda: decide_appeal(ticket, True, actor, note),
+        "reject_appeal": lambda: decide_appeal(ticket, False, actor, note),
+        "reply": lambda: followup.send_reply(ticket, note, actor),
+        "followup": lambda: followup.record_followup(
+            ticket, options.get("satisfaction"), options.get("channel", "phone"), actor, note
+        ),
+        "close": lambda: close(ticket, actor, note),
+    }
+    if action not in handlers:
+        error("unknown_action", f"未知的工单操作：{action}", 422)
+    return handlers[action]()
 
 
 def history(ticket: Ticket) -> list[dict]:

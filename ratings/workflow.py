@@ -135,8 +135,12 @@ def clean_text(value, required_name: str | None, max_length: int = 2000) -> str 
     return text or None
 
 
-def transition(ticket: Ticket, name: str, actor, note=None, evidence=None, target=None, ref=None, **changes) -> Ticket:
-    """Move `ticket` by action `name`; refuses illegal moves and lost races. Returns the fresh ticket."""
+def move(ticket: Ticket, name: str, actor, note=None, evidence=None, target=None, ref=None, **changes) -> Ticket:
+    """Move `ticket` by action `name`; refuses illegal moves and lost races. Returns the fresh ticket.
+
+    The primitive under the service functions, which add each action's own
+    rules and side effects: call `ratings.tickets.transition` (or the named
+    function) rather than this."""
     action = ACTIONS[name]
     note = authorize(ticket, name, actor, note)
     to_state = action.target or target

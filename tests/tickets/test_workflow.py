@@ -155,7 +155,7 @@ def test_illegal_transitions_are_refused(bad_ticket, staff, refused, name):
         Ticket.update(state=state).where(Ticket.id == ticket.id).execute()
         current = Ticket.get_by_id(ticket.id)
         with refused("illegal_transition", 409):
-            workflow.transition(current, name, staff.bureau, "说明", target="verifying")
+            workflow.move(current, name, staff.bureau, "说明", target="verifying")
         assert Ticket.get_by_id(ticket.id).state == state
     assert TicketEvent.select().where(TicketEvent.ticket == ticket).count() == 1
     assert len(sources) + sum(1 for state in TICKET_STATES if state not in sources) == len(TICKET_STATES)
@@ -244,3 +244,24 @@ def test_reply_notice_and_followup_question_in_the_same_transaction(bad_ticket, 
     # Asked after the configured delay (24 h), so the reply is read first.
     assert question.available_at == ticket.followup_asked_at
     assert (ticket.followup_asked_at - ticket.replied_at).total_seconds() == 24 * 3600
+
+
+def test_transition_by_name_runs_each_actions_own_rules(bad_ticket, staff, refused):
+    ticket = bad_ticket()
+    actor = staff.police_staff
+    with refused("unknown_action", 422):
+        tickets.transition(ticket, "teleport", actor)
+    ticket = tickets.transition(ticket, "verify", actor, "已联系")
+    ticket = tickets.transition(ticket, "rectify", actor, "属实")
+    ticket = tickets.transition(ticket, "complete", actor, "已整改")
+    assert ticket.resolved_at == clock.now() and ticket.resolution_text == "已整改"
+    ticket = tickets.transition(ticket, "reply", actor, "已整改，感谢监督。")
+    assert Outbox.select().where(Outbox.kind == "ticket.reply_notice").count() == 1
+    with refused("invalid_satisfaction", 422):
+        tickets.transition(ticket, "followup", actor)
+    ticket = tickets.transition(ticket, "followup", actor, satisfaction="satisfied", channel="phone")
+    ticket = tickets.transition(ticket, "close", staff.police_admin)
+    assert ticket.state == "closed"
+    other = tickets.transition(bad_ticket(), "verify", actor, "已联系")
+    other = tickets.transition(other, "appeal", actor, "误评", evidence="录音")
+    assert tickets.transition(other, "reject_appeal", staff.bureau, "不予支持").state == "verifying"
