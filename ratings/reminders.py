@@ -97,7 +97,44 @@ def escalate_overdue() -> int:
                 Ticket.update(escalated_at=now).where(Ticket.id == ticket.id).execute()
                 workflow.record(ticket, "escalate", None, note=f"超过整改期限 {ticket.due_at:%Y-%m-%d %H:%M}，升级督办")
             escalated += 1
+        escalated += _escalate_ledger_items(now)
     return escalated
+
+
+def _escalate_ledger_items(now) -> int:
+    """A 台账 item past its own date, while the ticket's (later, approved) deadline still runs."""
+    items = (
+        LedgerItem.select(LedgerItem, Ticket)
+        .join(Ticket)
+        .where(
+            (LedgerItem.state == "open")
+            & Ticket.state.in_(OPEN_STATES)
+            & (LedgerItem.due_on < now.date())
+            # An overdue ticket is escalated as a whole.
+            & (Ticket.due_at >= now)
+        )
+    )
+    count = 0
+    for item in items:
+        key = f"escalate-ledger:{item.id}:{item.due_on:%Y%m%d}"
+        if Notification.select().where(Notification.dedupe_key == key).exists():
+            continue
+        text = (
+            f"差评工单 {item.ticket.ticket_no} 的台账事项“{item.plan[:30]}”（责任人 {item.responsible}）"
+            f"已超过时限 {item.due_on:%Y-%m-%d}"
+        )
+        with db.atomic():
+            Notification.put(key, "ticket.escalated", f"{text}，请督办。", ref=f"ticket:{item.ticket_id}")
+            Notification.put(
+                f"overdue-ledger:{item.id}:{item.due_on:%Y%m%d}",
+                "ticket.overdue",
+                f"{text}，请立即整改。",
+                department=item.ticket.department_id,
+                ref=f"ticket:{item.ticket_id}",
+            )
+            workflow.record(item.ticket, "escalate", None, note=f"台账事项超过时限 {item.due_on:%Y-%m-%d}，升级督办")
+        count += 1
+    return count
 
 
 def chase_followups() -> int:

@@ -78,6 +78,7 @@ def test_an_extended_deadline_escalates_again_when_it_passes(bad_ticket, staff):
     ledger.decide_extension(item, True, staff.bureau, "同意")
     assert reminders.escalate_overdue() == 0
     clock.freeze(dt.datetime(2026, 12, 9, 9, 0))
+    assert reminders.escalate_overdue() == 0
     reminders.remind_due()
     assert any("台账事项" in n.text for n in kinds("ticket.reminder"))
     clock.freeze(dt.datetime(2026, 12, 11, 0, 0, 1))
@@ -125,3 +126,19 @@ def test_jobs_run_outside_a_request(make, app):
     assert db.is_closed()
     with db.connection_context():
         assert Ticket.get_by_id(ticket.id).escalated_at == clock.now()
+
+
+def test_an_overdue_ledger_item_escalates_while_the_ticket_runs(bad_ticket, staff):
+    ticket = tickets.record_callback(bad_ticket(), staff.police_staff, "已联系")
+    ticket = tickets.start_rectification(ticket, staff.police_staff, "属实")
+    quick = ledger.put_on_ledger(ticket, "更换叫号机", "张科长", "2026-12-01", staff.police_staff)
+    long = ledger.put_on_ledger(ticket, "改造大厅", "王局长", "2027-01-15", staff.police_staff)
+    ledger.decide_extension(long, True, staff.bureau, "同意")
+    clock.freeze(dt.datetime(2026, 12, 2, 9, 0))
+    assert reminders.escalate_overdue() == 1
+    assert reminders.escalate_overdue() == 0
+    assert "更换叫号机" in kinds("ticket.escalated")[0].text
+    assert not Ticket.get_by_id(ticket.id).is_overdue
+    ledger.close_ledger_item(quick, "已更换", staff.police_staff)
+    clock.freeze(dt.datetime(2026, 12, 20, 9, 0))
+    assert reminders.escalate_overdue() == 0
