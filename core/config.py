@@ -66,6 +66,8 @@ DEFAULTS: dict = {
         # library's release, as ISO dates.
         "extra_holidays": [],
         "extra_workdays": [],
+        # The citizen should be called back (核实) within this many working days.
+        "callback_working_days": 1,
         # Staff are reminded this many hours before a deadline (daily while it runs).
         "reminder_lead_hours": 24,
         # The 回访 question goes this long after the reply, so the reply is read first.
@@ -234,6 +236,7 @@ def _validate(cfg: dict) -> None:
         (("sms", "daily_cap_per_phone"), 1, 50),
         (("sms", "reminder_after_days"), 1, 60),
         (("rectification", "deadline_working_days"), 1, 60),
+        (("rectification", "callback_working_days"), 1, 10),
         (("rectification", "reminder_lead_hours"), 1, 240),
         (("rectification", "followup_delay_hours"), 0, 240),
         (("rectification", "followup_answer_days"), 1, 30),

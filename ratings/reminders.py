@@ -4,7 +4,8 @@ Each opens its own connection, works only from the database and writes
 notifications with dedupe keys, so running it twice notifies once:
 
 - `remind_due`: a reminder to the department, once a day, while a deadline
-  (ticket or 台账 item) is within `reminder_lead_hours`;
+  (ticket or 台账 item) is within `reminder_lead_hours`, and once when the
+  citizen has not been called back within `callback_working_days`;
 - `escalate_overdue`: a passed deadline goes to the bureau (督办), once per deadline;
 - `chase_followups`: an SMS 回访 left unanswered for `followup_answer_days`
   asks the department to phone;
@@ -23,6 +24,7 @@ from models import db
 from models.ticket import OPEN_STATES
 
 from . import workflow
+from .deadlines import add_working_days
 from .deadlines import calendar_warnings
 from .deadlines import deadline
 from .deadlines import uncovered_years
@@ -46,6 +48,7 @@ def remind_due() -> int:
                 ref=f"ticket:{ticket.id}",
             )
             count += 1
+        count += _remind_callbacks(now, rect)
         items = (
             LedgerItem.select(LedgerItem, Ticket)
             .join(Ticket)
@@ -64,6 +67,24 @@ def remind_due() -> int:
                 f"将于 {item.due_on:%Y-%m-%d} 到期。",
                 department=item.ticket.department_id,
                 ref=f"ticket:{item.ticket_id}",
+            )
+            count += 1
+    return count
+
+
+def _remind_callbacks(now, rect) -> int:
+    """Tickets still waiting for the callback (核实) after `callback_working_days`."""
+    count = 0
+    for ticket in Ticket.select().where(Ticket.state == "new"):
+        target = add_working_days(ticket.due_from or ticket.created_at, rect.callback_working_days, rect)
+        if target < now:
+            Notification.put(
+                f"callback:{ticket.id}",
+                "ticket.reminder",
+                f"差评工单 {ticket.ticket_no} 已超过 {rect.callback_working_days} 个工作日未回访核实，请尽快联系群众。",
+                department=ticket.department_id,
+                user=ticket.assignee_id,
+                ref=f"ticket:{ticket.id}",
             )
             count += 1
     return count

@@ -32,7 +32,7 @@ def test_jobs_are_in_the_table():
 
 
 def test_reminder_once_a_day_within_the_lead_time(bad_ticket, staff):
-    ticket = bad_ticket()  # 2026-11-26 10:00, due 2026-12-03 23:59:59
+    ticket = tickets.record_callback(bad_ticket(), staff.police_staff, "已联系")  # due 2026-12-03 23:59:59
     assert reminders.remind_due() == 0
     clock.freeze(dt.datetime(2026, 12, 3, 0, 30))  # within 24 h of the deadline
     reminders.remind_due()
@@ -120,7 +120,7 @@ def test_jobs_run_outside_a_request(make, app):
     clock.freeze(dt.datetime(2026, 12, 5, 9, 0))
     with app.app_context():
         assert reminders.escalate_overdue() == 1
-        assert reminders.remind_due() == 0
+        assert reminders.remind_due() == 1  # not called back (核实) yet
         assert reminders.chase_followups() == 0
         assert reminders.recount_deadlines() == 0
     assert db.is_closed()
@@ -142,3 +142,19 @@ def test_an_overdue_ledger_item_escalates_while_the_ticket_runs(bad_ticket, staf
     ledger.close_ledger_item(quick, "已更换", staff.police_staff)
     clock.freeze(dt.datetime(2026, 12, 20, 9, 0))
     assert reminders.escalate_overdue() == 0
+
+
+def test_callback_reminder_after_one_working_day(bad_ticket, staff):
+    ticket = bad_ticket(at=dt.datetime(2026, 11, 27, 16, 0))  # Friday
+    clock.freeze(dt.datetime(2026, 11, 30, 20, 0))  # Monday evening: still within the day
+    reminders.remind_due()
+    assert not kinds("ticket.reminder")
+    clock.freeze(dt.datetime(2026, 12, 1, 9, 0))
+    reminders.remind_due()
+    reminders.remind_due()
+    sent = kinds("ticket.reminder")
+    assert len(sent) == 1 and "未回访核实" in sent[0].text
+    tickets.record_callback(ticket, staff.police_staff, "已联系")
+    clock.freeze(dt.datetime(2026, 12, 2, 9, 0))
+    reminders.remind_due()
+    assert len(kinds("ticket.reminder")) == 1
