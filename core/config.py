@@ -66,6 +66,18 @@ DEFAULTS: dict = {
         # library's release, as ISO dates.
         "extra_holidays": [],
         "extra_workdays": [],
+        # The citizen should be called back (核实) within this many working days.
+        "callback_working_days": 1,
+        # Staff are reminded this many hours before a deadline (daily while it runs).
+        "reminder_lead_hours": 24,
+        # The 回访 question goes this long after the reply, so the reply is read first.
+        "followup_delay_hours": 24,
+        # An SMS 回访 answer is matched this long; after it, staff phone instead.
+        "followup_answer_days": 3,
+        # The 回访 options offered, in order (the SMS numbers them 1, 2, …).
+        "followup_scale": ["satisfied", "basically_satisfied", "unsatisfied"],
+        # Whether 基本满意 counts as satisfied in 回访整改满意率.
+        "basically_satisfied_counts": True,
     },
 }
 
@@ -212,6 +224,7 @@ def _validate(cfg: dict) -> None:
         for day in cfg["rectification"][key]:
             if not isinstance(day, str) or not _DATE.match(day):
                 raise ConfigError(f"rectification.{key}: {day!r} is not a YYYY-MM-DD date")
+    _check_followup_scale(cfg["rectification"]["followup_scale"])
     for keypath, low, high in (
         (("app", "max_body_kb"), 1, 65536),
         (("database", "pool_size"), 1, 200),
@@ -223,10 +236,28 @@ def _validate(cfg: dict) -> None:
         (("sms", "daily_cap_per_phone"), 1, 50),
         (("sms", "reminder_after_days"), 1, 60),
         (("rectification", "deadline_working_days"), 1, 60),
+        (("rectification", "callback_working_days"), 1, 10),
+        (("rectification", "reminder_lead_hours"), 1, 240),
+        (("rectification", "followup_delay_hours"), 0, 240),
+        (("rectification", "followup_answer_days"), 1, 30),
     ):
         value = _get(cfg, keypath)
         if not low <= value <= high:
             raise ConfigError(f"{'.'.join(keypath)}: {value} is outside {low}..{high}")
+
+
+_FOLLOWUP_OPTIONS = ("satisfied", "basically_satisfied", "unsatisfied")
+
+
+def _check_followup_scale(scale: list) -> None:
+    if (
+        not all(isinstance(x, str) for x in scale)
+        or len(set(scale)) != len(scale)
+        or not set(scale) <= set(_FOLLOWUP_OPTIONS)
+    ):
+        raise ConfigError(f"rectification.followup_scale: {scale!r} must list distinct options of {_FOLLOWUP_OPTIONS}")
+    if "satisfied" not in scale or "unsatisfied" not in scale:
+        raise ConfigError("rectification.followup_scale: must offer satisfied and unsatisfied")
 
 
 def _check_url(value: str, dotted: str, schemes: set) -> None:

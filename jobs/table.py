@@ -9,4 +9,9 @@ CronTrigger instead (Beijing time).
 
 JOBS: list[dict] = [
     # {"id": "sms.send", "func": "sms.sender:send_due", "every": 5},
+    # Bad-review workflow: reminders before deadlines, escalation after, 回访 chasing, calendar.
+    {"id": "tickets.remind", "func": "ratings.reminders:remind_due", "every": 900},
+    {"id": "tickets.escalate", "func": "ratings.reminders:escalate_overdue", "every": 300},
+    {"id": "tickets.followups", "func": "ratings.reminders:chase_followups", "every": 3600},
+    {"id": "tickets.deadlines", "func": "ratings.reminders:recount_deadlines", "cron": {"hour": 6, "minute": 10}},
 ]

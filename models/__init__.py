@@ -16,6 +16,7 @@ from .label import BAD_LEVELS
 from .label import LEVEL_NAMES
 from .label import Label
 from .label import LabelSet
+from .notification import Notification
 from .org import DEPARTMENT_KINDS
 from .org import Department
 from .org import Hall
@@ -25,7 +26,10 @@ from .outbox import Outbox
 from .rating import CHANNELS
 from .rating import Rating
 from .ticket import TICKET_STATES
+from .ticket import LedgerItem
 from .ticket import Ticket
+from .ticket import TicketContact
+from .ticket import TicketEvent
 
 # In dependency order (what `create_tables` and the migrations follow).
 MODELS = [
@@ -45,6 +49,10 @@ MODELS = [
     ApiKey,
     User,
     AuditLog,
+    TicketEvent,
+    LedgerItem,
+    TicketContact,
+    Notification,
 ]
 
 __all__ = [
@@ -66,11 +74,15 @@ __all__ = [
     "Item",
     "Label",
     "LabelSet",
+    "LedgerItem",
+    "Notification",
     "OptOut",
     "Outbox",
     "Rating",
     "Staff",
     "Ticket",
+    "TicketContact",
+    "TicketEvent",
     "User",
     "Window",
     "db",

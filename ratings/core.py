@@ -38,7 +38,7 @@ from models.rating import DEVICE_CHANNELS
 from models.rating import FIRST
 from models.rating import FOLLOWUP
 
-from .deadlines import add_working_days
+from .tickets import open_ticket
 
 log = logging.getLogger(__name__)
 
@@ -205,13 +205,4 @@ def _save_onsite_rating(rating: Rating, req: RatingRequest, rules) -> None:
 
 def _open_ticket(rating: Rating, rect) -> Ticket:
     """谁办理、谁负责: the ticket goes to the department that handled the case."""
-    due_at = add_working_days(rating.created_at, rect.deadline_working_days, rect)
-    return Ticket.create(
-        ticket_no=f"CP{rating.created_at:%Y%m%d}{rating.id:06d}",
-        rating=rating,
-        case=rating.case_id,
-        department=rating.department_id,
-        due_at=due_at,
-        created_at=rating.created_at,
-        updated_at=rating.created_at,
-    )
+    return open_ticket(rating, rect)

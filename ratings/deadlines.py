@@ -56,3 +56,21 @@ def uncovered_years(years, rect) -> list[int]:
     """Those of `years` that neither the library nor the configuration covers."""
     configured = _configured_years(rect)
     return [y for y in years if not _library_covers(y) and y not in configured]
+
+
+def deadline(start: dt.datetime, rect, days: int | None = None) -> tuple[dt.datetime, bool]:
+    """The rectification deadline from `start`, and whether it is provisional:
+    counted through a year whose holidays neither the library nor the
+    configuration knows (weekends only), so it must be counted again later."""
+    due = add_working_days(start, rect.deadline_working_days if days is None else days, rect)
+    years = range(start.year, due.year + 1)
+    return due, bool(uncovered_years(years, rect))
+
+
+def calendar_warnings(today: dt.date, rect) -> list[str]:
+    """What staff must be told about the holiday calendar, in Chinese (empty when all is known)."""
+    return [
+        f"{year} 年的法定节假日和调休安排尚未配置：请按国务院办公厅公布的通知，在配置"
+        f" [rectification] extra_holidays / extra_workdays 中补充，否则该年整改期限只扣除周末。"
+        for year in uncovered_years((today.year, today.year + 1), rect)
+    ]

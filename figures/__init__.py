@@ -1,0 +1,1 @@
+"""Figures: the measures the admin, the public page and the monthly report share."""

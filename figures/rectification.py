@@ -1,0 +1,130 @@
+"""Bad-review rectification figures (GB/T 39734 差评 measures), for any unit and period.
+
+One function for the admin, the public page and the monthly report alike.
+The population is the 差评 (level 1–2) given in the period (by the rating's
+time, Beijing dates inclusive) to the unit, minus excluded ratings (an
+approved appeal takes a rating out of every figure). Each 差评 has a ticket.
+
+    差评数              bad       = 差评 in the period
+    差评回复率          replied / bad            (replied: the citizen got at least one reply)
+    回访整改率          followed_up / bad        (followed_up: a 回访 answer was obtained,
+                                                   满意/基本满意/不满意; "无法回访" is not one)
+    回访整改满意率      satisfied / followed_up  (satisfied: 满意, plus 基本满意 when
+                                                   `rectification.basically_satisfied_counts`)
+    按期整改率          on_time / (resolved + overdue)
+                        (resolved: rectified, solved on the spot or explained; on time when
+                         resolved by the deadline then in force; overdue: not resolved and past it)
+    超期数              overdue = open tickets past their deadline now
+    逾期办结数          resolved_late = resolved after the deadline
+
+Rates are percentages with two decimals, None when the denominator is 0.
+"""
+
+import datetime as dt
+
+from peewee import JOIN
+from peewee import Case as When
+from peewee import fn
+
+from core import clock
+from models import Rating
+from models import Ticket
+from models.ticket import OPEN_STATES
+
+UNITS = {
+    "department": Rating.department,
+    "hall": Rating.hall,
+    "window": Rating.window,
+    "staff": Rating.staff,
+    "item": Rating.item,
+}
+ANSWERS = ("satisfied", "basically_satisfied", "unsatisfied")
+
+
+def period_bounds(period) -> tuple[dt.date, dt.date]:
+    """A month "YYYY-MM", a date, or a (start, end) pair of dates (inclusive) → (start, end)."""
+    if isinstance(period, str):
+        try:
+            start = dt.date.fromisoformat(f"{period}-01")
+        except ValueError:
+            raise ValueError(f"period {period!r} is not YYYY-MM") from None
+        following = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        return start, following - dt.timedelta(days=1)
+    if isinstance(period, dt.date) and not isinstance(period, dt.datetime):
+        return period, period
+    start, end = period
+    if end < start:
+        raise ValueError("period ends before it starts")
+    return start, end
+
+
+def rectification_figures(period, unit: str | None = None, unit_id=None, basically_satisfied_counts: bool = True):
+    """The measures for `unit` ("department", "hall", "window", "staff", "item"; None: district-wide)
+    with id `unit_id` (or a model row) over `period`. See the module docstring for the formulas."""
+    start, end = period_bounds(period)
+    now = clock.now()
+    satisfied = ("satisfied", "basically_satisfied") if basically_satisfied_counts else ("satisfied",)
+    resolved = Ticket.resolved_at.is_null(False)
+    overdue = Ticket.state.in_(OPEN_STATES) & (Ticket.due_at < now)
+    query = (
+        Rating.select(
+            fn.COUNT(Rating.id).alias("bad"),
+            _sum(Ticket.replied_at.is_null(False)).alias("replied"),
+            _sum(Ticket.followup_result.in_(ANSWERS)).alias("followed_up"),
+            _sum(Ticket.followup_result.in_(satisfied)).alias("satisfied"),
+            _sum(resolved).alias("resolved"),
+            _sum(resolved & (Ticket.resolved_at <= Ticket.due_at)).alias("on_time"),
+            _sum(resolved & (Ticket.resolved_at > Ticket.due_at)).alias("resolved_late"),
+            _sum(Ticket.on_the_spot).alias("on_the_spot"),
+            _sum(Ticket.on_ledger).alias("on_ledger"),
+            _sum(overdue).alias("overdue"),
+            _sum(Ticket.state == "closed").alias("closed"),
+        )
+        .join(Ticket, JOIN.LEFT_OUTER, on=(Ticket.rating == Rating.id))
+        .where(
+            Rating.is_bad
+            & ~Rating.excluded
+            & (Rating.created_at >= dt.datetime.combine(start, dt.time.min))
+            & (Rating.created_at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
+        )
+    )
+    if unit is not None:
+        if unit not in UNITS:
+            raise ValueError(f"unit must be one of {', '.join(UNITS)}")
+        query = query.where(UNITS[unit] == (getattr(unit_id, "id", unit_id)))
+    row = query.dicts().get()
+    counts = {key: int(value or 0) for key, value in row.items()}
+    return {
+        "period": {"start": start.isoformat(), "end": end.isoformat()},
+        "unit": {"kind": unit or "district", "id": getattr(unit_id, "id", unit_id)},
+        **counts,
+        "reply_rate": _rate(counts["replied"], counts["bad"]),
+        "followup_rate": _rate(counts["followed_up"], counts["bad"]),
+        "followup_satisfaction_rate": _rate(counts["satisfied"], counts["followed_up"]),
+        "on_time_rate": _rate(counts["on_time"], counts["resolved"] + counts["overdue"]),
+        "basically_satisfied_counts": basically_satisfied_counts,
+    }
+
+
+LABELS = {
+    "bad": "差评数",
+    "reply_rate": "差评回复率",
+    "followup_rate": "回访整改率",
+    "followup_satisfaction_rate": "回访整改满意率",
+    "on_time_rate": "按期整改率",
+    "overdue": "超期数",
+    "resolved_late": "逾期办结数",
+    "on_the_spot": "当场解决数",
+    "on_ledger": "列入台账数",
+    "closed": "已销号数",
+}
+
+
+def _sum(condition):
+    return fn.COALESCE(fn.SUM(When(None, [(condition, 1)], 0)), 0)
+
+
+def _rate(numerator: int, denominator: int):
+    if not denominator:
+        return None
+    return round(100.0 * numerator / denominator, 2)

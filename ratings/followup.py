@@ -1,0 +1,170 @@
+"""差评件件有反馈: the reply to the citizen and the 回访 that asks how satisfied
+they are with the rectification.
+
+The reply leaves as a `ticket.reply_notice` outbox row (the WeChat area sends
+a subscribe message to a mini-program rater, else an SMS to the applicant);
+the 回访 question as an `sms.message` row after `followup_delay_hours`. The
+SMS area routes the citizen's answer back through `answer_by_sms`; staff
+record a phone 回访 with `record_followup`. 不满意 reopens the ticket with a
+new deadline and escalates it to the bureau.
+"""
+
+import datetime as dt
+
+from cases.codes import normalize_phone
+from core import clock
+from core.errors import error
+from models import Notification
+from models import Outbox
+from models import Ticket
+from models import db
+from models.ticket import FOLLOWUP_CHANNELS
+from models.ticket import FOLLOWUP_RESULTS
+
+from . import workflow
+from .deadlines import deadline
+
+MAX_REPLY = 1000
+
+
+def send_reply(ticket: Ticket, text, actor) -> Ticket:
+    """Answer the citizen. For an explanation the text defaults to the explanation itself."""
+    rect = workflow.settings().rectification
+    default = ticket.resolution_text if ticket.state == "explained" else None
+    text = workflow.clean_text(text if text not in (None, "") else default, "答复内容", MAX_REPLY)
+    workflow.authorize(ticket, "reply", actor, text)
+    now = clock.now()
+    number = ticket.reply_count + 1
+    phone = ticket.case.applicant_phone if ticket.case_id else None
+    asked_at = now + dt.timedelta(hours=rect.followup_delay_hours) if phone else None
+    with db.atomic():
+        fresh = workflow.move(
+            ticket,
+            "reply",
+            actor,
+            text,
+            reply_text=text,
+            replied_at=now,
+            reply_count=number,
+            followup_asked_at=asked_at,
+        )
+        if phone or _rated_in_mini_program(ticket):
+            Outbox.put("ticket.reply_notice", f"reply:{ticket.id}:{number}", {"ticket_id": ticket.id})
+        else:
+            workflow.record(ticket, "reply_undeliverable", None, note="评价人未留联系方式，答复已存档")
+        if phone:
+            Outbox.put(
+                "sms.message",
+                f"followup:{ticket.id}:{number}",
+                {"phone": phone, "text": followup_question(rect), "purpose": "followup", "ref": f"ticket:{ticket.id}"},
+                available_at=asked_at,
+            )
+        else:
+            Notification.put(
+                f"followup-call:{ticket.id}:{number}",
+                "ticket.followup_call",
+                f"差评工单 {ticket.ticket_no} 无法短信回访，请电话回访或记录无法回访。",
+                department=ticket.department_id,
+                ref=f"ticket:{ticket.id}",
+            )
+    return fresh
+
+
+def followup_question(rect) -> str:
+    options = " ".join(f"{n}{FOLLOWUP_RESULTS[code]}" for n, code in enumerate(rect.followup_scale, 1))
+    return f"您反映的服务问题已整改并答复。请回复数字评价整改结果：{options}。"
+
+
+def followup_choice(text: str, rect) -> str | None:
+    """The 回访 answer in an SMS body ("1", "满意", "不满意" …), or None when it is not one."""
+    body = (text or "").strip().rstrip("。.!！")
+    scale = list(rect.followup_scale)
+    if body.isdigit() and 1 <= int(body) <= len(scale):
+        return scale[int(body) - 1]
+    by_label = {FOLLOWUP_RESULTS[code]: code for code in scale}
+    return by_label.get(body)
+
+
+def answer_by_sms(phone: str, text: str):
+    """An SMS from `phone` (any mainland format): the ticket it answered, or None when it is no
+    answer (unknown text) or answers no open 回访 question (not asked, already answered, too late)."""
+    rect = workflow.settings().rectification
+    phone = normalize_phone(phone or "")
+    choice = followup_choice(text, rect)
+    if phone is None:
+        return None
+    if choice is None:
+        return None
+    ticket = Ticket.awaiting_followup(phone, clock.now() - dt.timedelta(days=rect.followup_answer_days))
+    if ticket is None:
+        return None
+    return record_followup(ticket, choice, channel="sms", actor=None)
+
+
+def record_followup(ticket: Ticket, satisfaction, channel: str = "sms", actor=None, note=None) -> Ticket:
+    """The 回访 result. `satisfaction` is one of the configured scale or "unreachable"
+    (phone/none only); `actor` None is the citizen's own SMS answer."""
+    rect = workflow.settings().rectification
+    if channel not in FOLLOWUP_CHANNELS:
+        error("invalid_channel", "回访方式必须是短信、电话或无联系方式", 422)
+    allowed = list(rect.followup_scale) + ([] if channel == "sms" else ["unreachable"])
+    if satisfaction not in allowed:
+        error("invalid_satisfaction", f"回访结果必须是：{'、'.join(FOLLOWUP_RESULTS[c] for c in allowed)}", 422)
+    if channel == "none" and satisfaction != "unreachable":
+        error("invalid_satisfaction", "无联系方式时只能记录为无法回访", 422)
+    if channel == "sms" and actor is None and not (ticket.case_id and ticket.case.applicant_phone):
+        error("no_phone", "该工单没有可短信回访的手机号", 422)
+    if actor is None and channel != "sms":
+        error("forbidden", "电话回访须由工作人员记录", 403)
+    ref = "sms" if actor is None else None
+    label = f"{FOLLOWUP_CHANNELS[channel]}：{FOLLOWUP_RESULTS[satisfaction]}"
+    note = workflow.clean_text(note, None)
+    result = {
+        "followup_result": satisfaction,
+        "followup_channel": channel,
+        "followed_up_at": clock.now(),
+    }
+    with db.atomic():
+        if satisfaction != "unsatisfied":
+            text = f"{label}。{note}" if note else label
+            fresh = workflow.move(ticket, "followup", actor, text, target="followed_up", ref=ref, **result)
+        else:
+            fresh = _reopen(ticket, actor, label, note, ref, result, rect)
+        # Answered by phone before the SMS question left: the citizen is not asked twice.
+        Outbox.update(state="failed", last_error="cancelled: 回访已完成").where(
+            (Outbox.dedupe_key == f"followup:{ticket.id}:{ticket.reply_count}") & (Outbox.state == "pending")
+        ).execute()
+    return fresh
+
+
+def _reopen(ticket, actor, label, note, ref, result, rect) -> Ticket:
+    """不满意: the ticket is worked again from verification, with a new deadline, and the bureau is told."""
+    now = clock.now()
+    due_at, provisional = deadline(now, rect)
+    changes = dict(
+        result,
+        due_at=due_at,
+        due_provisional=provisional,
+        due_from=now,
+        resolved_at=None,
+        on_the_spot=False,
+        followup_asked_at=None,
+        reopen_count=Ticket.reopen_count + 1,
+        escalated_at=now,
+    )
+    text = f"{label}，工单重新办理，新整改期限 {due_at:%Y-%m-%d}。{note or ''}"
+    with db.atomic():
+        fresh = workflow.move(ticket, "followup", actor, text, target="verifying", ref=ref, **changes)
+        for department in (ticket.department_id, None):
+            Notification.put(
+                f"reopen:{ticket.id}:{fresh.reopen_count}:{department or 'bureau'}",
+                "ticket.escalated",
+                f"差评工单 {ticket.ticket_no} 回访不满意，已重新办理并升级督办，期限 {due_at:%Y-%m-%d}。",
+                department=department,
+                ref=f"ticket:{ticket.id}",
+            )
+    return fresh
+
+
+def _rated_in_mini_program(ticket: Ticket) -> bool:
+    return (ticket.rating.rater_ref or "").startswith("wx:")
