@@ -26,6 +26,11 @@ from .rating import CHANNELS
 from .rating import Rating
 from .ticket import TICKET_STATES
 from .ticket import Ticket
+from .wechat import RaterContact
+from .wechat import WxaCode
+from .wechat import WxSubscription
+from .wechat import WxToken
+from .wechat import WxUser
 
 # In dependency order (what `create_tables` and the migrations follow).
 MODELS = [
@@ -45,6 +50,11 @@ MODELS = [
     ApiKey,
     User,
     AuditLog,
+    WxUser,
+    WxToken,
+    WxSubscription,
+    WxaCode,
+    RaterContact,
 ]
 
 __all__ = [
@@ -68,11 +78,16 @@ __all__ = [
     "LabelSet",
     "OptOut",
     "Outbox",
+    "RaterContact",
     "Rating",
     "Staff",
     "Ticket",
     "User",
     "Window",
+    "WxSubscription",
+    "WxToken",
+    "WxUser",
+    "WxaCode",
     "db",
     "init_database",
 ]
