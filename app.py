@@ -31,6 +31,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     import core.health
     import models.web
     import wechat.api
+    import web.csrf
+    import web.rate
 
     models.web.init_app(app, settings.database)
     core.errors.init_app(app)
@@ -38,6 +40,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(core.health.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(wechat.api.bp)
+    app.register_blueprint(web.rate.bp)
+    web.csrf.init_app(app)  # last: it exempts the JSON blueprints by name
     return app
 
 
