@@ -30,9 +30,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     import core.errors
     import core.health
     import models.web
-    import wechat.api
     import web.csrf
     import web.rate
+    import wechat.api
 
     models.web.init_app(app, settings.database)
     core.errors.init_app(app)
