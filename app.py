@@ -33,6 +33,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import web.csrf
     import web.rate
     import wechat.api
+    import wechat.qr
 
     models.web.init_app(app, settings.database)
     core.errors.init_app(app)
@@ -41,6 +42,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(wechat.api.bp)
     app.register_blueprint(web.rate.bp)
+    app.register_blueprint(wechat.qr.bp)
     web.csrf.init_app(app)  # last: it exempts the JSON blueprints by name
     return app
 
