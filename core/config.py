@@ -60,6 +60,7 @@ DEFAULTS: dict = {
         "check_path": True,
         "reply_template": {
             "id": "",
+            "page": "pages/mine/index",
             "item_key": "thing1",
             "state_key": "phrase2",
             "reply_key": "thing3",

@@ -9,4 +9,5 @@ CronTrigger instead (Beijing time).
 
 JOBS: list[dict] = [
     # {"id": "sms.send", "func": "sms.sender:send_due", "every": 5},
+    {"id": "wechat.reply_notices", "func": "wechat.notices:deliver_reply_notices", "every": 10},
 ]
