@@ -27,12 +27,20 @@ import segno
 from flask import Flask
 from flask import Response
 from flask import request
+from werkzeug.serving import WSGIRequestHandler
 from werkzeug.serving import make_server
 
 SCENE = re.compile(r"^[0-9A-Za-z!#$&'()*+,/:;=?@\-._~]{1,32}$")
 TOKEN_TTL = 7200
 # Keyword rules of subscribe-message data (订阅消息参数值内容限制).
 KEYWORD_LIMITS = {"thing": 20, "phrase": 5, "character_string": 32, "number": 32, "name": 10, "time": 32}
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No access log: the fake's query strings carry its secret and tokens."""
+
+    def log_request(self, *args, **kwargs):
+        pass
 
 
 class FakeWeChat:
@@ -84,7 +92,7 @@ class FakeWeChat:
 
     # -- serving ------------------------------------------------------------
     def serve(self) -> str:
-        self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self._server = make_server("127.0.0.1", 0, self.app, threaded=True, request_handler=_QuietHandler)
         thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-wechat", daemon=True)
         thread.start()
         return self.base_url

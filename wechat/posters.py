@@ -5,6 +5,7 @@ hall and window names; per hall every poster in one multi-page PDF.
     hall_posters(hall) -> PDF bytes
 """
 
+import functools
 import io
 import os
 import shutil
@@ -37,6 +38,7 @@ class PosterError(Exception):
     """A poster cannot be drawn (no CJK font on this machine)."""
 
 
+@functools.cache
 def _font_path() -> str:
     for path in FONT_PATHS:
         if os.path.exists(path):
@@ -51,6 +53,7 @@ def _font_path() -> str:
     raise PosterError("未找到中文字体：请安装 fonts-wqy-microhei 或 fonts-noto-cjk")
 
 
+@functools.lru_cache(maxsize=64)
 def _font(size: int):
     return ImageFont.truetype(_font_path(), size)
 
