@@ -26,7 +26,7 @@ from .qrcodes import wxacode
 # A4 portrait at 150 dpi.
 WIDTH, HEIGHT, DPI = 1240, 1754, 150
 RED, INK, GREY = (183, 28, 28), (31, 35, 41), (100, 106, 115)
-CODE_SIZE = 470
+CODE_SIZE = 520
 FONT_PATHS = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
@@ -81,7 +81,7 @@ def _poster(target, heading: list[tuple[str, int, tuple]]) -> Image.Image:
     y = 310
     for text, size, color in heading:
         y = _centered(draw, y, text, size, fill=color)
-    y += 40
+    y += 70
     wx_image, _ = wxacode(target)
     codes = (
         (_code(wx_image), "微信扫一扫", "进入小程序评价"),
@@ -91,9 +91,9 @@ def _poster(target, heading: list[tuple[str, int, tuple]]) -> Image.Image:
     for index, (code, line1, line2) in enumerate(codes):
         x = index * column + (column - CODE_SIZE) // 2
         image.paste(code, (x, y))
-        _centered(draw, y + CODE_SIZE + 20, line1, 46, width=column, x0=index * column)
-        _centered(draw, y + CODE_SIZE + 84, line2, 36, fill=GREY, width=column, x0=index * column)
-    y += CODE_SIZE + 170
+        _centered(draw, y + CODE_SIZE + 30, line1, 50, width=column, x0=index * column)
+        _centered(draw, y + CODE_SIZE + 100, line2, 38, fill=GREY, width=column, x0=index * column)
+    y += CODE_SIZE + 200
     draw.line((80, y, WIDTH - 80, y), fill=(220, 223, 228), width=3)
     y = _centered(draw, y + 40, "非常满意 · 满意 · 基本满意 · 不满意 · 非常不满意", 40)
     days = settings.rectification.deadline_working_days

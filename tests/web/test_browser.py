@@ -80,6 +80,7 @@ def test_bad_review_from_the_sms_link_end_to_end(client, make, live, phone, tmp_
     phone.locator("button.submit").tap()
     phone.wait_for_url(f"{live}/r/{code}/thanks")
     text = phone.locator("main").inner_text()
+    phone.screenshot(path=str(tmp_path / "thanks.png"), full_page=True)
     with db.connection_context():
         rating = Rating.get()
         ticket = Ticket.get()
