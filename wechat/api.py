@@ -91,7 +91,11 @@ def post_rating():
         rater_ref=rater_ref(),
         **targets,
     )
-    return jsonify(submit_rating(req).to_dict()), 201
+    result = submit_rating(req).to_dict()
+    if result["is_bad"]:
+        # What to pass to wx.requestSubscribeMessage, so the reply can reach the citizen.
+        result["subscribe_templates"] = list(subscriptions.templates().values())
+    return jsonify(result), 201
 
 
 @bp.get("/ratings/mine")

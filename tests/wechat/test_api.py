@@ -126,6 +126,7 @@ def test_rate_a_case_then_see_it_in_mine_with_the_reply(client, make):
     assert res.status_code == 201
     body = res.get_json()
     assert body["is_bad"] is True and body["ticket_no"].startswith("CP")
+    assert body["subscribe_templates"] == ["TPL-reply-0001"]
     again = client.post("/api/wx/ratings", json={"code": code, "level": 5}, headers=auth)
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "already_rated"
 
@@ -150,7 +151,8 @@ def test_rate_a_case_then_see_it_in_mine_with_the_reply(client, make):
 def test_onsite_ratings_by_scene_are_limited_per_day(client, make):
     auth = login(client)
     for _ in range(3):
-        assert client.post("/api/wx/ratings", json={"scene": "w:W05", "level": 5}, headers=auth).status_code == 201
+        res = client.post("/api/wx/ratings", json={"scene": "w:W05", "level": 5}, headers=auth)
+        assert res.status_code == 201 and "subscribe_templates" not in res.get_json()
     fourth = client.post("/api/wx/ratings", json={"scene": "w:W05", "level": 5}, headers=auth)
     assert fourth.status_code == 429 and fourth.get_json()["error"]["code"] == "rating_limit_reached"
     body = client.get("/api/wx/rating-context?scene=w:W05", headers=auth).get_json()
