@@ -30,12 +30,20 @@ def create_app(overrides: dict | None = None) -> Flask:
     import core.errors
     import core.health
     import models.web
+    import web.csrf
+    import web.rate
+    import wechat.api
+    import wechat.qr
 
     models.web.init_app(app, settings.database)
     core.errors.init_app(app)
     core.cli.init_app(app)
     app.register_blueprint(core.health.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(wechat.api.bp)
+    app.register_blueprint(web.rate.bp)
+    app.register_blueprint(wechat.qr.bp)
+    web.csrf.init_app(app)  # last: it exempts the JSON blueprints by name
     return app
 
 

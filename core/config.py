@@ -51,6 +51,21 @@ DEFAULTS: dict = {
         "appid": "",
         "secret": "",
         "api_base": "https://api.weixin.qq.com",
+        # "fake": an in-process fake of the WeChat API (local runs); "wechat": api_base.
+        "provider": "fake",
+        "timeout_seconds": 5,
+        "session_ttl_hours": 72,
+        "rate_page": "pages/rate/index",
+        "env_version": "release",
+        "check_path": True,
+        "reply_template": {
+            "id": "",
+            "page": "pages/mine/index",
+            "item_key": "thing1",
+            "state_key": "phrase2",
+            "reply_key": "thing3",
+            "time_key": "time4",
+        },
     },
     "upstream": {
         "enabled": False,
@@ -91,6 +106,8 @@ CHOICES = {
     ("sms", "provider"): {"console", "aliyun"},
     ("sms", "aliyun", "protocol"): {"http", "https"},
     ("app", "log_level"): {"DEBUG", "INFO", "WARNING", "ERROR"},
+    ("wechat", "provider"): {"fake", "wechat"},
+    ("wechat", "env_version"): {"release", "trial", "develop"},
 }
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -220,6 +237,14 @@ def _validate(cfg: dict) -> None:
             if not cfg["sms"]["aliyun"][key]:
                 env = "HCP_SMS_ALIYUN_" + key.upper()
                 raise ConfigError(f"sms.aliyun.{key}: required when sms.provider is aliyun (or env {env})")
+    if cfg["wechat"]["provider"] == "wechat":
+        _check_url(cfg["wechat"]["api_base"], "wechat.api_base", {"http", "https"})
+        for key in ("appid", "secret"):
+            if not cfg["wechat"][key]:
+                env = "HCP_WECHAT_" + key.upper()
+                raise ConfigError(f"wechat.{key}: required when wechat.provider is wechat (or env {env})")
+    if cfg["wechat"]["rate_page"].startswith("/") or "?" in cfg["wechat"]["rate_page"]:
+        raise ConfigError("wechat.rate_page: a mini-program page path without a leading / or a query")
     for key in ("extra_holidays", "extra_workdays"):
         for day in cfg["rectification"][key]:
             if not isinstance(day, str) or not _DATE.match(day):
@@ -240,6 +265,8 @@ def _validate(cfg: dict) -> None:
         (("rectification", "reminder_lead_hours"), 1, 240),
         (("rectification", "followup_delay_hours"), 0, 240),
         (("rectification", "followup_answer_days"), 1, 30),
+        (("wechat", "timeout_seconds"), 1, 60),
+        (("wechat", "session_ttl_hours"), 1, 24 * 30),
     ):
         value = _get(cfg, keypath)
         if not low <= value <= high:

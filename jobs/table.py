@@ -14,4 +14,5 @@ JOBS: list[dict] = [
     {"id": "tickets.escalate", "func": "ratings.reminders:escalate_overdue", "every": 300},
     {"id": "tickets.followups", "func": "ratings.reminders:chase_followups", "every": 3600},
     {"id": "tickets.deadlines", "func": "ratings.reminders:recount_deadlines", "cron": {"hour": 6, "minute": 10}},
+    {"id": "wechat.reply_notices", "func": "wechat.notices:deliver_reply_notices", "every": 10},
 ]

@@ -30,6 +30,11 @@ from .ticket import LedgerItem
 from .ticket import Ticket
 from .ticket import TicketContact
 from .ticket import TicketEvent
+from .wechat import RaterContact
+from .wechat import WxaCode
+from .wechat import WxSubscription
+from .wechat import WxToken
+from .wechat import WxUser
 
 # In dependency order (what `create_tables` and the migrations follow).
 MODELS = [
@@ -53,6 +58,11 @@ MODELS = [
     LedgerItem,
     TicketContact,
     Notification,
+    WxUser,
+    WxToken,
+    WxSubscription,
+    WxaCode,
+    RaterContact,
 ]
 
 __all__ = [
@@ -78,6 +88,7 @@ __all__ = [
     "Notification",
     "OptOut",
     "Outbox",
+    "RaterContact",
     "Rating",
     "Staff",
     "Ticket",
@@ -85,6 +96,10 @@ __all__ = [
     "TicketEvent",
     "User",
     "Window",
+    "WxSubscription",
+    "WxToken",
+    "WxUser",
+    "WxaCode",
     "db",
     "init_database",
 ]

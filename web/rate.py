@@ -1,0 +1,213 @@
+"""The H5 rating pages: `/r/<rating_code>` (the SMS link) and `/q/<scene>`
+(a window's or staff member's QR code). Mobile-first, no script needed,
+CSRF-protected; every rating goes through the rating core."""
+
+from flask import Blueprint
+from flask import abort
+from flask import current_app
+from flask import make_response
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import session
+from flask import url_for
+
+from cases.codes import mask_phone
+from cases.codes import normalize_phone
+from core.errors import ApiError
+from models import LEVEL_NAMES
+from models import TICKET_STATES
+from models import RaterContact
+from models import Rating
+from models import Ticket
+from models import db
+from ratings.core import RatingRequest
+from ratings.core import submit_rating
+from wechat import context
+
+from . import rater
+
+bp = Blueprint(
+    "rate", __name__, template_folder="templates", static_folder="static/rate", static_url_path="/rate-static"
+)
+
+# Refusals of the rating core that get their own page instead of the form.
+FINAL = {"already_rated": 409, "rating_expired": 410, "rating_limit_reached": 429}
+
+
+def page(template: str, status: int = 200, **values):
+    response = make_response(render_template(f"web/rate/{template}", **values), status)
+    response.headers["Cache-Control"] = "no-store"
+    return rater.ensure(response)
+
+
+def go(url: str):
+    """See-other after a POST (and the rater cookie, if this request made one)."""
+    return rater.ensure(redirect(url, 303))
+
+
+def message(title: str, text: str, status: int, **values):
+    return page("message.html", status, title=title, message=text, **values)
+
+
+def unknown_code():
+    return message("评价链接无效", "没有找到这个评价链接。请核对短信中的链接是否完整，或向办事窗口咨询。", 404)
+
+
+# -- /r/<rating_code> ---------------------------------------------------------
+
+
+@bp.route("/r/<code>", methods=["GET", "POST"])
+def case_page(code):
+    case = context.case_by_code(code)
+    if case is None:
+        return unknown_code()
+    if context.rated(case):
+        return rated_page(case, 409 if request.method == "POST" else 200)
+    if context.case_expired(case):
+        return expired_page()
+    values = {"target": context.describe_case(case), "action": url_for(".case_page", code=case.rating_code)}
+    if request.method == "GET":
+        return form_page(values)
+    form = read_form()
+    try:
+        submit_rating(RatingRequest(channel="h5", case=case, rater_ref=rater.rater_ref(browser_token()), **form))
+    except ApiError as exc:
+        if exc.code == "already_rated":
+            return rated_page(case, 409)
+        if exc.code == "rating_expired":
+            return expired_page()
+        return form_page(values, friendly(exc), form, 422)
+    return go(url_for(".case_thanks", code=case.rating_code))
+
+
+@bp.get("/r/<code>/thanks")
+def case_thanks(code):
+    case = context.case_by_code(code)
+    if case is None:
+        return unknown_code()
+    rating = Rating.first_for_case(case)
+    if rating is None:
+        return go(url_for(".case_page", code=case.rating_code))
+    return thanks_page(rating, phone=case.applicant_phone)
+
+
+def rated_page(case, status: int):
+    rating = Rating.first_for_case(case)
+    ticket = Ticket.for_rating(rating) if rating.is_bad else None
+    state = TICKET_STATES.get(ticket.state, ticket.state) if ticket else None
+    return page(
+        "rated.html", status, rating=rating, level_name=LEVEL_NAMES[rating.level], ticket=ticket, ticket_state=state
+    )
+
+
+def expired_page():
+    days = current_app.config["SETTINGS"].ratings.rating_window_days
+    return message("评价已过期", f"该办件办结已超过 {days} 天，评价通道已关闭。感谢您的关注。", 410)
+
+
+# -- /q/<scene> ----------------------------------------------------------------
+
+
+@bp.route("/q/<scene>", methods=["GET", "POST"])
+def onsite_page(scene):
+    found = context.target_from(scene=scene)
+    if found is None:
+        return message("二维码无效", "没有找到这个窗口或工作人员，二维码可能已停用。请向大厅工作人员咨询。", 404)
+    window, staff = found[1]
+    token = browser_token()
+    ref = rater.rater_ref(token)
+    left = context.onsite_left(ref, window)
+    if left == 0 and request.method == "GET":
+        return limit_page()
+    values = {
+        "target": context.describe_onsite(window, staff),
+        "action": url_for(".onsite_page", scene=scene),
+        "onsite": True,
+        "left": left,
+    }
+    if request.method == "GET":
+        return form_page(values)
+    form = read_form()
+    phone_raw = request.form.get("phone", "").strip()
+    phone = normalize_phone(phone_raw) if phone_raw else None
+    if phone_raw and phone is None:
+        return form_page(values, "手机号格式不正确，请填写 11 位手机号，或留空。", form, 422, phone=phone_raw)
+    try:
+        with db.atomic():
+            result = submit_rating(RatingRequest(channel="qr", window=window, staff=staff, rater_ref=ref, **form))
+            if phone and result.rating.is_bad:
+                RaterContact.create(rating=result.rating, phone=phone)
+    except ApiError as exc:
+        if exc.code == "rating_limit_reached":
+            return limit_page()
+        return form_page(values, friendly(exc), form, 422, phone=phone_raw)
+    session["rated"] = result.rating.id
+    return go(url_for(".onsite_thanks", scene=scene))
+
+
+@bp.get("/q/<scene>/thanks")
+def onsite_thanks(scene):
+    rating_id = session.get("rated")
+    rating = Rating.get_or_none(Rating.id == rating_id) if isinstance(rating_id, int) else None
+    if rating is None or rating.rater_ref != rater.rater_ref(browser_token()):
+        return go(url_for(".onsite_page", scene=scene))
+    contact = RaterContact.for_rating(rating)
+    return thanks_page(rating, phone=contact.phone if contact else None)
+
+
+def limit_page():
+    limit = current_app.config["SETTINGS"].ratings.onsite_daily_limit
+    return message("今日评价次数已满", f"同一窗口每人每天最多评价 {limit} 次，感谢您的参与。", 429)
+
+
+# -- shared --------------------------------------------------------------------
+
+
+def browser_token() -> str:
+    return rater.token()
+
+
+def friendly(exc: ApiError) -> str:
+    if exc.code == "invalid_level":
+        return "请先选择一个评价等级（从“非常满意”到“非常不满意”）。"
+    return exc.message
+
+
+def read_form() -> dict:
+    """The form as RatingRequest fields; labels of other levels are dropped
+    (without script the page shows every level's labels)."""
+    raw_level = request.form.get("level", "")
+    level = int(raw_level) if raw_level.isdigit() and len(raw_level) == 1 else raw_level or None
+    labels = request.form.getlist("labels")
+    if isinstance(level, int):
+        allowed = {item["code"] for lv in context.levels()["levels"] if lv["level"] == level for item in lv["labels"]}
+        labels = [code for code in labels if code in allowed]
+    return {"level": level, "labels": labels, "comment": request.form.get("comment") or None}
+
+
+def form_page(values: dict, error: str | None = None, form: dict | None = None, status: int = 200, phone: str = ""):
+    comment_max = current_app.config["SETTINGS"].ratings.comment_max_length
+    return page(
+        "form.html",
+        status,
+        error=error,
+        form=form or {},
+        phone=phone,
+        comment_max=comment_max,
+        **context.levels(),
+        **values,
+    )
+
+
+def thanks_page(rating, phone: str | None):
+    ticket = Ticket.for_rating(rating) if rating.is_bad else None
+    if rating.is_bad and ticket is None:
+        abort(404)
+    return page(
+        "thanks.html",
+        rating=rating,
+        level_name=LEVEL_NAMES[rating.level],
+        ticket=ticket,
+        masked_phone=mask_phone(phone) if phone else None,
+    )

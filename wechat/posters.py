@@ -1,0 +1,145 @@
+"""Printable posters: per window (and per staff member) both codes with the
+hall and window names; per hall every poster in one multi-page PDF.
+
+    window_poster(window) -> PNG bytes      staff_poster(staff) -> PNG bytes
+    hall_posters(hall) -> PDF bytes
+"""
+
+import functools
+import io
+import os
+import shutil
+import subprocess  # noqa: S404 - fc-match, a fixed argument list
+
+from flask import current_app
+from PIL import Image
+from PIL import ImageDraw
+from PIL import ImageFont
+
+from models import Staff
+from models import Window
+
+from .qrcodes import onsite_url
+from .qrcodes import plain_qr
+from .qrcodes import wxacode
+
+# A4 portrait at 150 dpi.
+WIDTH, HEIGHT, DPI = 1240, 1754, 150
+RED, INK, GREY = (183, 28, 28), (31, 35, 41), (100, 106, 115)
+CODE_SIZE = 520
+FONT_PATHS = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+)
+
+
+class PosterError(Exception):
+    """A poster cannot be drawn (no CJK font on this machine)."""
+
+
+@functools.cache
+def _font_path() -> str:
+    for path in FONT_PATHS:
+        if os.path.exists(path):
+            return path
+    fc_match = shutil.which("fc-match")
+    if fc_match:
+        found = subprocess.run(  # noqa: S603 - fixed arguments
+            [fc_match, "-f", "%{file}", ":lang=zh"], capture_output=True, text=True, timeout=5, check=False
+        ).stdout.strip()
+        if found and os.path.exists(found) and "DejaVu" not in found:
+            return found
+    raise PosterError("未找到中文字体：请安装 fonts-wqy-microhei 或 fonts-noto-cjk")
+
+
+@functools.lru_cache(maxsize=64)
+def _font(size: int):
+    return ImageFont.truetype(_font_path(), size)
+
+
+def _centered(draw, y: int, text: str, size: int, fill=INK, width: int = WIDTH, x0: int = 0) -> int:
+    font = _font(size)
+    while draw.textlength(text, font=font) > width - 80 and size > 20:
+        size -= 4
+        font = _font(size)
+    draw.text((x0 + (width - draw.textlength(text, font=font)) / 2, y), text, font=font, fill=fill)
+    return y + int(size * 1.35)
+
+
+def _code(image_bytes: bytes) -> Image.Image:
+    return Image.open(io.BytesIO(image_bytes)).convert("RGB").resize((CODE_SIZE, CODE_SIZE), Image.NEAREST)
+
+
+def _poster(target, heading: list[tuple[str, int, tuple]]) -> Image.Image:
+    settings = current_app.config["SETTINGS"]
+    image = Image.new("RGB", (WIDTH, HEIGHT), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, WIDTH, 250), fill=RED)
+    _centered(draw, 50, "政务服务“好差评”", 92, fill="white")
+    _centered(draw, 170, "扫码评价 · 一次一评", 44, fill="white")
+    y = 310
+    for text, size, color in heading:
+        y = _centered(draw, y, text, size, fill=color)
+    y += 70
+    wx_image, _ = wxacode(target)
+    codes = (
+        (_code(wx_image), "微信扫一扫", "进入小程序评价"),
+        (_code(plain_qr(target)), "其他扫码工具", "打开网页评价"),
+    )
+    column = WIDTH // 2
+    for index, (code, line1, line2) in enumerate(codes):
+        x = index * column + (column - CODE_SIZE) // 2
+        image.paste(code, (x, y))
+        _centered(draw, y + CODE_SIZE + 30, line1, 50, width=column, x0=index * column)
+        _centered(draw, y + CODE_SIZE + 100, line2, 38, fill=GREY, width=column, x0=index * column)
+    y += CODE_SIZE + 200
+    draw.line((80, y, WIDTH - 80, y), fill=(220, 223, 228), width=3)
+    y = _centered(draw, y + 40, "非常满意 · 满意 · 基本满意 · 不满意 · 非常不满意", 40)
+    days = settings.rectification.deadline_working_days
+    y = _centered(draw, y + 20, f"每一条差评都有核实、整改和回复，{days} 个工作日内反馈。", 34, fill=GREY)
+    _centered(draw, HEIGHT - 90, onsite_url(target), 28, fill=GREY)
+    return image
+
+
+def _window_image(window: Window) -> Image.Image:
+    return _poster(
+        window,
+        [(window.hall.name, 52, GREY), (window.name, 84, INK), (window.department.name, 44, GREY)],
+    )
+
+
+def _staff_image(staff: Staff) -> Image.Image:
+    where = f"{staff.window.hall.name} · {staff.window.name}" if staff.window_id else staff.department.name
+    return _poster(staff, [(where, 48, GREY), (f"工作人员：{staff.name}", 80, INK), (staff.department.name, 44, GREY)])
+
+
+def _png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="PNG", dpi=(DPI, DPI), optimize=True)
+    return out.getvalue()
+
+
+def window_poster(window: Window) -> bytes:
+    return _png(_window_image(window))
+
+
+def staff_poster(staff: Staff) -> bytes:
+    return _png(_staff_image(staff))
+
+
+def hall_posters(hall) -> bytes:
+    """Every active window of the hall, then its staff, one A4 page each, as one PDF."""
+    windows = list(Window.select().where((Window.hall == hall) & Window.active).order_by(Window.code))
+    staff = list(
+        Staff.select()
+        .join(Window)
+        .where((Window.hall == hall) & Window.active & Staff.active)
+        .order_by(Window.code, Staff.code)
+    )
+    pages = [_window_image(w) for w in windows] + [_staff_image(s) for s in staff]
+    if not pages:
+        raise PosterError("该大厅没有启用的窗口")
+    out = io.BytesIO()
+    pages[0].save(out, format="PDF", save_all=True, append_images=pages[1:], resolution=DPI)
+    return out.getvalue()

@@ -1,0 +1,87 @@
+"""`/qr/…`: the codes and printable posters, for the admin to link to.
+
+/qr/windows/<code>/poster.png   /qr/staff/<code>/poster.png   /qr/halls/<code>/posters.pdf
+/qr/windows/<code>/wxacode.png  /qr/windows/<code>/qrcode.png (and the same under /qr/staff/)
+"""
+
+import io
+
+from flask import Blueprint
+from flask import send_file
+
+from core.errors import error
+from models import Hall
+from models import Staff
+from models import Window
+
+from . import posters
+from .client import WeChatError
+from .qrcodes import plain_qr
+from .qrcodes import wxacode
+
+bp = Blueprint("qr", __name__, url_prefix="/qr")
+KINDS = {"windows": Window, "staff": Staff}
+
+
+def _target(kind: str, code: str):
+    model = KINDS.get(kind)
+    target = model.by_code(code) if model is not None and len(code) <= 64 else None
+    if target is None:
+        error("not_found", "没有找到该窗口或工作人员", 404)
+    return target
+
+
+def _image(data: bytes, mimetype: str, name: str):
+    return send_file(io.BytesIO(data), mimetype=mimetype, download_name=name, max_age=3600)
+
+
+def _wechat_failed(exc: WeChatError):
+    if exc.kind == "quota":
+        error("wechat_quota", f"小程序码生成已达微信接口额度上限（{exc.errcode}），请稍后再试", 429)
+    if exc.kind == "unavailable":
+        error("wechat_unavailable", "微信服务暂时不可用，小程序码暂不能生成，请稍后再试", 503)
+    error("wechat_error", f"微信拒绝生成小程序码（{exc.errcode} {exc.errmsg}），请检查小程序页面是否已发布", 502)
+
+
+@bp.get("/<kind>/<code>/qrcode.png")
+def qrcode_png(kind, code):
+    target = _target(kind, code)
+    return _image(plain_qr(target), "image/png", f"{target.code}-qrcode.png")
+
+
+@bp.get("/<kind>/<code>/wxacode.png")
+def wxacode_png(kind, code):
+    target = _target(kind, code)
+    try:
+        data, mimetype = wxacode(target)
+    except WeChatError as exc:
+        _wechat_failed(exc)
+    return _image(data, mimetype, f"{target.code}-wxacode.png")
+
+
+@bp.get("/<kind>/<code>/poster.png")
+def poster_png(kind, code):
+    target = _target(kind, code)
+    try:
+        data = posters.window_poster(target) if kind == "windows" else posters.staff_poster(target)
+    except WeChatError as exc:
+        _wechat_failed(exc)
+    except posters.PosterError as exc:
+        error("poster_unavailable", str(exc), 503)
+    return _image(data, "image/png", f"{target.code}-poster.png")
+
+
+@bp.get("/halls/<code>/posters.pdf")
+def hall_pdf(code):
+    hall = Hall.by_code(code) if len(code) <= 64 else None
+    if hall is None:
+        error("not_found", "没有找到该大厅", 404)
+    try:
+        data = posters.hall_posters(hall)
+    except WeChatError as exc:
+        _wechat_failed(exc)
+    except posters.PosterError as exc:
+        error("poster_unavailable", str(exc), 503)
+    response = send_file(io.BytesIO(data), mimetype="application/pdf", download_name=f"{hall.code}-posters.pdf")
+    response.headers["Cache-Control"] = "no-store"
+    return response
