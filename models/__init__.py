@@ -47,6 +47,12 @@ MODELS = [
     AuditLog,
 ]
 
+# The SMS bot's tables live with the bot (imported last: they build on Invitation).
+from sms.models import SmsInbox  # noqa: E402
+from sms.models import SmsMessage  # noqa: E402
+
+MODELS += [SmsMessage, SmsInbox]
+
 __all__ = [
     "BAD_LEVELS",
     "CHANNELS",
@@ -69,6 +75,8 @@ __all__ = [
     "OptOut",
     "Outbox",
     "Rating",
+    "SmsInbox",
+    "SmsMessage",
     "Staff",
     "Ticket",
     "User",
