@@ -30,12 +30,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     import core.errors
     import core.health
     import models.web
+    import sms.views
 
     models.web.init_app(app, settings.database)
     core.errors.init_app(app)
     core.cli.init_app(app)
     app.register_blueprint(core.health.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(sms.views.bp)
     return app
 
 
