@@ -53,6 +53,7 @@ _TRADITIONAL = str.maketrans(
     }
 )
 
+_OFFICIAL = {"非常满意", "满意", "基本满意", "不满意", "非常不满意"}
 _CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "壹": 1, "贰": 2, "叁": 3, "肆": 4, "伍": 5}
 
 # Level words, longest first so that 不满意 wins over 满意.
@@ -93,6 +94,7 @@ _PHRASES = sorted(
         "有点差": 2,
         "基本满意": 3,
         "一般": 3,
+        "一般般": 3,
         "还行": 3,
         "还可以": 3,
         "凑合": 3,
@@ -139,9 +141,11 @@ _OPT_OUT_PARTS = ("退订", "别再发", "不要再发", "别发了", "不要发
 _STARS = re.compile(r"^[★⭐☆✨🌟]+$")
 _THUMBS_UP = "👍"
 _THUMBS_DOWN = "👎"
-_DIGIT_HEAD = re.compile(r"^([1-5])(?:\.0)?\s*(?:分|星|颗星|星级|级)?(?![\d.])(.*)$", re.S)
-_CN_HEAD = re.compile(r"^([一二两三四五壹贰叁肆伍])\s*(分|星|颗星|星级|级)(.*)$", re.S)
-_KEY_HEAD = re.compile(r"^([A-Za-z])(?:\s*[#:：.、,，\-]\s*|\s+|(?=[1-5一二三四五])|$)(.*)$", re.S)
+_DIGIT_HEAD = re.compile(r"^([1-5])(?:\.0)?\s*(?:颗星|星级|分|星|级)?(?![\d.])(.*)$", re.S)
+_CN_HEAD = re.compile(r"^([一二两三四五壹贰叁肆伍])\s*(颗星|星级|分|星|级)(.*)$", re.S)
+_KEY_HEAD = re.compile(r"^([A-Za-z])(?:\s*[#:：.、,，\-]\s*|\s+|(?=[1-5\u4e00-\u9fff])|$)(.*)$", re.S)
+# Sentence-final particles say nothing: 挺满意的, 太差了.
+_PARTICLES = "的了啊吧呀哈呢哦啦嘛"
 # Punctuation and symbols people wrap around an answer.
 _EDGE = " \t\r\n,.，。、;；:：!！?？~～…·'\"“”‘’「」『』【】[]()（）<>《》-—_*#＃+=/\\|"
 
@@ -189,7 +193,7 @@ def _words_level(text: str) -> tuple[int | None, str, bool]:
     while position < len(rest):
         for phrase, level in _PHRASES:
             if rest.startswith(phrase, position):
-                found.append(level)
+                found.append((level, phrase))
                 rest = rest[:position] + " " + rest[position + len(phrase) :]
                 position += 1
                 break
@@ -197,7 +201,11 @@ def _words_level(text: str) -> tuple[int | None, str, bool]:
             position += 1
     if not found:
         return None, text, False
-    return found[0], rest, len(set(found)) > 1
+    # The level names printed in the invitation outrank everyday words:
+    # "服务态度很好，满意" is 满意.
+    official = {level for level, phrase in found if phrase in _OFFICIAL}
+    levels = official or {level for level, _ in found}
+    return found[0][0] if not official else next(iter(official)), rest, len(levels) > 1
 
 
 def _is_opt_out(text: str) -> bool:
@@ -278,4 +286,4 @@ def _with_rest(level: int, rest: str) -> Reply:
 
 
 def _has_words(text: str) -> bool:
-    return bool(re.sub(r"[\s" + re.escape(_EDGE) + "👍👎★⭐☆🌟]", "", text))
+    return bool(re.sub(r"[\s" + re.escape(_EDGE) + "👍👎★⭐☆🌟" + _PARTICLES + "]", "", text))

@@ -31,6 +31,22 @@ TRANSIENT_CODES = {
     "Throttling",
     "ServiceUnavailable",
     "InternalError",
+    # The account, not the message: staff fix the keys or permissions and the
+    # backlog leaves.
+    "isv.DENY_IP_RANGE",
+    "isp.RAM_PERMISSION_DENY",
+    "InvalidAccessKeyId.NotFound",
+    "InvalidAccessKeySecret",
+    "SignatureDoesNotMatch",
+}
+ACCOUNT_CODES = {
+    "isv.MONTH_LIMIT_CONTROL",
+    "isv.OUT_OF_SERVICE",
+    "isv.DENY_IP_RANGE",
+    "isp.RAM_PERMISSION_DENY",
+    "InvalidAccessKeyId.NotFound",
+    "InvalidAccessKeySecret",
+    "SignatureDoesNotMatch",
 }
 # Codes after which the provider may or may not have accepted the message.
 AMBIGUOUS_CODES = {"isp.SYSTEM_ERROR"}
@@ -49,11 +65,6 @@ PERMANENT_CODES = {
     "isv.SMS_TEMPLATE_ILLEGAL",
     "isv.SMS_CONTENT_ILLEGAL",
     "isv.EXTEND_CODE_ERROR",
-    "isv.DENY_IP_RANGE",
-    "isp.RAM_PERMISSION_DENY",
-    "InvalidAccessKeyId.NotFound",
-    "InvalidAccessKeySecret",
-    "SignatureDoesNotMatch",
     "MissingPhoneNumbers",
     "MissingSignName",
     "MissingTemplateCode",
@@ -127,6 +138,8 @@ class AliyunProvider:
             status = exc.get_http_status() or 0
             if code in PERMANENT_CODES:
                 return None, Outcome("permanent", code, message)
+            if code in ("SignatureDoesNotMatch", "InvalidAccessKeySecret"):
+                message = "AccessKey 签名校验失败，请检查 sms.aliyun.access_key_secret"  # not the string-to-sign
             if status >= 500 and code not in TRANSIENT_CODES:
                 return None, Outcome("unknown", code or f"HTTP{status}", message)
             return None, Outcome("transient", code or f"HTTP{status}", message)

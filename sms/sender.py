@@ -27,6 +27,7 @@ from models import db
 
 from . import texts
 from .models import SmsMessage
+from .provider import ACCOUNT_CODES
 from .provider import make_provider
 from .schedule import hold_until
 from .schedule import next_day_start
@@ -182,8 +183,8 @@ def _backoff(attempts: int, outcome, settings) -> float:
     daily = outcome.code == "isv.DAY_LIMIT_CONTROL"
     if daily or (outcome.code == "isv.BUSINESS_LIMIT_CONTROL" and "天级" in outcome.message):
         return (next_day_start(clock.now(), settings.sms.quiet_hours) - clock.now()).total_seconds()
-    if outcome.code in ("isv.MONTH_LIMIT_CONTROL", "isv.OUT_OF_SERVICE"):
-        return 3600
+    if outcome.code in ACCOUNT_CODES:
+        return 1800
     # 1, 2, 4 … minutes, at most 10: a provider down for an hour loses nothing
     # and the backlog leaves within minutes of its return.
     return min(60 * 2 ** min(attempts, 10), 600)
