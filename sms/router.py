@@ -79,7 +79,7 @@ def opt_out(phone: str) -> tuple[str, str | None]:
     Invitation.update(state="cancelled", error_code="opted_out", error_message="该号码已回复退订").where(
         (Invitation.state == "scheduled") & Invitation.case.in_(cases)
     ).execute()
-    SmsMessage.close_prompts(phone, purposes=("invite", "reminder", "clarify"))
+    # Invitations already received stay answerable: opting out stops new SMS, not ratings.
     return "opted_out", None
 
 
@@ -243,8 +243,11 @@ def _late_reply(incoming: Incoming) -> tuple[str, str | None]:
     if last.state == "rated" or Rating.first_for_case(last.case) is not None:
         say(incoming, f"already:{last.id}", texts.ALREADY_RATED)
         return "already_rated", None
-    say(incoming, f"expired:{last.id}", texts.EXPIRED)
-    return "expired", None
+    window = current_app.config["SETTINGS"].ratings.rating_window_days
+    if last.state == "expired" or last.case.completed_at + dt.timedelta(days=window) <= clock.now():
+        say(incoming, f"expired:{last.id}", texts.EXPIRED)
+        return "expired", None
+    return "no_conversation", None
 
 
 register("invite", rating_reply)
