@@ -30,6 +30,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import core.errors
     import core.health
     import models.web
+    import sms.cli
     import sms.views
 
     models.web.init_app(app, settings.database)
@@ -38,6 +39,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(core.health.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(sms.views.bp)
+    app.register_blueprint(sms.cli.cli)
     return app
 
 

@@ -228,3 +228,56 @@ def test_console_provider_records_and_sends_nothing(app, bot, fake):
     assert message.text.startswith("您在区公安分局办理的“居民身份证换领”已办结")
     assert "https://hcp.example.cn/r/" in message.text and outbox.state == "sent"
     assert json.loads(message.params)["code"] in message.text
+
+
+def test_another_conversation_plugs_into_the_router(app, bot, fake):
+    """The 回访 answer belongs to the rectification area: it registers a handler
+    for its purpose, and replies to its newest prompt reach it."""
+    from sms import router
+
+    seen = []
+
+    def followup(incoming, prompt):
+        seen.append((incoming.text, prompt.ref))
+        router.SmsMessage.close_prompts(incoming.phone, purposes=("followup",))
+        return "followup", prompt.ref
+
+    bot.complete()
+    bot.send()
+    with app.app_context(), db.connection_context():
+        Outbox.put(
+            "sms.message",
+            "followup:9",
+            {"phone": PHONE, "text": "整改满意吗？", "purpose": "followup", "ref": "ticket:9"},
+        )
+    bot.send()
+    router.register("followup", followup)
+    try:
+        assert bot.up("满意") == {"followup": 1}
+        assert seen == [("满意", "ticket:9")]
+        # With the 回访 answered, the next reply goes back to the open invitation.
+        assert bot.up("4") == {"rated": 1}
+    finally:
+        del router.HANDLERS["followup"]
+
+
+def test_a_prompt_without_a_handler_is_passed_over(app, bot, fake):
+    bot.complete()
+    bot.send()
+    with app.app_context(), db.connection_context():
+        Outbox.put(
+            "sms.message",
+            "followup:9",
+            {"phone": PHONE, "text": "整改满意吗？", "purpose": "followup", "ref": "ticket:9"},
+        )
+    bot.send()
+    assert bot.up("5") == {"rated": 1}
+
+
+def test_the_sms_commands(app, runner, bot, fake):
+    bot.complete()
+    result = runner.invoke(args=["sms", "tick"])
+    assert result.exit_code == 0, result.output
+    assert "send:  {'sent': 1}" in result.output
+    result = runner.invoke(args=["sms", "status"])
+    assert "{'sent': 1}" in result.output and "138****8000" in result.output and PHONE not in result.output
