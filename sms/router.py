@@ -36,6 +36,8 @@ from .parser import parse_reply
 log = logging.getLogger(__name__)
 
 CHOICE_KEYS = "ABCDE"
+# How long after a 差评 a free-text reply is still taken as its reason.
+REASON_DAYS = 7
 
 
 @dataclass
@@ -211,6 +213,29 @@ def add_reason(rating: Rating, text: str) -> None:
     Rating.update(comment=comment[:limit]).where(Rating.id == rating.id).execute()
 
 
+def reason_taken(rating_id: int) -> bool:
+    return Outbox.select().where(Outbox.dedupe_key == f"sms:reason:{rating_id}").exists()
+
+
+def _awaits_reason(rating: Rating | None, invitation: Invitation) -> bool:
+    return (
+        rating is not None
+        and rating.is_bad
+        and rating.rater_ref == f"sms:{invitation.id}"
+        and rating.created_at > clock.now() - dt.timedelta(days=REASON_DAYS)
+        and not reason_taken(rating.id)
+    )
+
+
+def _take_reason(incoming: Incoming, rating: Rating) -> tuple[str, str | None]:
+    text = incoming.text.strip()
+    if not text:
+        return "ignored", None
+    add_reason(rating, text)
+    say(incoming, f"reason:{rating.id}", texts.reason_received(rating.department.name))
+    return "reason", f"rating {rating.id}"
+
+
 def reason_reply(incoming: Incoming, prompt: SmsMessage) -> tuple[str, str | None]:
     reply = parse_reply(incoming.text)
     rating = Rating.get_or_none(Rating.id == prompt.data.get("rating_id"))
@@ -220,13 +245,10 @@ def reason_reply(incoming: Incoming, prompt: SmsMessage) -> tuple[str, str | Non
         for other in SmsMessage.open_prompts(incoming.phone):
             if other.purpose in ("invite", "reminder", "clarify"):
                 return rating_reply(incoming, other)
-    text = incoming.text.strip()
     SmsMessage.close_prompts(incoming.phone, purposes=("bad_review_ack",), ref=prompt.ref)
-    if rating is None or not text:
+    if rating is None or reason_taken(rating.id):
         return "ignored", None
-    add_reason(rating, text)
-    say(incoming, f"reason:{rating.id}", texts.reason_received(rating.department.name))
-    return "reason", f"rating {rating.id}"
+    return _take_reason(incoming, rating)
 
 
 def _late_reply(incoming: Incoming) -> tuple[str, str | None]:
@@ -240,7 +262,11 @@ def _late_reply(incoming: Incoming) -> tuple[str, str | None]:
     )
     if last is None:
         return "no_conversation", None
-    if last.state == "rated" or Rating.first_for_case(last.case) is not None:
+    rating = Rating.first_for_case(last.case)
+    if _awaits_reason(rating, last):
+        # The 差评 acknowledgement is still queued (quiet hours): this is the reason.
+        return _take_reason(incoming, rating)
+    if last.state == "rated" or rating is not None:
         say(incoming, f"already:{last.id}", texts.ALREADY_RATED)
         return "already_rated", None
     window = current_app.config["SETTINGS"].ratings.rating_window_days

@@ -251,6 +251,10 @@ def _message_plan(row: Outbox, settings):
         return "failed"
     purpose = str(data.get("purpose") or "reply")[:24]
     context = data.get("context")
+    expects = purpose != "reply"  # a reply closes a conversation; anything else may be answered
+    if purpose == "bad_review_ack" and isinstance(context, dict):
+        # Held by quiet hours, the acknowledgement may follow a reason given already.
+        expects = not Outbox.select().where(Outbox.dedupe_key == f"sms:reason:{context.get('rating_id')}").exists()
     return Plan(
         phone=phone,
         purpose=purpose,
@@ -259,8 +263,7 @@ def _message_plan(row: Outbox, settings):
         params={"content": text},
         text=text,
         out_id=f"m{row.id}",
-        # A reply closes a conversation; anything else may be answered.
-        expects_reply_until=None if purpose == "reply" else clock.now() + dt.timedelta(days=PROMPT_DAYS),
+        expects_reply_until=clock.now() + dt.timedelta(days=PROMPT_DAYS) if expects else None,
         context=_json(context) if context else None,
     )
 

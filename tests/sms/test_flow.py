@@ -281,3 +281,21 @@ def test_the_sms_commands(app, runner, bot, fake):
     assert "send:  {'sent': 1}" in result.output
     result = runner.invoke(args=["sms", "status"])
     assert "{'sent': 1}" in result.output and "138****8000" in result.output and PHONE not in result.output
+
+
+@pytest.mark.settings({"sms": {"quiet_hours": ["21:00", "08:00"]}})
+def test_a_reason_sent_before_the_acknowledgement_is_kept(app, bot, fake):
+    bot.complete()
+    bot.send()
+    bot.at(dt.datetime(2026, 11, 26, 21, 30))
+    assert bot.up("1") == {"rated": 1}
+    assert bot.up("等了一下午没人管") == {"reason": 1}
+    assert bot.send() == {"held": 2}
+    assert rating_of(app).comment == "等了一下午没人管"
+    bot.at(dt.datetime(2026, 11, 27, 8, 0))
+    assert bot.send() == {"sent": 2}
+    contents = [r["params"]["content"] for r in fake.sent[-2:]]
+    assert any("将于" in c for c in contents) and any("已记录并转交" in c for c in contents)
+    # The acknowledgement no longer waits for a reason: a further text is no second one.
+    assert bot.up("还有一件事") == {"already_rated": 1}
+    assert rating_of(app).comment == "等了一下午没人管"
