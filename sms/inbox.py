@@ -9,8 +9,6 @@ import datetime as dt
 import json
 import logging
 
-from flask import current_app
-
 from cases.codes import normalize_phone
 from core import clock
 from core.errors import error
@@ -183,7 +181,3 @@ def _confirm_lost_answer(message: SmsMessage, biz_id: str) -> None:
         Invitation.update(state="sent", sent_at=now, provider_id=biz_id).where(
             (Invitation.id == message.invitation_id) & (Invitation.state == "scheduled")
         ).execute()
-    if message.purpose in ("invite", "reminder") and message.invitation_id:
-        case = Invitation.get_by_id(message.invitation_id).case
-        deadline = case.completed_at + dt.timedelta(days=current_app.config["SETTINGS"].ratings.rating_window_days)
-        SmsMessage.update(expects_reply_until=deadline).where(SmsMessage.id == message.id).execute()

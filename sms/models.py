@@ -88,7 +88,8 @@ class SmsMessage(BaseModel):
                 (cls.phone == phone)
                 & cls.closed_at.is_null()
                 & (cls.expects_reply_until > clock.now())
-                & cls.state.in_(LIVE_STATES)
+                # Only what reached the provider can be answered.
+                & cls.state.in_(("sent", "delivered"))
             )
             .order_by(cls.created_at.desc(), cls.id.desc())
         )

@@ -144,6 +144,7 @@ _THUMBS_DOWN = "👎"
 _DIGIT_HEAD = re.compile(r"^([1-5])(?:\.0)?\s*(?:颗星|星级|分|星|级)?(?![\d.])(.*)$", re.S)
 _CN_HEAD = re.compile(r"^([一二两三四五壹贰叁肆伍])\s*(颗星|星级|分|星|级)(.*)$", re.S)
 _KEY_HEAD = re.compile(r"^([A-Za-z])(?:\s*[#:：.、,，\-]\s*|\s+|(?=[1-5\u4e00-\u9fff])|$)(.*)$", re.S)
+_DURATION = re.compile(r"^\d+\s*(分钟|个?小时|钟头|天|次|趟|遍|号|点|个|月|年|周)")
 # Sentence-final particles say nothing: 挺满意的, 太差了.
 _PARTICLES = "的了啊吧呀哈呢哦啦嘛"
 # Punctuation and symbols people wrap around an answer.
@@ -244,6 +245,8 @@ def _parse_level(body: str) -> Reply:
         return Reply("rating", level=5)
     if set(body) == {_THUMBS_DOWN}:
         return Reply("rating", level=1)
+    if _DURATION.match(body):
+        return UNCLEAR  # "5分钟就办完了" tells a story, not a level
     digit = _DIGIT_HEAD.match(body)
     if digit:
         level, rest = int(digit.group(1)), digit.group(2)

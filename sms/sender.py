@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import logging
 from dataclasses import dataclass
-from dataclasses import field
 
 from flask import current_app
 
@@ -54,7 +53,6 @@ class Plan:
     capped: bool = False
     expects_reply_until: dt.datetime | None = None
     context: str | None = None
-    extra: dict = field(default_factory=dict)
 
 
 def send_due(limit: int = 100) -> dict:
@@ -129,6 +127,7 @@ def _send_row(row: Outbox, settings, provider) -> str:
         text=plan.text,
         out_id=plan.out_id,
         context=plan.context,
+        expects_reply_until=plan.expects_reply_until,
         created_at=clock.now(),
     )
     outcome = provider.send(plan.phone, settings.sms.sign_name, plan.template_code, plan.params, plan.out_id)
@@ -157,7 +156,6 @@ def _succeeded(row: Outbox, attempt: SmsMessage, plan: Plan, biz_id: str | None)
     now = clock.now()
     attempt.state, attempt.provider_id, attempt.sent_at = "sent", biz_id, now
     attempt.error_code = attempt.error_message = None
-    attempt.expects_reply_until = plan.expects_reply_until
     attempt.save()
     row.mark_sent()
     inv = plan.invitation
@@ -214,7 +212,13 @@ def _plan(row: Outbox, settings):
         row.fail("评价期限已过，未发送")
         return "expired"
     phone = case.applicant_phone
-    if not phone or OptOut.has(phone):
+    if not phone:
+        Invitation.update(state="cancelled", error_code="no_phone", error_message="办件没有申请人手机号").where(
+            Invitation.id == inv.id
+        ).execute()
+        row.fail("办件没有申请人手机号")
+        return "failed"
+    if OptOut.has(phone):
         if not reminder:
             Invitation.update(state="cancelled", error_code="opted_out", error_message="该号码已退订评价短信").where(
                 Invitation.id == inv.id

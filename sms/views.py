@@ -30,7 +30,8 @@ def _check_token(token: str) -> None:
 
 
 def _items() -> list:
-    items = request.get_json(silent=True)
+    # Aliyun posts application/json; a charset or a missing header changes nothing.
+    items = request.get_json(force=True, silent=True)
     if not isinstance(items, list) or not items or len(items) > MAX_ITEMS:
         error("invalid_body", f"回执内容必须是 1–{MAX_ITEMS} 项的 JSON 数组", 400)
     return items
