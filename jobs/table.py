@@ -13,4 +13,5 @@ JOBS: list[dict] = [
     {"id": "sms.send", "func": "sms.jobs:send_due", "every": 5},
     {"id": "sms.inbox", "func": "sms.jobs:process_inbox", "every": 3},
     {"id": "sms.sweep", "func": "sms.jobs:sweep_invitations", "every": 600},
+    {"id": "sms.receipts", "func": "sms.jobs:reconcile_receipts", "every": 1800},
 ]

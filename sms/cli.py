@@ -8,6 +8,7 @@ from models import db
 
 from . import queries
 from .jobs import process_inbox
+from .jobs import reconcile_receipts
 from .jobs import send_due
 from .jobs import sweep_invitations
 
@@ -16,10 +17,11 @@ cli = Blueprint("sms_cli", __name__, cli_group="sms")
 
 @cli.cli.command("tick")
 def tick_command():
-    """Run the SMS jobs once: send due SMS, handle callbacks, reminders."""
+    """Run the SMS jobs once: callbacks, reminders, sending, missing receipts."""
     click.echo(f"inbox: {process_inbox()}")
     click.echo(f"sweep: {sweep_invitations()}")
     click.echo(f"send:  {send_due()}")
+    click.echo(f"receipts: {reconcile_receipts()}")
 
 
 @cli.cli.command("status")

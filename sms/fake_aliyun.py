@@ -226,6 +226,9 @@ class FakeAliyun:
             "biz_id": biz_id,
             "send_time": dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
             "send_date": dt.date.today().strftime("%Y%m%d"),
+            # What QuerySendDetails reports: 1 waiting, 2 failed, 3 delivered.
+            "status": 3,
+            "err_code": "DELIVERED",
         }
         with self._lock:
             self.sent.append(record)
@@ -246,8 +249,8 @@ class FakeAliyun:
         details = [
             {
                 "PhoneNum": r["phone"],
-                "SendStatus": 3,
-                "ErrCode": "DELIVERED",
+                "SendStatus": r["status"],
+                "ErrCode": r["err_code"],
                 "TemplateCode": r["template_code"],
                 "Content": f"【{r['sign_name']}】" + json.dumps(r["params"], ensure_ascii=False),
                 "SendDate": r["send_time"],

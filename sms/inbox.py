@@ -146,9 +146,14 @@ def handle_report(data: dict) -> tuple[str, str | None]:
         return "unknown_message", f"biz_id {biz_id}"
     if message.state in ("sending", "unknown"):
         _confirm_lost_answer(message, biz_id)
-    at = _report_time(data)
     code, text = (data.get("err_code") or "")[:64], data.get("err_msg") or ""
-    if data["success"]:
+    return apply_receipt(message, data["success"], code, text, _report_time(data))
+
+
+def apply_receipt(message: SmsMessage, success: bool, code: str, text: str, at: dt.datetime) -> tuple[str, str | None]:
+    """Delivered or not: the message, and the invitation it carried. A receipt
+    never overrides an earlier one, so reordered pushes change nothing."""
+    if success:
         SmsMessage.update(state="delivered", delivered_at=at).where(
             (SmsMessage.id == message.id) & (SmsMessage.state == "sent")
         ).execute()

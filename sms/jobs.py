@@ -13,9 +13,10 @@ from models import Outbox
 from models import db
 
 from .inbox import process_inbox
+from .receipts import reconcile_receipts
 from .sender import send_due
 
-__all__ = ["process_inbox", "send_due", "sweep_invitations"]
+__all__ = ["process_inbox", "reconcile_receipts", "send_due", "sweep_invitations"]
 
 
 def sweep_invitations() -> dict:

@@ -98,6 +98,9 @@ class ConsoleProvider:
     def find(self, phone, day, out_id, template_code) -> Found:
         return Found("absent")
 
+    def details(self, phone, day) -> list[dict]:
+        return []
+
 
 class AliyunProvider:
     name = "aliyun"
@@ -178,16 +181,22 @@ class AliyunProvider:
             return Outcome("transient", code, message)
         return Outcome("permanent", code, message)
 
-    def find(self, phone, day, out_id, template_code) -> Found:
-        """Ask whether an attempt whose answer was lost reached Aliyun."""
+    def details(self, phone, day) -> list[dict] | str:
+        """QuerySendDetails for one number and day: the records, or an error text."""
         req = self._request("QuerySendDetails", PhoneNumber=phone, SendDate=day.strftime("%Y%m%d"), PageSize=50)
         req.add_query_param("CurrentPage", "1")
         body, failure = self._call(req)
         if failure is not None:
-            return Found("error", message=f"{failure.code} {failure.message}".strip())
+            return f"{failure.code} {failure.message}".strip()
         if body.get("Code") != "OK":
-            return Found("error", message=f"{body.get('Code')} {body.get('Message')}")
-        details = (body.get("SmsSendDetailDTOs") or {}).get("SmsSendDetailDTO") or []
+            return f"{body.get('Code')} {body.get('Message')}"
+        return (body.get("SmsSendDetailDTOs") or {}).get("SmsSendDetailDTO") or []
+
+    def find(self, phone, day, out_id, template_code) -> Found:
+        """Ask whether an attempt whose answer was lost reached Aliyun."""
+        details = self.details(phone, day)
+        if isinstance(details, str):
+            return Found("error", message=details)
         for item in details:
             if str(item.get("OutId")) == out_id and item.get("TemplateCode") == template_code:
                 return Found("sent", biz_id=item.get("BizId"))

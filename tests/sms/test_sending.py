@@ -289,3 +289,25 @@ def _listing(app, **kw):
 def _counts(app):
     with app.app_context(), db.connection_context():
         return queries.state_counts()
+
+
+def test_lost_receipts_are_looked_up(app, bot, fake):
+    from sms.jobs import reconcile_receipts
+
+    bot.complete("GA-2026-0001")
+    bot.complete("GA-2026-0002", phone="13900139000")
+    bot.send()
+    fake.sent[1].update(status=2, err_code="MK:0005")
+
+    def reconcile():
+        with app.app_context():
+            return reconcile_receipts()
+
+    assert reconcile() == {}  # too early: the push may still come
+    bot.at(dt.datetime(2026, 11, 26, 11, 0))
+    assert reconcile() == {"delivered": 1, "undelivered": 1}
+    assert bot.invitation("GA-2026-0001").state == "delivered"
+    failed = bot.invitation("GA-2026-0002")
+    assert (failed.state, failed.error_code) == ("failed", "MK:0005")
+    assert reconcile() == {}
+    assert [r.get("Action") for r in fake.requests].count("QuerySendDetails") == 2
