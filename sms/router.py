@@ -129,7 +129,7 @@ def _after_clarify(incoming, prompt, reply: Reply, candidates, context) -> tuple
         invitation = Invitation.get_or_none(Invitation.id == choices[reply.key])
         if invitation is not None:
             return rate(incoming, invitation, level, comment)
-    if reply.kind == "rating" and reply.level and not choices and len(candidates) == 1:
+    if reply.kind == "rating" and reply.level and not reply.key and len(candidates) == 1:
         return rate(incoming, candidates[0], reply.level, reply.comment)
     # Asked once already: no second question; staff see the reply.
     SmsMessage.close_prompts(incoming.phone, purposes=("clarify",))
