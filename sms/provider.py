@@ -18,6 +18,8 @@ from aliyunsdkcore.request import CommonRequest
 from cases.codes import mask_phone
 
 log = logging.getLogger(__name__)
+# The SDK logs every request's parameters (the phone number) at DEBUG.
+logging.getLogger("aliyunsdkcore").setLevel(logging.INFO)
 
 # Aliyun codes after which the same request may succeed later (per-number or
 # account flow control, platform trouble, an exhausted balance staff can top up).
@@ -101,6 +103,9 @@ class ConsoleProvider:
     def details(self, phone, day) -> list[dict]:
         return []
 
+    def close(self) -> None:
+        return None
+
 
 class AliyunProvider:
     name = "aliyun"
@@ -121,6 +126,10 @@ class AliyunProvider:
             timeout=settings.read_timeout_seconds,
             proxy=proxy,
         )
+
+    def close(self) -> None:
+        """Release the SDK's pooled connections (one client per job run)."""
+        self.client.session.close()
 
     def _request(self, action: str, **params) -> CommonRequest:
         req = CommonRequest(domain=self.settings.endpoint, version="2017-05-25", action_name=action)

@@ -4,6 +4,7 @@ QuerySendDetails (by number and day) and settled the same way."""
 
 import datetime as dt
 import logging
+from contextlib import closing
 
 from flask import current_app
 
@@ -29,7 +30,7 @@ def reconcile_receipts() -> dict:
     provider = make_provider(settings.sms)
     now = clock.now()
     counts: dict = {}
-    with db.connection_context():
+    with db.connection_context(), closing(provider):
         waiting = list(
             SmsMessage.select()
             .where(

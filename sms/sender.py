@@ -11,6 +11,7 @@ lost answer never becomes a second SMS.
 import datetime as dt
 import json
 import logging
+from contextlib import closing
 from dataclasses import dataclass
 
 from flask import current_app
@@ -60,7 +61,7 @@ def send_due(limit: int = 100) -> dict:
     settings = current_app.config["SETTINGS"]
     provider = make_provider(settings.sms)
     counts: dict = {}
-    with db.connection_context():
+    with db.connection_context(), closing(provider):
         for kind in KINDS:
             for row in list(Outbox.due(kind, limit)):
                 if not _claim(row):
