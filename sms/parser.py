@@ -89,12 +89,14 @@ _PHRASES = sorted(
         "不怎么样": 2,
         "不够好": 2,
         "不行": 2,
+        "不太行": 2,
         "较差": 2,
         "比较差": 2,
         "有点差": 2,
         "基本满意": 3,
         "一般": 3,
         "一般般": 3,
+        "很一般": 3,
         "还行": 3,
         "还可以": 3,
         "凑合": 3,
@@ -124,6 +126,7 @@ _PHRASES = sorted(
         "太好了": 5,
         "好评": 5,
         "满分": 5,
+        "非常非常满意": 5,
         "优秀": 5,
         "点赞": 5,
     }.items(),
@@ -131,7 +134,9 @@ _PHRASES = sorted(
 )
 
 # Single characters only count as the whole answer: 好 in 好慢 is not praise.
-_WHOLE_ONLY = {"好": 4, "差": 2, "赞": 5, "可以": 4, "行": 3, "好好": 4}
+_WHOLE_ONLY = {"好": 4, "差": 2, "赞": 5, "可以": 4, "行": 3}
+# "我选5", "打5分", "给五星": the verb before the answer.
+_LEAD = re.compile(r"^(?:我|就)?(?:回复|选择|选|评价|评|打个|打|给个|给你们|给)\s*(?=[1-5一二三四五])")
 # Courtesies that contain level words but say nothing about the service.
 _NEUTRAL = ("不好意思", "好的", "好吧", "好嘞", "你好", "您好", "好了")
 
@@ -174,7 +179,7 @@ def _strip_decoration(text: str) -> str:
     for ch in text:
         if ch in (_THUMBS_UP, _THUMBS_DOWN) or ch in "★⭐☆🌟":
             kept.append(ch)
-        elif unicodedata.category(ch) in ("So", "Sk", "Cs", "Cf", "Mn") or ch in "\ufe0f\u200d":
+        elif unicodedata.category(ch) in ("So", "Sk", "Cs", "Cf", "Mn", "Me") or ch in "\ufe0f\u200d":
             continue
         else:
             kept.append(ch)
@@ -245,6 +250,9 @@ def _parse_level(body: str) -> Reply:
         return Reply("rating", level=5)
     if set(body) == {_THUMBS_DOWN}:
         return Reply("rating", level=1)
+    body = _LEAD.sub("", body)
+    if len(set(body)) == 1 and body[0] in _WHOLE_ONLY and len(body) <= 5:
+        return Reply("rating", level=_WHOLE_ONLY[body[0]])  # 好好好, 差差差
     if _DURATION.match(body):
         return UNCLEAR  # "5分钟就办完了" tells a story, not a level
     digit = _DIGIT_HEAD.match(body)

@@ -311,3 +311,19 @@ def test_lost_receipts_are_looked_up(app, bot, fake):
     assert (failed.state, failed.error_code) == ("failed", "MK:0005")
     assert reconcile() == {}
     assert [r.get("Action") for r in fake.requests].count("QuerySendDetails") == 2
+
+
+@pytest.mark.settings({"sms": {"daily_cap_per_phone": 1}})
+def test_a_reminder_counts_against_the_daily_cap_and_respects_quiet_hours(app, bot, fake):
+    bot.complete("GA-2026-0001")
+    bot.send()
+    bot.at(dt.datetime(2026, 11, 29, 22, 0))
+    assert bot.sweep()["reminders"] == 1
+    assert bot.send() == {"held": 1}  # quiet hours
+    bot.at(dt.datetime(2026, 11, 30, 8, 0))
+    bot.complete("GA-2026-0002", completed_at="2026-11-30T07:50:00+08:00")
+    assert bot.send() == {"sent": 1, "held": 1}  # the invitation first, then the cap
+    assert [r["template_code"] for r in fake.sent] == ["SMS_000000001", "SMS_000000001"]
+    bot.at(dt.datetime(2026, 12, 1, 8, 0))
+    assert bot.send() == {"sent": 1}
+    assert fake.sent[-1]["template_code"] == "SMS_000000002"
