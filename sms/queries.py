@@ -86,3 +86,28 @@ def inbox_counts() -> dict:
 
 def message_counts() -> dict:
     return SmsMessage.state_counts()
+
+
+def replies_needing_attention(limit: int = 50) -> list[dict]:
+    """Replies the bot could not use (unclear after asking back, or failed), newest
+    first, for staff to follow up by phone. The number is masked."""
+    query = (
+        SmsInbox.select()
+        .where((SmsInbox.kind == "up") & ((SmsInbox.outcome == "unclear") | (SmsInbox.state == "failed")))
+        .order_by(SmsInbox.id.desc())
+        .limit(limit)
+    )
+    rows = []
+    for row in query:
+        data = row.data
+        rows.append(
+            {
+                "id": row.id,
+                "phone": mask_phone(data.get("phone_number")),
+                "content": data.get("content"),
+                "received_at": clock.iso(row.received_at),
+                "outcome": row.outcome,
+                "detail": row.detail,
+            }
+        )
+    return rows

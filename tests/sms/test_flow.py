@@ -10,6 +10,7 @@ from models import Outbox
 from models import Rating
 from models import Ticket
 from models import db
+from sms import queries
 from sms.models import SmsInbox
 from sms.models import SmsMessage
 
@@ -90,6 +91,9 @@ def test_unclear_reply_gets_one_clarification_never_a_loop(app, bot, fake):
     bot.send()
     assert len(fake.sent) == sent
     assert rating_of(app) is None
+    with app.app_context(), db.connection_context():
+        [listed] = queries.replies_needing_attention()
+    assert (listed["phone"], listed["content"], listed["outcome"]) == ("138****8000", "你们是谁", "unclear")
 
 
 def test_clarification_then_an_answer_rates(app, bot, fake):
