@@ -8,8 +8,9 @@ CronTrigger instead (Beijing time).
 """
 
 JOBS: list[dict] = [
-    # SMS bot: send due invitations/reminders/messages; handle stored Aliyun
-    # callbacks; schedule reminders and expire invitations.
+    # SMS bot (each needs the Flask app context for its settings): send due
+    # invitations/reminders/messages; handle stored Aliyun callbacks; schedule
+    # reminders and expire invitations; look up delivery receipts that never came.
     {"id": "sms.send", "func": "sms.jobs:send_due", "every": 5},
     {"id": "sms.inbox", "func": "sms.jobs:process_inbox", "every": 3},
     {"id": "sms.sweep", "func": "sms.jobs:sweep_invitations", "every": 600},
