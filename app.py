@@ -30,6 +30,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     import core.errors
     import core.health
     import models.web
+    import sms.cli
+    import sms.views
     import web.csrf
     import web.rate
     import wechat.api
@@ -40,6 +42,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     core.cli.init_app(app)
     app.register_blueprint(core.health.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(sms.views.bp)
+    app.register_blueprint(sms.cli.cli)
     app.register_blueprint(wechat.api.bp)
     app.register_blueprint(web.rate.bp)
     app.register_blueprint(wechat.qr.bp)

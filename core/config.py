@@ -45,6 +45,11 @@ DEFAULTS: dict = {
             "endpoint": "dysmsapi.aliyuncs.com",
             "protocol": "https",
             "invite_template": "SMS_000000001",
+            "reminder_template": "SMS_000000002",
+            "message_template": "SMS_000000003",
+            "region_id": "cn-hangzhou",
+            "connect_timeout_seconds": 3,
+            "read_timeout_seconds": 5,
         },
     },
     "wechat": {
@@ -232,6 +237,11 @@ def _validate(cfg: dict) -> None:
     quiet = cfg["sms"]["quiet_hours"]
     if quiet and (len(quiet) != 2 or not all(isinstance(t, str) and _HHMM.match(t) for t in quiet)):
         raise ConfigError(f'sms.quiet_hours: expected [] or ["HH:MM", "HH:MM"], got {quiet!r}')
+    if cfg["sms"]["callback_token"] and not re.match(r"^[A-Za-z0-9_\-]{16,128}$", cfg["sms"]["callback_token"]):
+        raise ConfigError("sms.callback_token: expected 16–128 letters, digits, - or _ (a long random secret)")
+    for key in ("invite_template", "reminder_template", "message_template"):
+        if not re.match(r"^SMS_\d{3,20}$", cfg["sms"]["aliyun"][key]):
+            raise ConfigError(f"sms.aliyun.{key}: {cfg['sms']['aliyun'][key]!r} is not an Aliyun template code (SMS_…)")
     if cfg["sms"]["provider"] == "aliyun":
         for key in ("access_key_id", "access_key_secret"):
             if not cfg["sms"]["aliyun"][key]:
@@ -260,6 +270,8 @@ def _validate(cfg: dict) -> None:
         (("sms", "invite_delay_minutes"), 0, 7 * 24 * 60),
         (("sms", "daily_cap_per_phone"), 1, 50),
         (("sms", "reminder_after_days"), 1, 60),
+        (("sms", "aliyun", "connect_timeout_seconds"), 1, 60),
+        (("sms", "aliyun", "read_timeout_seconds"), 1, 120),
         (("rectification", "deadline_working_days"), 1, 60),
         (("rectification", "callback_working_days"), 1, 10),
         (("rectification", "reminder_lead_hours"), 1, 240),

@@ -8,11 +8,17 @@ CronTrigger instead (Beijing time).
 """
 
 JOBS: list[dict] = [
-    # {"id": "sms.send", "func": "sms.sender:send_due", "every": 5},
     # Bad-review workflow: reminders before deadlines, escalation after, 回访 chasing, calendar.
     {"id": "tickets.remind", "func": "ratings.reminders:remind_due", "every": 900},
     {"id": "tickets.escalate", "func": "ratings.reminders:escalate_overdue", "every": 300},
     {"id": "tickets.followups", "func": "ratings.reminders:chase_followups", "every": 3600},
     {"id": "tickets.deadlines", "func": "ratings.reminders:recount_deadlines", "cron": {"hour": 6, "minute": 10}},
     {"id": "wechat.reply_notices", "func": "wechat.notices:deliver_reply_notices", "every": 10},
+    # SMS bot (each needs the Flask app context for its settings): send due
+    # invitations/reminders/messages; handle stored Aliyun callbacks; schedule
+    # reminders and expire invitations; look up delivery receipts that never came.
+    {"id": "sms.send", "func": "sms.jobs:send_due", "every": 5},
+    {"id": "sms.inbox", "func": "sms.jobs:process_inbox", "every": 3},
+    {"id": "sms.sweep", "func": "sms.jobs:sweep_invitations", "every": 600},
+    {"id": "sms.receipts", "func": "sms.jobs:reconcile_receipts", "every": 1800},
 ]

@@ -65,6 +65,12 @@ MODELS = [
     RaterContact,
 ]
 
+# The SMS bot's tables live with the bot (imported last: they build on Invitation).
+from sms.models import SmsInbox  # noqa: E402
+from sms.models import SmsMessage  # noqa: E402
+
+MODELS += [SmsMessage, SmsInbox]
+
 __all__ = [
     "BAD_LEVELS",
     "CHANNELS",
@@ -90,6 +96,8 @@ __all__ = [
     "Outbox",
     "RaterContact",
     "Rating",
+    "SmsInbox",
+    "SmsMessage",
     "Staff",
     "Ticket",
     "TicketContact",

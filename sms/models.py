@@ -1,0 +1,145 @@
+"""The SMS bot's own rows: every SMS it sends (SmsMessage) and every callback
+Aliyun posts to it (SmsInbox), stored before it is processed."""
+
+import datetime as dt
+import json
+
+from peewee import CharField
+from peewee import DateTimeField
+from peewee import ForeignKeyField
+from peewee import IntegerField
+from peewee import TextField
+from peewee import fn
+
+from core import clock
+from models.case import Invitation
+from models.db import BaseModel
+
+# sending: handed to the provider, no answer yet; unknown: the answer was lost
+# (timeout, network) and the provider must be asked before sending again.
+MESSAGE_STATES = ("sending", "unknown", "sent", "delivered", "failed")
+LIVE_STATES = ("sending", "unknown", "sent", "delivered")
+# Purposes that count against the per-phone daily cap and respect opt-out.
+CAPPED_PURPOSES = ("invite", "reminder")
+
+
+class SmsMessage(BaseModel):
+    """One SMS to one phone. A message that expects an answer is a prompt:
+    replies from that phone are routed by the purpose of its newest open prompt."""
+
+    outbox_id = IntegerField(index=True)
+    invitation = ForeignKeyField(Invitation, null=True, backref="messages", on_delete="CASCADE")
+    # Personal data (PIPL): masked wherever staff see it, never logged.
+    phone = CharField(max_length=20, index=True)
+    purpose = CharField(max_length=24)
+    ref = CharField(max_length=64, null=True)
+    provider = CharField(max_length=16)
+    template_code = CharField(max_length=32)
+    params = TextField(default="{}")
+    text = TextField()
+    out_id = CharField(max_length=64)
+    state = CharField(max_length=16, default="sending")
+    provider_id = CharField(max_length=64, null=True, index=True)
+    error_code = CharField(max_length=64, null=True)
+    error_message = TextField(null=True)
+    # JSON: what the prompt needs to understand the answer (choices, a pending level).
+    context = TextField(null=True)
+    expects_reply_until = DateTimeField(null=True)
+    closed_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=clock.now, index=True)
+    sent_at = DateTimeField(null=True)
+    delivered_at = DateTimeField(null=True)
+
+    @property
+    def data(self) -> dict:
+        return json.loads(self.context) if self.context else {}
+
+    @classmethod
+    def attempt_for(cls, outbox_id: int):
+        """The unfinished attempt of an outbox row (its answer never arrived)."""
+        return (
+            cls.select()
+            .where((cls.outbox_id == outbox_id) & cls.state.in_(("sending", "unknown")))
+            .order_by(cls.id.desc())
+            .first()
+        )
+
+    @classmethod
+    def capped_count(cls, phone: str, day: dt.date) -> int:
+        start = dt.datetime.combine(day, dt.time())
+        return (
+            cls.select()
+            .where(
+                (cls.phone == phone)
+                & cls.purpose.in_(CAPPED_PURPOSES)
+                & cls.state.in_(LIVE_STATES)
+                & (cls.created_at >= start)
+                & (cls.created_at < start + dt.timedelta(days=1))
+            )
+            .count()
+        )
+
+    @classmethod
+    def open_prompts(cls, phone: str):
+        """Prompts to `phone` still waiting for an answer, newest first."""
+        return (
+            cls.select()
+            .where(
+                (cls.phone == phone)
+                & cls.closed_at.is_null()
+                & (cls.expects_reply_until > clock.now())
+                # Only what reached the provider can be answered.
+                & cls.state.in_(("sent", "delivered"))
+            )
+            .order_by(cls.created_at.desc(), cls.id.desc())
+        )
+
+    @classmethod
+    def close_prompts(cls, phone: str, purposes=None, ref: str | None = None) -> None:
+        query = cls.update(closed_at=clock.now()).where((cls.phone == phone) & cls.closed_at.is_null())
+        if purposes:
+            query = query.where(cls.purpose.in_(purposes))
+        if ref:
+            query = query.where(cls.ref == ref)
+        query.execute()
+
+    @classmethod
+    def by_provider_id(cls, biz_id: str):
+        return cls.get_or_none(cls.provider_id == biz_id)
+
+    @classmethod
+    def state_counts(cls, since: dt.datetime | None = None) -> dict:
+        query = cls.select(cls.purpose, cls.state, fn.COUNT(cls.id).alias("n"))
+        if since is not None:
+            query = query.where(cls.created_at >= since)
+        return {(row.purpose, row.state): row.n for row in query.group_by(cls.purpose, cls.state)}
+
+
+INBOX_KINDS = ("up", "report")
+INBOX_STATES = ("pending", "done", "failed")
+
+
+class SmsInbox(BaseModel):
+    """One callback item exactly as Aliyun posted it; processed later by a job.
+    The unique dedupe key makes a repeated push a no-op."""
+
+    kind = CharField(max_length=8)
+    dedupe_key = CharField(max_length=160, unique=True)
+    payload = TextField()
+    state = CharField(max_length=16, default="pending")
+    # What processing concluded ("rated", "clarified", "opted_out", …), for staff.
+    outcome = CharField(max_length=32, null=True)
+    detail = TextField(null=True)
+    received_at = DateTimeField(default=clock.now)
+    processed_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("state", "id"), False),)
+
+    @property
+    def data(self) -> dict:
+        return json.loads(self.payload)
+
+    @classmethod
+    def pending(cls, limit: int = 200):
+        return cls.select().where(cls.state == "pending").order_by(cls.id).limit(limit)
