@@ -280,3 +280,6 @@ register("invite", rating_reply)
 register("reminder", rating_reply)
 register("clarify", rating_reply)
 register("bad_review_ack", reason_reply)
+
+# Conversations of other areas, registered on import.
+from . import followup  # noqa: E402,F401

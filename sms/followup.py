@@ -1,0 +1,42 @@
+"""The 回访 conversation: the citizen's SMS answer to the question the
+rectification workflow sends after a bad review was answered.
+
+The question ("请回复数字评价整改结果：1满意 2基本满意 3不满意") is an
+`sms.message` with purpose `followup`; its answer goes to
+`ratings.followup.answer_by_sms`. An answer off the scale gets one
+clarification per question, never a loop; staff phone the citizen when no
+answer comes (the rectification reminders chase that).
+"""
+
+from flask import current_app
+
+from core.errors import ApiError
+from ratings.followup import answer_by_sms
+from ratings.followup import followup_question
+
+from .models import SmsMessage
+from .router import Incoming
+from .router import register
+from .router import say
+
+THANKS = "感谢您对整改结果的评价。"
+REOPENED = "感谢您的反馈。您对整改结果不满意，我们已重新督办，办理部门将再次与您联系。"
+
+
+def followup_reply(incoming: Incoming, prompt: SmsMessage) -> tuple[str, str | None]:
+    try:
+        ticket = answer_by_sms(incoming.phone, incoming.text)
+    except ApiError as exc:
+        # Staff changed the ticket at the same moment; the answer is kept in the inbox for them.
+        return "refused", exc.code
+    if ticket is None:
+        rect = current_app.config["SETTINGS"].rectification
+        say(incoming, f"followup-clarify:{prompt.id}", "抱歉，未能识别您的回复。" + followup_question(rect))
+        return "unclear", prompt.ref
+    SmsMessage.close_prompts(incoming.phone, purposes=("followup",), ref=prompt.ref)
+    unsatisfied = ticket.followup_result == "unsatisfied"
+    say(incoming, f"followup-thanks:{prompt.id}", REOPENED if unsatisfied else THANKS)
+    return ("followup_unsatisfied" if unsatisfied else "followup"), f"ticket {ticket.ticket_no}"
+
+
+register("followup", followup_reply)

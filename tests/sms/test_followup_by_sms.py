@@ -1,0 +1,93 @@
+"""The whole loop by SMS: a 差评 reply → ticket → answer to the citizen →
+回访 question → the citizen's SMS answer recorded on the ticket."""
+
+import datetime as dt
+
+import pytest
+
+from core import clock
+from models import Case
+from models import Rating
+from models import Ticket
+from models import User
+from models import db
+from ratings import followup
+from ratings import tickets
+from wechat.notices import deliver_reply_notices
+
+from .conftest import PHONE
+
+
+@pytest.fixture
+def answered(app, bot, fake, make):
+    """A 差评 given by SMS, rectified on the spot and answered; the 回访 question is due."""
+    bot.complete()
+    bot.send()
+    assert bot.up("1 窗口态度很差") == {"rated": 1}
+    bot.send()  # the 差评 acknowledgement
+    with app.app_context(), db.connection_context():
+        officer = User.create(username="police1", password_hash="x", role="dept_staff", department=make.police)
+        rating = Rating.get(Rating.case == Case.by_case_no("GA-2026-0001"))
+        ticket = tickets.resolve_on_the_spot(Ticket.for_rating(rating), officer, "已当场向群众致歉并说明")
+        ticket = followup.send_reply(ticket, "已对窗口人员批评教育，感谢您的监督。", officer)
+        deliver_reply_notices()  # rated by SMS: the reply goes out as an SMS
+    bot.send()
+    assert "已对窗口人员批评教育" in fake.sent[-1]["params"]["content"]
+    bot.at(ticket.followup_asked_at + dt.timedelta(minutes=5))
+    bot.send()
+    assert "请回复数字评价整改结果" in fake.sent[-1]["params"]["content"]
+    return ticket
+
+
+def ticket_now(app, ticket):
+    with app.app_context(), db.connection_context():
+        return Ticket.get_by_id(ticket.id)
+
+
+def test_satisfied_answer_is_recorded_and_thanked(app, bot, fake, answered):
+    assert bot.up("1") == {"followup": 1}
+    ticket = ticket_now(app, answered)
+    assert (ticket.state, ticket.followup_result, ticket.followup_channel) == ("followed_up", "satisfied", "sms")
+    bot.send()
+    assert fake.sent[-1]["phone"] == PHONE
+    assert fake.sent[-1]["params"]["content"] == "感谢您对整改结果的评价。"
+    # A second answer is no 回访 any more, and changes nothing.
+    bot.up("3")
+    assert ticket_now(app, answered).followup_result == "satisfied"
+
+
+def test_unsatisfied_answer_reopens_the_ticket(app, bot, fake, answered):
+    assert bot.up("不满意") == {"followup_unsatisfied": 1}
+    ticket = ticket_now(app, answered)
+    assert ticket.state == "verifying" and ticket.followup_result == "unsatisfied"
+    bot.send()
+    assert "重新督办" in fake.sent[-1]["params"]["content"]
+
+
+def test_unclear_answer_is_asked_back_once(app, bot, fake, answered):
+    assert bot.up("还行吧") == {"unclear": 1}
+    assert bot.up("嗯") == {"unclear": 1}
+    bot.send()
+    clarifications = [s for s in fake.sent if s["params"].get("content", "").startswith("抱歉，未能识别")]
+    assert len(clarifications) == 1
+    assert bot.up("2") == {"followup": 1}
+    assert ticket_now(app, answered).followup_result == "basically_satisfied"
+
+
+def test_the_followup_question_respects_quiet_hours(app, bot, fake, make):
+    bot.complete()
+    bot.send()
+    bot.up("2")
+    with app.app_context(), db.connection_context():
+        officer = User.create(username="police2", password_hash="x", role="dept_staff", department=make.police)
+        ticket = Ticket.get()
+        ticket = tickets.resolve_on_the_spot(ticket, officer, "当场解决")
+        clock.freeze(dt.datetime(2026, 11, 26, 22, 0))  # the question falls due at 22:00 tomorrow
+        ticket = followup.send_reply(ticket, "已解决", officer)
+    bot.at(ticket.followup_asked_at + dt.timedelta(minutes=1))
+    sent_before = len(fake.sent)
+    bot.send()
+    assert not any("整改结果" in s["params"].get("content", "") for s in fake.sent[sent_before:])
+    bot.at(dt.datetime(2026, 11, 28, 8, 1))
+    bot.send()
+    assert any("整改结果" in s["params"].get("content", "") for s in fake.sent[sent_before:])
