@@ -25,17 +25,23 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.json.sort_keys = False
     logging.basicConfig(level=settings.app.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    import admin
     import api
     import core.cli
     import core.errors
     import core.health
     import models.web
+    import reports.cli
+    import web.public
 
     models.web.init_app(app, settings.database)
     core.errors.init_app(app)
     core.cli.init_app(app)
     app.register_blueprint(core.health.bp)
     app.register_blueprint(api.bp)
+    admin.init_app(app)
+    app.register_blueprint(web.public.bp)
+    reports.cli.init_app(app)
     return app
 
 

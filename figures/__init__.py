@@ -1,0 +1,1 @@
+"""Figures: one place that computes what the admin, the public page and the monthly report show."""
