@@ -15,6 +15,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from peewee import JOIN
 from peewee import IntegrityError
 
 from models import DEPARTMENT_KINDS
@@ -155,6 +156,13 @@ def master_list(kind: str):
     spec = _kind(kind)
     model = spec.model
     query = model.select().order_by(model.code)
+    # The names of the related rows come in the same query (no query per row).
+    for f in spec.fields:
+        if f.kind == "fk":
+            related = getattr(model, f.name).rel_model.alias(f.name)
+            query = query.select_extend(related).join_from(
+                model, related, JOIN.LEFT_OUTER, on=(getattr(model, f.name) == related.id), attr=f.name
+            )
     if g.scope.department_id is not None:
         field = model.id if kind == "department" else model.department
         query = query.where(field == g.scope.department_id)
