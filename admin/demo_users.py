@@ -8,6 +8,7 @@ stored in the repository.
 import secrets
 
 import click
+from flask.cli import with_appcontext
 
 from models import AuditLog
 from models import Department
@@ -45,6 +46,7 @@ def ensure_demo_users(reset: bool = False) -> list[str]:
 
 @click.command("demo-users")
 @click.option("--reset", is_flag=True, help="Give the demo users new passwords.")
+@with_appcontext
 def demo_users_command(reset):
     """Create the demo staff users (one per role) and print their passwords once."""
     with db.connection_context():

@@ -12,10 +12,12 @@ from peewee import Case as SqlCase
 from cases.codes import mask_phone
 from core import clock
 from core.errors import ApiError
+from models import CHANNELS
 from models import LEVEL_NAMES
 from models import TICKET_STATES
 from models import Department
 from models import Label
+from models import LabelSet
 from models import Rating
 from models import Ticket
 
@@ -93,8 +95,8 @@ def _render_ticket(ticket: Ticket, revealed: dict | None):
         label_texts = {
             lb.code: lb.text
             for lb in Label.select(Label.code, Label.text)
-            .join_from(Label, Label.label_set)
-            .where((Label.code.in_(rating.label_codes)) & (Label.label_set.version == rating.label_version))
+            .join(LabelSet)
+            .where((Label.code.in_(rating.label_codes)) & (LabelSet.version == rating.label_version))
         }
     text, css = countdown(ticket)
     return render_template(
@@ -114,6 +116,7 @@ def _render_ticket(ticket: Ticket, revealed: dict | None):
         countdown=text,
         countdown_css=css,
         states=TICKET_STATES,
+        channels=CHANNELS,
         actions=ticket_actions.available(ticket, g.user),
         workflow_ready=ticket_actions.workflow() is not None,
         history=ticket_actions.history(ticket),

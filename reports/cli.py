@@ -42,7 +42,9 @@ def monthly_command(month, dept_code, out):
 
 
 def init_app(app) -> None:
+    from admin.bench import admin_bench_command
     from admin.demo_users import demo_users_command
 
     app.cli.add_command(report)
     app.cli.add_command(demo_users_command)
+    app.cli.add_command(admin_bench_command)

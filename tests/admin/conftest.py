@@ -114,14 +114,21 @@ class Ratings:
             clock.freeze(saved)
         return Case.by_case_no(payload["case_no"])
 
-    def rate(self, level, dept="police", at=None, channel="sms", comment=None, case=None):
+    def rate(self, level, dept="police", at=None, channel="sms", comment=None, case=None, labels=()):
         at = at or clock.now()
         case = case or self.case(dept, completed=at - dt.timedelta(hours=1))
         saved = clock.now()
         clock.freeze(at)
         try:
             return submit_rating(
-                RatingRequest(level=level, channel=channel, case=case, rater_ref=f"sms:{case.id}", comment=comment)
+                RatingRequest(
+                    level=level,
+                    channel=channel,
+                    case=case,
+                    rater_ref=f"sms:{case.id}",
+                    comment=comment,
+                    labels=list(labels),
+                )
             )
         finally:
             clock.freeze(saved)

@@ -106,3 +106,10 @@ def test_a_formula_like_name_reaches_the_sheet_as_text(login, make, ratings, app
     response = login("bureau").get(f"/admin/reports/monthly.xlsx?month=2026-10&department={make.police.id}")
     staff_sheet = rows_of(response.data, 2)
     assert staff_sheet[2][1] == "'=cmd|' /C calc'!A0"
+
+
+def test_admin_bench_requests_every_page(runner, staff, october):
+    result = runner.invoke(args=["admin-bench", "--rounds", "1"])
+    assert result.exit_code == 0, result.output
+    statuses = [line.split()[0] for line in result.output.splitlines() if line[:3].isdigit()]
+    assert len(statuses) == 19 and set(statuses) == {"200"}

@@ -14,7 +14,7 @@ from models import db
 @pytest.fixture
 def tickets(app, make, ratings):
     with app.app_context(), db.connection_context():
-        late = ratings.rate(1, at=dt.datetime(2026, 11, 2, 9), comment="等了两个小时").ticket
+        late = ratings.rate(1, at=dt.datetime(2026, 11, 2, 9), comment="等了两个小时", labels=["101"]).ticket
         fresh = ratings.rate(2, at=dt.datetime(2026, 11, 25, 9)).ticket
         done = ratings.rate(2, at=dt.datetime(2026, 11, 1, 9)).ticket
         Ticket.update(state="closed").where(Ticket.id == done.id).execute()
@@ -40,7 +40,7 @@ def test_ticket_page_masks_the_applicant(login, tickets):
     page = login("police_staff").get(f"/admin/tickets/{tickets['late'].id}").get_data(as_text=True)
     assert "138****8000" in page and "张*" in page
     assert "13800138000" not in page and "张三" not in page
-    assert "等了两个小时" in page and "已超期" in page
+    assert "等了两个小时" in page and "已超期" in page and "服务态度恶劣" in page
 
 
 def test_reveal_needs_a_reason_and_is_logged(login, tickets):
