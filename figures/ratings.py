@@ -215,25 +215,29 @@ def ranking(f: Filters, unit: str, min_sample: int | None = None) -> dict:
     ids = [r["unit_id"] for r in rows]
     if ids:
         names = {u.id: u.name for u in model.select(model.id, model.name).where(model.id.in_(ids))}
-    ranked, small = [], 0
+    ranked, unranked = [], []
     for r in rows:
-        if r["rated"] < min_sample:
-            small += 1
-            continue
         good, bad = int(r["good"] or 0), int(r["bad"] or 0)
-        ranked.append(
-            {
-                "id": r["unit_id"],
-                "name": names.get(r["unit_id"], "—"),
-                "rated": r["rated"],
-                "good_rate": rate(good, r["rated"]),
-                "bad": bad,
-            }
-        )
+        entry = {
+            "id": r["unit_id"],
+            "name": names.get(r["unit_id"], "—"),
+            "rated": r["rated"],
+            "good_rate": rate(good, r["rated"]),
+            "bad": bad,
+        }
+        (ranked if r["rated"] >= min_sample else unranked).append(entry)
     ranked.sort(key=lambda r: (-r["good_rate"], -r["rated"], r["name"]))
     for position, r in enumerate(ranked, 1):
         r["rank"] = position
-    return {"unit": unit, "rows": ranked, "too_small": small, "min_sample": min_sample}
+    # Shown for information, never ranked: by sample size, largest first.
+    unranked.sort(key=lambda r: (-r["rated"], r["name"]))
+    return {
+        "unit": unit,
+        "rows": ranked,
+        "unranked": unranked,
+        "too_small": len(unranked),
+        "min_sample": min_sample,
+    }
 
 
 def by_department(f: Filters) -> list[dict]:

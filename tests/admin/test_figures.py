@@ -62,6 +62,8 @@ def test_ranking_leaves_out_small_samples_and_shows_n(ctx, make, ratings):
     result = figures.ranking(NOV, "department", min_sample=3)
     assert [(r["name"], r["rated"], r["good_rate"], r["rank"]) for r in result["rows"]] == [("区公安分局", 4, 75.0, 1)]
     assert result["too_small"] == 1
+    assert [(r["name"], r["rated"]) for r in result["unranked"]] == [("区人社局", 1)]
+    assert "rank" not in result["unranked"][0]
     both = figures.ranking(NOV, "window", min_sample=1)["rows"]
     assert [r["name"] for r in both] == ["社保业务窗口", "户籍业务窗口"]
 
@@ -79,3 +81,25 @@ def test_monthly_trend_and_by_department(ctx, make, ratings):
     assert rows["GAJ"]["levels"] == {5: 0, 4: 1, 3: 0, 2: 0, 1: 1}
     assert rows["RSJ"]["rated"] == 0 and rows["RSJ"]["good_rate"] is None
     assert list(rows) == ["SPJ", "GAJ", "RSJ", "GTJD"]  # district first, then towns
+
+
+@pytest.mark.settings({"figures": {"min_ranking_sample": 2}})
+def test_dashboard_shows_the_figures_of_the_users_scope(app, login, make, ratings):
+    from models import db
+
+    with app.app_context(), db.connection_context():
+        for level in (5, 4, 1):
+            ratings.rate(level, at=AT)
+        ratings.rate(5, dept="social", at=AT)
+    bureau = login("bureau").get("/admin/?month=2026-11").get_data(as_text=True)
+    assert '<div class="v" id="m-rated">4</div>' in bureau
+    assert "区公安分局" in bureau.split('id="ranking"')[1].split("</tbody>")[0]
+    assert "样本不足" in bureau  # 区人社局 with one rating is listed, unranked
+    police = login("police_staff").get("/admin/?month=2026-11").get_data(as_text=True)
+    assert '<div class="v" id="m-rated">3</div>' in police and '<div class="v" id="m-bad">1</div>' in police
+    assert "区人社局" not in police
+    # A department user cannot widen the scope through the query string.
+    widened = login("police_staff").get(f"/admin/?month=2026-11&department={make.social.id}").get_data(as_text=True)
+    assert '<div class="v" id="m-rated">3</div>' in widened
+    by_channel = login("bureau").get("/admin/?month=2026-11&channel=h5").get_data(as_text=True)
+    assert '<div class="v" id="m-rated">0</div>' in by_channel
