@@ -202,3 +202,14 @@ def _urlencode_without(args, *names) -> str:
     from urllib.parse import urlencode
 
     return urlencode([(k, v) for k, v in args.items(multi=True) if k not in names and k != "page"])
+
+
+@bp.after_request
+def _private_headers(response):
+    """Staff pages may carry personal data: never cached, never framed."""
+    if request.endpoint != "admin.static":
+        response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response

@@ -139,3 +139,9 @@ def test_audit_log_shows_logins(app, staff, login):
     login("police_staff")
     page = login("bureau").get("/admin/audit").get_data(as_text=True)
     assert "user:police_staff" in page and "login" in page
+
+
+def test_staff_pages_are_not_cached_or_framed(login):
+    response = login("bureau").get("/admin/tickets")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Frame-Options"] == "DENY"
