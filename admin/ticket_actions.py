@@ -72,9 +72,42 @@ def perform(ticket, action: str, user, form) -> None:
     module.transition(ticket, action, user, **values)
 
 
-def history(ticket) -> list:
-    """The ticket's events (oldest first), or [] while the workflow is not installed."""
+@dataclass
+class Event:
+    at: object
+    action: str
+    actor: str
+    note: str
+
+
+def history(ticket) -> list[Event]:
+    """The ticket's events (oldest first), or [] while the workflow is not installed.
+
+    Events are read by attribute with the usual names (`at`/`created_at`,
+    `action`/`kind`, `actor`/`user`, `note`/`detail`), and the action shown by
+    its Chinese title.
+    """
     module = workflow()
     if module is None or not hasattr(module, "history"):
         return []
-    return list(module.history(ticket))
+    events = []
+    for e in module.history(ticket):
+        action = _first(e, "action", "kind")
+        actor = _first(e, "actor", "user")
+        events.append(
+            Event(
+                at=_first(e, "at", "created_at"),
+                action=ACTION_FORMS.get(action, (action,))[0],
+                actor=getattr(actor, "username", actor) or "",
+                note=_first(e, "note", "detail") or "",
+            )
+        )
+    return events
+
+
+def _first(obj, *names):
+    for name in names:
+        value = getattr(obj, name, None)
+        if value is not None:
+            return value
+    return None

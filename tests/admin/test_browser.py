@@ -176,6 +176,8 @@ def test_work_a_ticket_from_new_to_closed(browser, server, workflow):
         form.locator("button").click()
         expect(page.locator("#ticket-state")).to_have_text(state)
     expect(page.locator("#history tbody tr")).to_have_count(7)
+    expect(page.locator("#history tbody tr >> nth=4")).to_contain_text("回复群众")
+    expect(page.locator("#history tbody tr >> nth=4")).to_contain_text("police_staff")
     expect(page.locator("#actions")).to_contain_text("当前状态下没有可执行的操作")
     page.goto(server + "/admin/tickets?state=closed")
     expect(page.locator("#tickets tbody tr")).to_have_count(1)
