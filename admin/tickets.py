@@ -55,6 +55,9 @@ def tickets():
         query = query.where(Ticket.state.in_(OPEN_STATES) & (Ticket.due_at < now))
     elif state in TICKET_STATES:
         query = query.where(Ticket.state == state)
+    department = request.args.get("department", "")
+    if g.scope.all and department.isdigit():
+        query = query.where(Ticket.department == int(department))
     overdue_first = SqlCase(None, [((Ticket.state.in_(OPEN_STATES)) & (Ticket.due_at < now), 0)], 1)
     open_next = SqlCase(None, [(Ticket.state.in_(OPEN_STATES), 0)], 1)
     query = query.order_by(overdue_first, open_next, Ticket.due_at, Ticket.id)
@@ -70,6 +73,8 @@ def tickets():
         pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
         total=total,
         levels=LEVEL_NAMES,
+        departments=Department.directory() if g.scope.all else [],
+        department=department,
         args=request.args,
     )
 

@@ -98,3 +98,14 @@ def test_action_forms_come_from_the_workflow(login, tickets, fake_workflow):
     response = session.post(url + "/action", data={"action": "close"})
     assert "当前状态下不能执行该操作" in session.get(response.headers["Location"]).get_data(as_text=True)
     assert len(fake_workflow) == 1
+
+
+def test_bureau_filters_the_queue_by_department(app, login, make, ratings, tickets):
+    with app.app_context(), db.connection_context():
+        social = ratings.rate(1, dept="social", at=dt.datetime(2026, 11, 20, 9)).ticket
+    session = login("bureau")
+    page = session.get(f"/admin/tickets?department={make.social.id}").get_data(as_text=True)
+    assert social.ticket_no in page and tickets["late"].ticket_no not in page
+    # For a department user the parameter widens nothing.
+    police = login("police_staff").get(f"/admin/tickets?department={make.social.id}").get_data(as_text=True)
+    assert social.ticket_no not in police and tickets["late"].ticket_no in police
