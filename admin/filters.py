@@ -50,8 +50,8 @@ def filters_from_request() -> tuple[Filters, dict]:
     channel = request.args.get("channel") or None
     if channel not in CHANNELS:
         channel = None
-    staff = Staff.by_code(request.args.get("staff", "").strip()) if request.args.get("staff") else None
-    item = Item.by_code(request.args.get("item", "").strip()) if request.args.get("item") else None
+    staff = _in_scope(Staff, "staff")
+    item = _in_scope(Item, "item")
     f = Filters(
         start=start,
         end=end,
@@ -63,6 +63,23 @@ def filters_from_request() -> tuple[Filters, dict]:
         channel=channel,
     )
     return f, {"period": label, "staff": staff, "item": item}
+
+
+class _NotFound:
+    """A unit code that does not exist or is another department's: it matches nothing."""
+
+    id = -1
+    name = "（未找到该编号）"
+
+
+def _in_scope(model, name: str):
+    code = request.args.get(name, "").strip()
+    if not code:
+        return None
+    row = model.by_code(code)
+    if row is None or (not g.scope.all and row.department_id != g.scope.department_id):
+        return _NotFound()
+    return row
 
 
 def filter_choices() -> dict:

@@ -161,3 +161,12 @@ def test_department_admin_sees_its_own_objects(app, world, login):
     assert session.get(f"/admin/master/window/{app and world['objects']['window'].id}").status_code == 404
     page = session.get("/admin/tickets").get_data(as_text=True)
     assert world["own_ticket"].ticket_no in page
+
+
+def test_filters_never_name_a_foreign_unit(app, world, login, make):
+    session = login("police_staff")
+    for query in ("staff=S002", "item=610118-RSJ-001", f"window={make.social_window.id}"):
+        page = session.get("/admin/?" + query).get_data(as_text=True)
+        assert "李静" not in page and "城乡居民养老保险待遇申领" not in page and "社保业务窗口" not in page
+        assert '<div class="v" id="m-rated">0</div>' in page
+    assert "李静" in login("bureau").get("/admin/?staff=S002").get_data(as_text=True)

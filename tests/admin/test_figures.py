@@ -103,3 +103,27 @@ def test_dashboard_shows_the_figures_of_the_users_scope(app, login, make, rating
     assert '<div class="v" id="m-rated">3</div>' in widened
     by_channel = login("bureau").get("/admin/?month=2026-11&channel=h5").get_data(as_text=True)
     assert '<div class="v" id="m-rated">0</div>' in by_channel
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "month=abc&from=2026-13-01&to=x",
+        "from=2026-11-20&to=2026-11-01",
+        "hall=x&window=99999&staff=NOPE&item=NOPE&channel=zzz&rank=foo",
+        "department=-1&page=abc",
+    ],
+)
+def test_dashboard_survives_bad_filters(login, make, query):
+    response = login("bureau").get("/admin/?" + query)
+    assert response.status_code == 200
+
+
+def test_date_range_filter(app, login, make, ratings):
+    from models import db
+
+    with app.app_context(), db.connection_context():
+        ratings.rate(5, at=dt.datetime(2026, 11, 10, 9))
+        ratings.rate(1, at=dt.datetime(2026, 11, 12, 9))
+    page = login("bureau").get("/admin/?from=2026-11-10&to=2026-11-10").get_data(as_text=True)
+    assert '<div class="v" id="m-rated">1</div>' in page and "2026-11-10 至 2026-11-10" in page
