@@ -1,5 +1,8 @@
 """The import page: upload, then either everything is written or nothing and the error report."""
 
+import base64
+import csv
+import io
 from urllib.parse import quote
 
 from flask import Response
@@ -10,6 +13,7 @@ from openpyxl import Workbook
 
 import imports
 from core import clock
+from reports.xlsx import safe
 from reports.xlsx import to_bytes
 from reports.xlsx import write_sheet
 
@@ -36,10 +40,21 @@ def imports_page():
         )
     return render_template(
         "admin/imports.html",
+        error_csv=error_csv(report) if report is not None and not report.ok else None,
         kinds={k: m.TITLE for k, m in imports.KINDS.items()},
         report=report,
         month=request.form.get("month") or _last_month(),
     ), (422 if report is not None and not report.ok else 200)
+
+
+def error_csv(report) -> str:
+    """The error report as a CSV (base64, for a download link that needs no second request)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["行号", "列", "问题"])
+    for row, column, message in report.problems:
+        writer.writerow([safe(str(row)), safe(column), safe(message)])
+    return base64.b64encode(("\ufeff" + buffer.getvalue()).encode()).decode()
 
 
 @bp.route("/imports/template/<kind>.xlsx")

@@ -1,5 +1,6 @@
 """Imports: row-by-row validation with a Chinese report, all-or-nothing, xlsx and csv."""
 
+import base64
 import datetime as dt
 import io
 
@@ -165,6 +166,9 @@ def test_import_page_shows_the_error_report(login, make):
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "整份文件均未写入" in page and "事项类型" in page and "不存在的类型" in page
+    encoded = page.split("base64,")[1].split('"')[0]
+    lines = base64.b64decode(encoded).decode("utf-8-sig").splitlines()
+    assert lines[0] == "行号,列,问题" and lines[1].startswith("2,事项类型,")
     ok = xlsx([CATALOGUE_HEADER, ["610118-Y-1", "事项", "公共服务", "GAJ", "是"]])
     response = session.post(
         "/admin/imports",
