@@ -35,7 +35,8 @@ from . import bp
 
 csrf = CSRFProtect()
 # Blueprints that speak JSON and authenticate by key, token or signature.
-JSON_BLUEPRINTS = frozenset({"api", "wx", "sms", "health"})
+JSON_BLUEPRINTS = frozenset({"api", "wx", "wechat", "sms", "health"})
+JSON_PATHS = ("/api/", "/sms/", "/wx/", "/healthz")
 PUBLIC_ENDPOINTS = frozenset({"admin.login", "admin.static"})
 ALL_DEPARTMENTS = ("bureau", "auditor")
 
@@ -54,7 +55,7 @@ def init_app(app) -> None:
     def _csrf_protect():
         if not app.config.get("WTF_CSRF_ENABLED", True):
             return
-        if request.endpoint and request.blueprint not in JSON_BLUEPRINTS:
+        if request.endpoint and request.blueprint not in JSON_BLUEPRINTS and not request.path.startswith(JSON_PATHS):
             csrf.protect()
 
     @app.errorhandler(CSRFError)
