@@ -25,14 +25,17 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.json.sort_keys = False
     logging.basicConfig(level=settings.app.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    import admin
     import api
     import core.cli
+    import core.csrf
     import core.errors
     import core.health
     import models.web
+    import reports.cli
     import sms.cli
     import sms.views
-    import web.csrf
+    import web.public
     import web.rate
     import wechat.api
     import wechat.qr
@@ -47,7 +50,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(wechat.api.bp)
     app.register_blueprint(web.rate.bp)
     app.register_blueprint(wechat.qr.bp)
-    web.csrf.init_app(app)  # last: it exempts the JSON blueprints by name
+    admin.init_app(app)
+    app.register_blueprint(web.public.bp)
+    reports.cli.init_app(app)
+    core.csrf.init_app(app)  # last: it exempts the JSON blueprints by name
     return app
 
 

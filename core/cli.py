@@ -36,7 +36,12 @@ def seed_demo_command(months, seed):
     migrate()
     with db.connection_context():
         summary = seed_demo(months=months, seed=seed)
+        from admin.demo_users import ensure_demo_users
+
+        demo_users = ensure_demo_users()
     click.echo(summary)
+    for line in demo_users:
+        click.echo(line)
 
 
 @click.command("create-user")

@@ -99,6 +99,19 @@ DEFAULTS: dict = {
         # Whether 基本满意 counts as satisfied in 回访整改满意率.
         "basically_satisfied_counts": True,
     },
+    "admin": {
+        # Secure-only session cookie: true behind HTTPS (production), false on http://127.0.0.1.
+        "session_cookie_secure": False,
+        "session_hours": 8,
+        "max_failed_logins": 5,
+        "lockout_minutes": 15,
+    },
+    "figures": {
+        # Whether 基本满意 counts as 好评 (national practice varies; default: it does not).
+        "good_includes_basic": False,
+        # Rankings leave out units with fewer counted ratings than this.
+        "min_ranking_sample": 30,
+    },
 }
 
 # Short environment names promised by the public contract.
@@ -279,6 +292,10 @@ def _validate(cfg: dict) -> None:
         (("rectification", "followup_answer_days"), 1, 30),
         (("wechat", "timeout_seconds"), 1, 60),
         (("wechat", "session_ttl_hours"), 1, 24 * 30),
+        (("admin", "session_hours"), 1, 72),
+        (("admin", "max_failed_logins"), 1, 100),
+        (("admin", "lockout_minutes"), 1, 1440),
+        (("figures", "min_ranking_sample"), 1, 10000),
     ):
         value = _get(cfg, keypath)
         if not low <= value <= high:

@@ -1,1 +1,1 @@
-"""Figures: the measures the admin, the public page and the monthly report share."""
+"""Figures: one place that computes what the admin, the public page and the monthly report show."""

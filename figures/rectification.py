@@ -58,28 +58,28 @@ def period_bounds(period) -> tuple[dt.date, dt.date]:
     return start, end
 
 
-def rectification_figures(period, unit: str | None = None, unit_id=None, basically_satisfied_counts: bool = True):
-    """The measures for `unit` ("department", "hall", "window", "staff", "item"; None: district-wide)
-    with id `unit_id` (or a model row) over `period`. See the module docstring for the formulas."""
-    start, end = period_bounds(period)
-    now = clock.now()
+def _columns(basically_satisfied_counts: bool) -> list:
     satisfied = ("satisfied", "basically_satisfied") if basically_satisfied_counts else ("satisfied",)
     resolved = Ticket.resolved_at.is_null(False)
-    overdue = Ticket.state.in_(OPEN_STATES) & (Ticket.due_at < now)
-    query = (
-        Rating.select(
-            fn.COUNT(Rating.id).alias("bad"),
-            _sum(Ticket.replied_at.is_null(False)).alias("replied"),
-            _sum(Ticket.followup_result.in_(ANSWERS)).alias("followed_up"),
-            _sum(Ticket.followup_result.in_(satisfied)).alias("satisfied"),
-            _sum(resolved).alias("resolved"),
-            _sum(resolved & (Ticket.resolved_at <= Ticket.due_at)).alias("on_time"),
-            _sum(resolved & (Ticket.resolved_at > Ticket.due_at)).alias("resolved_late"),
-            _sum(Ticket.on_the_spot).alias("on_the_spot"),
-            _sum(Ticket.on_ledger).alias("on_ledger"),
-            _sum(overdue).alias("overdue"),
-            _sum(Ticket.state == "closed").alias("closed"),
-        )
+    overdue = Ticket.state.in_(OPEN_STATES) & (Ticket.due_at < clock.now())
+    return [
+        fn.COUNT(Rating.id).alias("bad"),
+        _sum(Ticket.replied_at.is_null(False)).alias("replied"),
+        _sum(Ticket.followup_result.in_(ANSWERS)).alias("followed_up"),
+        _sum(Ticket.followup_result.in_(satisfied)).alias("satisfied"),
+        _sum(resolved).alias("resolved"),
+        _sum(resolved & (Ticket.resolved_at <= Ticket.due_at)).alias("on_time"),
+        _sum(resolved & (Ticket.resolved_at > Ticket.due_at)).alias("resolved_late"),
+        _sum(Ticket.on_the_spot).alias("on_the_spot"),
+        _sum(Ticket.on_ledger).alias("on_ledger"),
+        _sum(overdue).alias("overdue"),
+        _sum(Ticket.state == "closed").alias("closed"),
+    ]
+
+
+def _bad_reviews(start: dt.date, end: dt.date, *columns):
+    return (
+        Rating.select(*columns)
         .join(Ticket, JOIN.LEFT_OUTER, on=(Ticket.rating == Rating.id))
         .where(
             Rating.is_bad
@@ -88,15 +88,11 @@ def rectification_figures(period, unit: str | None = None, unit_id=None, basical
             & (Rating.created_at < dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
         )
     )
-    if unit is not None:
-        if unit not in UNITS:
-            raise ValueError(f"unit must be one of {', '.join(UNITS)}")
-        query = query.where(UNITS[unit] == (getattr(unit_id, "id", unit_id)))
-    row = query.dicts().get()
-    counts = {key: int(value or 0) for key, value in row.items()}
+
+
+def _measures(row: dict, basically_satisfied_counts: bool) -> dict:
+    counts = {key: int(row.get(key) or 0) for key in FIELDS}
     return {
-        "period": {"start": start.isoformat(), "end": end.isoformat()},
-        "unit": {"kind": unit or "district", "id": getattr(unit_id, "id", unit_id)},
         **counts,
         "reply_rate": _rate(counts["replied"], counts["bad"]),
         "followup_rate": _rate(counts["followed_up"], counts["bad"]),
@@ -104,6 +100,66 @@ def rectification_figures(period, unit: str | None = None, unit_id=None, basical
         "on_time_rate": _rate(counts["on_time"], counts["resolved"] + counts["overdue"]),
         "basically_satisfied_counts": basically_satisfied_counts,
     }
+
+
+def rectification_figures(period, unit: str | None = None, unit_id=None, basically_satisfied_counts: bool = True):
+    """The measures for `unit` ("department", "hall", "window", "staff", "item"; None: district-wide)
+    with id `unit_id` (or a model row) over `period`. See the module docstring for the formulas."""
+    start, end = period_bounds(period)
+    query = _bad_reviews(start, end, *_columns(basically_satisfied_counts))
+    if unit is not None:
+        if unit not in UNITS:
+            raise ValueError(f"unit must be one of {', '.join(UNITS)}")
+        query = query.where(UNITS[unit] == (getattr(unit_id, "id", unit_id)))
+    return {
+        "period": {"start": start.isoformat(), "end": end.isoformat()},
+        "unit": {"kind": unit or "district", "id": getattr(unit_id, "id", unit_id)},
+        **_measures(query.dicts().get(), basically_satisfied_counts),
+    }
+
+
+def by_department(period, basically_satisfied_counts: bool = True) -> dict[int, dict]:
+    """{department id: measures} over `period`, in one grouped query (the report, the public page)."""
+    start, end = period_bounds(period)
+    query = _bad_reviews(start, end, Rating.department, *_columns(basically_satisfied_counts))
+    rows = query.group_by(Rating.department).dicts()
+    return {row["department"]: _measures(row, basically_satisfied_counts) for row in rows}
+
+
+def combine(measures: list[dict], basically_satisfied_counts: bool = True) -> dict:
+    """The measures of several units together (a district total), from their counts."""
+    return _measures({key: sum(m[key] for m in measures) for key in FIELDS}, basically_satisfied_counts)
+
+
+def empty(basically_satisfied_counts: bool = True) -> dict:
+    """The measures of a unit without any 差评 in the period."""
+    return _measures({}, basically_satisfied_counts)
+
+
+def open_now(department_id: int | None = None) -> dict:
+    """Open tickets and those past their deadline right now, whenever they were opened."""
+    query = Ticket.select(fn.COUNT(Ticket.id).alias("open"), _sum(Ticket.due_at < clock.now()).alias("overdue")).where(
+        Ticket.state.in_(OPEN_STATES)
+    )
+    if department_id is not None:
+        query = query.where(Ticket.department == department_id)
+    row = query.dicts().get()
+    return {"open": int(row["open"] or 0), "overdue": int(row["overdue"] or 0)}
+
+
+FIELDS = (
+    "bad",
+    "replied",
+    "followed_up",
+    "satisfied",
+    "resolved",
+    "on_time",
+    "resolved_late",
+    "on_the_spot",
+    "on_ledger",
+    "overdue",
+    "closed",
+)
 
 
 LABELS = {

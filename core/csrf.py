@@ -1,4 +1,5 @@
-"""CSRF protection for every HTML form (Flask-WTF's CSRFProtect), app-wide.
+"""CSRF protection for every HTML form (Flask-WTF's CSRFProtect), app-wide:
+the H5 rating pages and the staff admin alike.
 
 JSON blueprints that authenticate by a bearer token or a secret URL path
 carry no cookie a forged form could ride on, so they are exempt — by name,
@@ -6,7 +7,6 @@ explicitly, below. `init_app` runs after every blueprint is registered.
 """
 
 from flask import render_template
-from flask import request
 from flask_wtf.csrf import CSRFError
 from flask_wtf.csrf import CSRFProtect
 
@@ -18,9 +18,8 @@ EXEMPT_BLUEPRINTS = ("api", "wx", "sms")
 
 
 def handle_csrf_error(exc: CSRFError):
-    back = request.path if request.method == "POST" else None
-    message = "页面已过期，或浏览器未开启 Cookie。请返回页面刷新后重新提交。"
-    return render_template("web/rate/message.html", title="请重新提交", message=message, back=back), 400
+    message = "请重新提交：页面已过期，或浏览器未开启 Cookie，请返回上一页刷新后再提交。"
+    return render_template("error.html", status=400, message=message), 400
 
 
 def init_app(app) -> None:

@@ -1,0 +1,94 @@
+"""The dashboard's filters from the query string, always inside the user's scope."""
+
+import datetime as dt
+
+from flask import g
+from flask import request
+
+from core import clock
+from figures.ratings import Filters
+from figures.ratings import month_range
+from figures.ratings import next_month
+from models import CHANNELS
+from models import Department
+from models import Hall
+from models import Item
+from models import Staff
+from models import Window
+
+
+def _int(name: str):
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _date(name: str):
+    try:
+        return dt.date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def period_from_request() -> tuple[dt.date, dt.date, str]:
+    """(start, end exclusive, label): `month=YYYY-MM`, or `from`/`to` dates, else this month."""
+    month = request.args.get("month", "")
+    start, end = _date("from"), _date("to")
+    if start and end and start <= end:
+        return start, end + dt.timedelta(days=1), f"{start} 至 {end}"
+    try:
+        start, end = month_range(month)
+    except ValueError:
+        today = clock.today()
+        start = today.replace(day=1)
+        end = next_month(start)
+    return start, end, f"{start:%Y年%m月}"
+
+
+def filters_from_request() -> tuple[Filters, dict]:
+    start, end, label = period_from_request()
+    department_id = g.scope.department_id if not g.scope.all else _int("department")
+    channel = request.args.get("channel") or None
+    if channel not in CHANNELS:
+        channel = None
+    staff = _in_scope(Staff, "staff")
+    item = _in_scope(Item, "item")
+    f = Filters(
+        start=start,
+        end=end,
+        department_id=department_id,
+        hall_id=_int("hall"),
+        window_id=_int("window"),
+        staff_id=staff.id if staff else None,
+        item_id=item.id if item else None,
+        channel=channel,
+    )
+    return f, {"period": label, "staff": staff, "item": item}
+
+
+class _NotFound:
+    """A unit code that does not exist or is another department's: it matches nothing."""
+
+    id = -1
+    name = "（未找到该编号）"
+
+
+def _in_scope(model, name: str):
+    code = request.args.get(name, "").strip()
+    if not code:
+        return None
+    row = model.by_code(code)
+    if row is None or (not g.scope.all and row.department_id != g.scope.department_id):
+        return _NotFound()
+    return row
+
+
+def filter_choices() -> dict:
+    """Options of the filter form, limited to what the user may see."""
+    departments = Department.directory()
+    windows = Window.select(Window.id, Window.name, Window.code).order_by(Window.code)
+    halls = Hall.select(Hall.id, Hall.name).order_by(Hall.id)
+    if not g.scope.all:
+        departments = [d for d in departments if d.id == g.scope.department_id]
+        windows = windows.where(Window.department == g.scope.department_id)
+        halls = halls.where(Hall.id.in_(Window.select(Window.hall).where(Window.department == g.scope.department_id)))
+    return {"departments": departments, "halls": list(halls), "windows": list(windows), "channels": CHANNELS}

@@ -1,0 +1,78 @@
+"""The import page: upload, then either everything is written or nothing and the error report."""
+
+import base64
+import csv
+import io
+from urllib.parse import quote
+
+from flask import Response
+from flask import abort
+from flask import render_template
+from flask import request
+from openpyxl import Workbook
+
+import imports
+from core import clock
+from reports.xlsx import safe
+from reports.xlsx import to_bytes
+from reports.xlsx import write_sheet
+
+from . import bp
+from . import security
+
+
+def _last_month() -> str:
+    first = clock.today().replace(day=1)
+    return f"{first.year - (first.month == 1)}-{(first.month - 2) % 12 + 1:02d}"
+
+
+@bp.route("/imports", methods=["GET", "POST"], endpoint="imports")
+@security.roles("bureau")
+def imports_page():
+    report = None
+    if request.method == "POST":
+        kind = request.form.get("kind", "")
+        upload = request.files.get("file")
+        if kind not in imports.KINDS or upload is None or not upload.filename:
+            abort(400)
+        report = imports.run(
+            kind, upload.filename, upload.read(), security.actor(), month=request.form.get("month", "")
+        )
+    return render_template(
+        "admin/imports.html",
+        error_csv=error_csv(report) if report is not None and not report.ok else None,
+        kinds={k: m.TITLE for k, m in imports.KINDS.items()},
+        report=report,
+        month=request.form.get("month") or _last_month(),
+    ), (422 if report is not None and not report.ok else 200)
+
+
+def error_csv(report) -> str:
+    """The error report as a CSV (base64, for a download link that needs no second request)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["行号", "列", "问题"])
+    for row, column, message in report.problems:
+        writer.writerow([safe(str(row)), safe(column), safe(message)])
+    return base64.b64encode(("\ufeff" + buffer.getvalue()).encode()).decode()
+
+
+@bp.route("/imports/template/<kind>.xlsx")
+@security.roles("bureau")
+def import_template(kind: str):
+    module = imports.KINDS.get(kind)
+    if module is None:
+        abort(404)
+    wb = Workbook()
+    header = list(module.REQUIRED_COLUMNS) + list(module.OPTIONAL_COLUMNS)
+    write_sheet(wb.active, module.TITLE, header, [list(module.EXAMPLE)[: len(header)]])
+    # The template's first row must be the header: drop the title row the report sheets carry.
+    wb.active.delete_rows(1)
+    wb.active.freeze_panes = "A2"
+    return Response(
+        to_bytes(wb),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={
+            "Content-Disposition": f"attachment; filename=\"{kind}.xlsx\"; filename*=UTF-8''{quote(module.TITLE)}.xlsx"
+        },
+    )

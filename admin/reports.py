@@ -1,0 +1,67 @@
+"""The monthly report page and its xlsx download."""
+
+from flask import Response
+from flask import abort
+from flask import g
+from flask import render_template
+from flask import request
+
+from core import clock
+from figures.ratings import month_range
+from models import Department
+from reports import monthly
+
+from . import bp
+from . import security
+
+
+def _month() -> str:
+    month = request.args.get("month", "")
+    try:
+        month_range(month)
+    except ValueError:
+        first = clock.today().replace(day=1)
+        return f"{first.year - (first.month == 1)}-{(first.month - 2) % 12 + 1:02d}"
+    return month
+
+
+@bp.route("/reports")
+@security.roles("bureau", "dept_admin", "auditor")
+def reports():
+    month = _month()
+    rows = monthly.report_rows(month, g.scope.department_id)
+    return render_template(
+        "admin/reports.html",
+        month=month,
+        rows=rows,
+        total=monthly.total(rows) if g.scope.all else None,
+        levels=monthly.LEVELS,
+        level_names=monthly.LEVEL_NAMES,
+    )
+
+
+@bp.route("/reports/monthly.xlsx")
+@security.roles("bureau", "dept_admin", "auditor")
+def report_download():
+    month = _month()
+    department = None
+    dept_id = request.args.get("department", "")
+    if dept_id:
+        department = Department.get_or_none(Department.id == int(dept_id)) if dept_id.isdigit() else None
+        if department is None:
+            abort(404)
+        g.scope.check(department.id)
+    elif not g.scope.all:
+        abort(403)  # the district-wide report is the bureau's and the auditor's
+    data = monthly.build(month, department)
+    security.audit("report.export", f"report:{month}", dept=department.code if department else None)
+    name = monthly.filename(month, department)
+    from urllib.parse import quote
+
+    return Response(
+        data,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={
+            "Content-Disposition": f"attachment; filename=\"report-{month}.xlsx\"; filename*=UTF-8''{quote(name)}"
+        },
+    )

@@ -1,0 +1,322 @@
+"""Rating figures (GB/T 39734 names), grouped in SQL.
+
+Every figure counts *counted first ratings*: `Rating.excluded` is false (an
+approved appeal or a fraud review takes a rating out) and `sequence` is 1 (a
+追评 revises nothing here; it is shown with its case). A period is the half-open
+range [start, end) of `Rating.created_at` (Beijing time).
+
+- 评价数 (rated)       = counted first ratings in the period
+- 好评率 (good_rate)   = (非常满意 + 满意) / rated. 基本满意 is *not* 好评 by
+  default; `figures.good_includes_basic = true` counts it (some provinces do).
+- 主动评价好评率       = 好评 among active ratings / active ratings. A rating is
+  active when the citizen gave it; the product records no default (系统默认)
+  ratings, so today it equals 好评率 — the figure stays separate so that a
+  default-rating rule can never inflate it.
+- 未评率 (unrated_rate) = completed cases (completed_at in the period) without a
+  first rating / completed cases. A case whose rating was excluded still counts
+  as rated (the citizen did rate). The channel filter does not apply (a case
+  that was not rated has no channel).
+- 差评数 (bad)         = counted ratings of level 1–2.
+
+Rankings leave out units with fewer than `figures.min_ranking_sample` ratings
+and always carry their n. The functions take `Filters` and return plain dicts,
+so that a monthly rollup table can later replace the queries behind them.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from dataclasses import replace
+
+from flask import current_app
+from peewee import JOIN
+from peewee import Case as SqlCase
+from peewee import fn
+
+from models import Case
+from models import Department
+from models import Hall
+from models import Item
+from models import Rating
+from models import Staff
+from models import Window
+from models.db import is_postgres
+from models.rating import FIRST
+
+UNITS = {
+    "department": ("部门", Department, "department"),
+    "hall": ("大厅", Hall, "hall"),
+    "window": ("窗口", Window, "window"),
+    "staff": ("工作人员", Staff, "staff"),
+    "item": ("事项", Item, "item"),
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: dt.date
+    end: dt.date  # exclusive
+    department_id: int | None = None
+    hall_id: int | None = None
+    window_id: int | None = None
+    staff_id: int | None = None
+    item_id: int | None = None
+    channel: str | None = None
+
+    def with_period(self, start: dt.date, end: dt.date) -> "Filters":
+        return replace(self, start=start, end=end)
+
+
+def month_range(month: str) -> tuple[dt.date, dt.date]:
+    """'2026-11' → (2026-11-01, 2026-12-01); raises ValueError on anything else."""
+    start = dt.datetime.strptime(month, "%Y-%m").date()
+    return start, next_month(start)
+
+
+def next_month(day: dt.date) -> dt.date:
+    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def good_levels() -> tuple[int, ...]:
+    return (5, 4, 3) if current_app.config["SETTINGS"].figures.good_includes_basic else (5, 4)
+
+
+def _start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time())
+
+
+def rating_where(f: Filters):
+    """The WHERE clause of counted first ratings under `f`."""
+    cond = (
+        (Rating.excluded == False)  # noqa: E712
+        & (Rating.sequence == FIRST)
+        & (Rating.created_at >= _start(f.start))
+        & (Rating.created_at < _start(f.end))
+    )
+    for field, value in (
+        (Rating.department, f.department_id),
+        (Rating.hall, f.hall_id),
+        (Rating.window, f.window_id),
+        (Rating.staff, f.staff_id),
+        (Rating.item, f.item_id),
+        (Rating.channel, f.channel),
+    ):
+        if value is not None:
+            cond &= field == value
+    return cond
+
+
+def _counts():
+    good = good_levels()
+    return (
+        fn.COUNT(Rating.id).alias("rated"),
+        fn.SUM(SqlCase(None, [(Rating.level.in_(good), 1)], 0)).alias("good"),
+        fn.SUM(SqlCase(None, [(Rating.level == 3, 1)], 0)).alias("basic"),
+        fn.SUM(SqlCase(None, [(Rating.is_bad == True, 1)], 0)).alias("bad"),  # noqa: E712
+    )
+
+
+def rate(part, whole) -> float | None:
+    return round(100.0 * part / whole, 2) if whole else None
+
+
+def summary(f: Filters) -> dict:
+    row = Rating.select(*_counts()).where(rating_where(f)).dicts().get()
+    rated, good, bad = row["rated"] or 0, int(row["good"] or 0), int(row["bad"] or 0)
+    completed, unrated = completed_cases(f)
+    return {
+        "rated": rated,
+        "good": good,
+        "basic": int(row["basic"] or 0),
+        "bad": bad,
+        "good_rate": rate(good, rated),
+        # All ratings are active (no default ratings exist): see the module docstring.
+        "active_rated": rated,
+        "active_good_rate": rate(good, rated),
+        "completed": completed,
+        "unrated": unrated,
+        "unrated_rate": rate(unrated, completed),
+    }
+
+
+def completed_cases(f: Filters) -> tuple[int, int]:
+    """(completed cases in the period, those of them without a first rating)."""
+    first = Rating.alias()
+    cond = (Case.status == "completed") & (Case.completed_at >= _start(f.start)) & (Case.completed_at < _start(f.end))
+    for field, value in (
+        (Case.department, f.department_id),
+        (Case.hall, f.hall_id),
+        (Case.window, f.window_id),
+        (Case.staff, f.staff_id),
+        (Case.item, f.item_id),
+    ):
+        if value is not None:
+            cond &= field == value
+    row = (
+        Case.select(fn.COUNT(Case.id).alias("completed"), fn.COUNT(first.id).alias("rated"))
+        .join(first, JOIN.LEFT_OUTER, on=((first.case == Case.id) & (first.sequence == FIRST)))
+        .where(cond)
+        .dicts()
+        .get()
+    )
+    completed = row["completed"] or 0
+    return completed, completed - (row["rated"] or 0)
+
+
+def level_distribution(f: Filters) -> dict[int, int]:
+    rows = Rating.select(Rating.level, fn.COUNT(Rating.id).alias("n")).where(rating_where(f)).group_by(Rating.level)
+    found = {row.level: row.n for row in rows}
+    return {level: found.get(level, 0) for level in (5, 4, 3, 2, 1)}
+
+
+def channel_mix(f: Filters) -> list[tuple[str, int]]:
+    rows = (
+        Rating.select(Rating.channel, fn.COUNT(Rating.id).alias("n"))
+        .where(rating_where(f))
+        .group_by(Rating.channel)
+        .order_by(fn.COUNT(Rating.id).desc())
+    )
+    return [(row.channel, row.n) for row in rows]
+
+
+def month_expr(field):
+    return fn.to_char(field, "YYYY-MM") if is_postgres() else fn.strftime("%Y-%m", field)
+
+
+def monthly_trend(f: Filters) -> list[dict]:
+    """One row per month of the period that has ratings: month, rated, good_rate, bad."""
+    month = month_expr(Rating.created_at)
+    rows = (
+        Rating.select(month.alias("month"), *_counts()).where(rating_where(f)).group_by(month).order_by(month).dicts()
+    )
+    return [
+        {
+            "month": r["month"],
+            "rated": r["rated"],
+            "good_rate": rate(int(r["good"] or 0), r["rated"]),
+            "bad": int(r["bad"] or 0),
+        }
+        for r in rows
+    ]
+
+
+def ranking(f: Filters, unit: str, min_sample: int | None = None) -> dict:
+    """Units by 好评率 (then n), those below the minimum sample left out but counted."""
+    if min_sample is None:
+        min_sample = current_app.config["SETTINGS"].figures.min_ranking_sample
+    _, model, attr = UNITS[unit]
+    field = getattr(Rating, attr)
+    rows = list(
+        Rating.select(field.alias("unit_id"), *_counts())
+        .where(rating_where(f) & field.is_null(False))
+        .group_by(field)
+        .dicts()
+    )
+    names = {}
+    ids = [r["unit_id"] for r in rows]
+    if ids:
+        names = {u.id: u.name for u in model.select(model.id, model.name).where(model.id.in_(ids))}
+    ranked, unranked = [], []
+    for r in rows:
+        good, bad = int(r["good"] or 0), int(r["bad"] or 0)
+        entry = {
+            "id": r["unit_id"],
+            "name": names.get(r["unit_id"], "—"),
+            "rated": r["rated"],
+            "good_rate": rate(good, r["rated"]),
+            "bad": bad,
+        }
+        (ranked if r["rated"] >= min_sample else unranked).append(entry)
+    ranked.sort(key=lambda r: (-r["good_rate"], -r["rated"], r["name"]))
+    for position, r in enumerate(ranked, 1):
+        r["rank"] = position
+    # Shown for information, never ranked: by sample size, largest first.
+    unranked.sort(key=lambda r: (-r["rated"], r["name"]))
+    return {
+        "unit": unit,
+        "rows": ranked,
+        "unranked": unranked,
+        "too_small": len(unranked),
+        "min_sample": min_sample,
+    }
+
+
+def by_department(f: Filters) -> list[dict]:
+    """Per department (every active one, even without ratings): levels, 好评率, 差评, 未评率."""
+    good = good_levels()
+    level_cols = [fn.SUM(SqlCase(None, [(Rating.level == lv, 1)], 0)).alias(f"l{lv}") for lv in (5, 4, 3, 2, 1)]
+    rows = {
+        r["department"]: r
+        for r in Rating.select(Rating.department, fn.COUNT(Rating.id).alias("rated"), *level_cols)
+        .where(rating_where(f))
+        .group_by(Rating.department)
+        .dicts()
+    }
+    first = Rating.alias()
+    cases = {
+        r["department"]: r
+        for r in Case.select(Case.department, fn.COUNT(Case.id).alias("completed"), fn.COUNT(first.id).alias("rated"))
+        .join(first, JOIN.LEFT_OUTER, on=((first.case == Case.id) & (first.sequence == FIRST)))
+        .where(
+            (Case.status == "completed") & (Case.completed_at >= _start(f.start)) & (Case.completed_at < _start(f.end))
+        )
+        .group_by(Case.department)
+        .dicts()
+    }
+    result = []
+    departments = Department.directory()
+    if f.department_id is not None:
+        departments = [d for d in departments if d.id == f.department_id]
+    for d in departments:
+        r = rows.get(d.id, {})
+        levels = {lv: int(r.get(f"l{lv}") or 0) for lv in (5, 4, 3, 2, 1)}
+        rated = r.get("rated") or 0
+        good_n = sum(levels[lv] for lv in good)
+        bad_n = levels[1] + levels[2]
+        c = cases.get(d.id, {})
+        completed = c.get("completed") or 0
+        unrated = completed - (c.get("rated") or 0)
+        result.append(
+            {
+                "department": d,
+                "levels": levels,
+                "rated": rated,
+                "good": good_n,
+                "good_rate": rate(good_n, rated),
+                "bad": bad_n,
+                "completed": completed,
+                "unrated": unrated,
+                "unrated_rate": rate(unrated, completed),
+            }
+        )
+    return result
+
+
+def level_table(f: Filters, unit: str) -> list[dict]:
+    """Per unit of one kind (every unit with ratings, no minimum): levels, 好评率, 差评数."""
+    _, model, attr = UNITS[unit]
+    field = getattr(Rating, attr)
+    good = good_levels()
+    level_cols = [fn.SUM(SqlCase(None, [(Rating.level == lv, 1)], 0)).alias(f"l{lv}") for lv in (5, 4, 3, 2, 1)]
+    rows = list(
+        Rating.select(field.alias("unit_id"), fn.COUNT(Rating.id).alias("rated"), *level_cols)
+        .where(rating_where(f) & field.is_null(False))
+        .group_by(field)
+        .dicts()
+    )
+    ids = [r["unit_id"] for r in rows]
+    names = {u.id: u.name for u in model.select(model.id, model.name).where(model.id.in_(ids))} if ids else {}
+    table = []
+    for r in rows:
+        levels = {lv: int(r[f"l{lv}"] or 0) for lv in (5, 4, 3, 2, 1)}
+        good_n = sum(levels[lv] for lv in good)
+        table.append(
+            {
+                "name": names.get(r["unit_id"], "—"),
+                "levels": levels,
+                "rated": r["rated"],
+                "good_rate": rate(good_n, r["rated"]),
+                "bad": levels[1] + levels[2],
+            }
+        )
+    table.sort(key=lambda r: (-r["rated"], r["name"]))
+    return table

@@ -1,0 +1,1 @@
+"""Monthly reports as the xlsx the bureau hands upward (`flask report monthly`)."""

@@ -1,0 +1,50 @@
+"""`flask report monthly --month YYYY-MM [--dept CODE] [--out FILE]`."""
+
+import click
+from flask.cli import AppGroup
+
+from core import clock
+from figures.ratings import month_range
+from models import AuditLog
+from models import Department
+from models import db
+
+from . import monthly
+
+report = AppGroup("report", help="Reports for the bureau.")
+
+
+@report.command("monthly")
+@click.option("--month", help="YYYY-MM; default: last month.")
+@click.option("--dept", "dept_code", help="One department's report; default: district-wide.")
+@click.option("--out", "out", help="Output file; default: 好差评月报-<month>[-<dept>].xlsx here.")
+def monthly_command(month, dept_code, out):
+    """Write the monthly xlsx report."""
+    if month is None:
+        first = clock.today().replace(day=1)
+        month = f"{first.year - (first.month == 1)}-{(first.month - 2) % 12 + 1:02d}"
+    try:
+        month_range(month)
+    except ValueError:
+        raise click.UsageError(f"--month must be YYYY-MM, not {month!r}") from None
+    with db.connection_context():
+        department = None
+        if dept_code:
+            department = Department.by_code(dept_code)
+            if department is None:
+                raise click.UsageError(f"unknown department {dept_code!r}")
+        data = monthly.build(month, department)
+        AuditLog.record("cli", "report.export", f"report:{month}", dept=dept_code)
+    path = out or monthly.filename(month, department)
+    with open(path, "wb") as fh:
+        fh.write(data)
+    click.echo(f"Wrote {path}")
+
+
+def init_app(app) -> None:
+    from admin.bench import admin_bench_command
+    from admin.demo_users import demo_users_command
+
+    app.cli.add_command(report)
+    app.cli.add_command(demo_users_command)
+    app.cli.add_command(admin_bench_command)
