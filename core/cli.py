@@ -31,14 +31,17 @@ def init_db_command():
 @click.option("--seed", default=2026, show_default=True, help="Random seed (the same seed gives the same data).")
 def seed_demo_command(months, seed):
     """Load the Huyi district demo: units, items, labels, cases and ratings."""
+    from admin.demo_users import ensure_demo_users
     from demo.seed import seed_demo
+    from demo.tickets import work_demo_tickets
 
     migrate()
     with db.connection_context():
+        fresh = not Department.select().exists()
         summary = seed_demo(months=months, seed=seed)
-        from admin.demo_users import ensure_demo_users
-
         demo_users = ensure_demo_users()
+        if fresh:
+            summary += f" Worked {work_demo_tickets(seed)} bad-review tickets through the rectification workflow."
     click.echo(summary)
     for line in demo_users:
         click.echo(line)
