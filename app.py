@@ -29,11 +29,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     import core.cli
     import core.errors
     import core.health
+    import jobs.cli
     import models.web
+    import upstream.cli
 
     models.web.init_app(app, settings.database)
     core.errors.init_app(app)
     core.cli.init_app(app)
+    jobs.cli.init_app(app)
+    upstream.cli.init_app(app)
     app.register_blueprint(core.health.bp)
     app.register_blueprint(api.bp)
     return app

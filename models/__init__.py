@@ -26,6 +26,10 @@ from .rating import CHANNELS
 from .rating import Rating
 from .ticket import TICKET_STATES
 from .ticket import Ticket
+from .upstream import PUSH_STATES
+from .upstream import JobRun
+from .upstream import UpstreamPush
+from .upstream import UpstreamReconciliation
 
 # In dependency order (what `create_tables` and the migrations follow).
 MODELS = [
@@ -45,6 +49,9 @@ MODELS = [
     ApiKey,
     User,
     AuditLog,
+    UpstreamPush,
+    UpstreamReconciliation,
+    JobRun,
 ]
 
 __all__ = [
@@ -54,6 +61,7 @@ __all__ = [
     "ITEM_CATEGORIES",
     "LEVEL_NAMES",
     "MODELS",
+    "PUSH_STATES",
     "ROLES",
     "TICKET_STATES",
     "ApiKey",
@@ -64,6 +72,7 @@ __all__ = [
     "Hall",
     "Invitation",
     "Item",
+    "JobRun",
     "Label",
     "LabelSet",
     "OptOut",
@@ -71,6 +80,8 @@ __all__ = [
     "Rating",
     "Staff",
     "Ticket",
+    "UpstreamPush",
+    "UpstreamReconciliation",
     "User",
     "Window",
     "db",
