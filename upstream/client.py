@@ -48,15 +48,18 @@ class Client:
 
     def send(self, records: list[dict]) -> Answer:
         """POST one batch; retries transient failures `profile.retries` times."""
+        return self._with_retries(lambda: self._post(records), f"push of {len(records)} record(s)")
+
+    def _with_retries(self, call, what: str):
         last = None
         for attempt in range(self.profile.retries + 1):
             if attempt:
                 self.sleep(backoff(attempt - 1, RETRY_BASE_SECONDS, 10))
             try:
-                return self._post(records)
+                return call()
             except TransientError as exc:
                 last = exc
-                log.warning("upstream push of %d record(s) failed (attempt %d): %s", len(records), attempt + 1, exc)
+                log.warning("upstream %s failed (attempt %d): %s", what, attempt + 1, exc)
         raise last
 
     def _post(self, records: list[dict]) -> Answer:
@@ -75,7 +78,7 @@ class Client:
     def query_day(self, day) -> set[str]:
         """The evalIds the city holds for ratings given on `day` (对账接口)."""
         url = self.profile.query_url + ("&" if "?" in self.profile.query_url else "?") + urlencode({"date": str(day)})
-        data = self._request("GET", url, b"")
+        data = self._with_retries(lambda: self._request("GET", url, b""), f"query of {day}")
         ids = data.get("evalIds")
         if not isinstance(ids, list):
             raise TransientError("上级系统对账应答格式不符（evalIds 不是数组）")

@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 
 from flask import current_app
+from peewee import JOIN
 
 from core import clock
 from models import Rating
@@ -46,7 +47,7 @@ def reconcile_day(day: dt.date, profile: Profile, client: Client) -> UpstreamRec
     start = dt.datetime.combine(day, dt.time.min)
     ratings = list(
         Rating.select(Rating.id, UpstreamPush.eval_id, UpstreamPush.state)
-        .join(UpstreamPush, on=(UpstreamPush.rating == Rating.id), join_type="LEFT OUTER")
+        .join(UpstreamPush, on=(UpstreamPush.rating == Rating.id), join_type=JOIN.LEFT_OUTER)
         .where((Rating.created_at >= start) & (Rating.created_at < start + dt.timedelta(days=1)))
         .tuples()
     )

@@ -200,6 +200,10 @@ class Simulator:
         problem = self._authenticate(request, b"")
         if problem:
             return _json({"code": "401", "message": problem}, 401)
+        if self.random.random() < self.fail_rate:
+            with self.lock:
+                self.stats["failed"] += 1
+            return _json({"code": "503", "message": "系统繁忙"}, 503)
         day = request.args.get("date", "")
         try:
             dt.date.fromisoformat(day)
@@ -240,7 +244,7 @@ class Server:
     def __init__(self, simulator: Simulator, port: int = 0):
         self.simulator = simulator
         self.httpd = make_server("127.0.0.1", port, simulator, threaded=True)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def base(self) -> str:
