@@ -149,6 +149,9 @@ def build_scheduler(app, specs: list[JobSpec], jobs_settings) -> BlockingSchedul
             args=(app, spec),
             id=spec.id,
             name=spec.id,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=jobs_settings.misfire_grace_seconds,
             # Interval jobs start at once: a restarted scheduler takes up the backlog without waiting.
             next_run_time=_now() if spec.every is not None else None,
         )
