@@ -108,10 +108,11 @@ def test_a_second_scheduler_stays_idle_until_the_first_is_gone(app, tmp_path, da
     schedulers.append(second)
     wait_for(lambda: "another scheduler holds the lock" in second.output, what="the second scheduler to wait")
     runs_before = push_job_pid()[1]
-    time.sleep(2.5)
-    pid, runs = push_job_pid()
-    assert pid == first.pid and runs >= runs_before + 2  # the first one keeps working …
-    assert "scheduler lock acquired" not in second.output  # … and only the first one
+    # The first one keeps working …
+    wait_for(lambda: push_job_pid()[1] >= runs_before + 2, what="two more runs of the first scheduler")
+    assert push_job_pid()[0] == first.pid
+    # … and only the first one.
+    assert "scheduler lock acquired" not in second.output
     first.proc.send_signal(signal.SIGKILL)
     first.proc.wait(5)
     wait_for(lambda: push_job_pid()[0] == second.pid, timeout=15, what="the second scheduler to take over")
