@@ -8,7 +8,6 @@ from flask.cli import AppGroup
 
 from models import JobRun
 from models import db
-from models.migrate import migrate
 
 from . import runner
 from .lock import SchedulerLock
@@ -19,7 +18,6 @@ jobs_cli = AppGroup("jobs", help="The scheduler process and its job table.")
 @jobs_cli.command("run")
 def run_command():
     """Run the scheduler (one per deployment; a second one waits idle)."""
-    migrate()
     sys.exit(runner.run(current_app._get_current_object()))
 
 

@@ -25,6 +25,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from core import clock
 from models import JobRun
 from models import db
+from models.migrate import migrate
 
 from .lock import SchedulerLock
 from .table import JOBS
@@ -178,6 +179,11 @@ def run(app, stop: threading.Event | None = None) -> int:
         if stop.wait(settings.jobs.lock_poll_seconds):
             return 0
     log.info("scheduler lock acquired (pid %s); %d job(s): %s", os.getpid(), len(specs), _summary(specs))
+    # The schema may be newer than the database (a deploy): apply what is pending, under the lock.
+    migrate()
+    if settings.app.log_level != "DEBUG":
+        # APScheduler logs every run at INFO: every 2 seconds for the push alone.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     scheduler = build_scheduler(app, specs, settings.jobs)
     status = {"code": 0}
 

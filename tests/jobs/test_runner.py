@@ -120,3 +120,17 @@ def test_operator_commands_list_and_run_once(app, runner):
     once = runner.invoke(args=["jobs", "run-once", "upstream.push"])
     assert once.exit_code == 0 and "{'enabled': False}" in once.output
     assert runner.invoke(args=["jobs", "run-once", "no.such"]).exit_code == 2
+
+
+def test_staff_see_each_jobs_last_run_and_whether_it_is_late(app):
+    from core import clock
+    from jobs.status import job_runs
+
+    specs = {spec.id: spec for spec in runner.load_table(jobs_settings(app))}
+    runner.run_job(app, specs["upstream.push"])
+    with app.app_context(), db.connection_context():
+        entries = {entry["id"]: entry for entry in job_runs()}
+        assert entries["upstream.push"]["ok"] is True and entries["upstream.push"]["late"] is False
+        assert entries["upstream.reconcile"]["runs"] == 0 and entries["upstream.reconcile"]["late"] is False
+        clock.freeze(clock.now().replace(hour=11))
+        assert {entry["id"]: entry for entry in job_runs()}["upstream.push"]["late"] is True
