@@ -84,7 +84,8 @@ class Profile:
         if rating.channel not in self.pf:
             raise MappingError(f"渠道 {CHANNELS.get(rating.channel, rating.channel)} 未配置 pf 代码")
         case = rating.case
-        item = case.item if case is not None else rating.item
+        # The rating core copies the case's item onto the rating.
+        item = rating.item if rating.item_id is not None else (case.item if case is not None else None)
         department = rating.department
         labels = [self.label_codes.get(code, code) for code in rating.label_codes]
         return {

@@ -16,9 +16,13 @@ and the default profile has no correction message.
 import logging
 
 from flask import current_app
+from peewee import JOIN
 from peewee import fn
 
 from core import clock
+from models import Case
+from models import Department
+from models import Item
 from models import Outbox
 from models import Rating
 from models import UpstreamPush
@@ -67,10 +71,12 @@ def push_due(client: Client | None = None) -> dict:
 def push_batch(rows: list, profile: Profile, client: Client) -> dict:
     outcome = {"accepted": 0, "rejected": 0, "retry": 0, "transient": False}
     batch = []  # (outbox row, push, record)
+    wanted = {row.id: _rating_id(row) for row in rows}
+    ratings = _load_ratings([rating_id for rating_id in wanted.values() if rating_id is not None])
     for row in rows:
-        rating = _load_rating(row.data.get("rating_id"))
+        rating = ratings.get(wanted[row.id])
         if rating is None:
-            row.fail("评价记录不存在")
+            row.fail("评价记录不存在或推送内容无效")
             continue
         push = _push_for(rating, profile)
         try:
@@ -112,10 +118,28 @@ def push_batch(rows: list, profile: Profile, client: Client) -> dict:
     return outcome
 
 
-def _load_rating(rating_id):
-    if not isinstance(rating_id, int):
-        return None
-    return Rating.get_or_none(Rating.id == rating_id)
+def _rating_id(row):
+    try:
+        rating_id = row.data.get("rating_id")
+    except (ValueError, AttributeError):
+        return None  # a malformed payload must not block the queue
+    return rating_id if isinstance(rating_id, int) and not isinstance(rating_id, bool) else None
+
+
+def _load_ratings(ids: list[int]) -> dict:
+    """The ratings with what the record needs, in one query."""
+    if not ids:
+        return {}
+    query = (
+        Rating.select(Rating, Case, Item, Department)
+        .join(Case, JOIN.LEFT_OUTER, on=(Rating.case == Case.id))
+        .switch(Rating)
+        .join(Item, JOIN.LEFT_OUTER, on=(Rating.item == Item.id))
+        .switch(Rating)
+        .join(Department, on=(Rating.department == Department.id))
+        .where(Rating.id.in_(ids))
+    )
+    return {rating.id: rating for rating in query}
 
 
 def _push_for(rating, profile: Profile) -> UpstreamPush:

@@ -189,12 +189,32 @@ def test_a_vanished_rating_fails_its_row_instead_of_blocking_the_queue(app, rate
     rate(1)
     with db.connection_context():
         Outbox.put("upstream.rating", "rating:999", {"rating_id": 999})
+        Outbox.create(kind="upstream.rating", dedupe_key="garbled", payload="{not json")
     assert push(app, fast_client)["accepted"] == 1
     with db.connection_context():
         assert Outbox.get(Outbox.dedupe_key == "rating:999").state == "failed"
+        assert Outbox.get(Outbox.dedupe_key == "garbled").state == "failed"
 
 
 def test_batches_respect_the_batch_size(app, rate, simulator, fast_client):
     rate(25)
     assert push(app, fast_client)["accepted"] == 25
     assert simulator.stats["requests"] == 3  # 10 + 10 + 5
+
+
+def test_a_case_rating_arrives_with_its_case_item_and_department(app, make, client, rate, simulator, fast_client):
+    client.post("/api/v1/cases", json=make.case_payload(), headers=make.auth(make.police_key))
+    rate(1, level=2, labels=("201",), channel="wechat", comment="等了很久", case_no="GA-2026-0001")
+    assert push(app, fast_client)["accepted"] == 1
+    (record,) = simulator.records.values()
+    assert (record["projectNo"], record["taskCode"], record["taskName"]) == (
+        "GA-2026-0001",
+        "610118-GAJ-001",
+        "居民身份证换领",
+    )
+    assert (record["deptCode"], record["pf"], record["satisfaction"], record["writingEvaluation"]) == (
+        "GAJ",
+        2,
+        2,
+        "等了很久",
+    )
