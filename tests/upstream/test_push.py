@@ -218,3 +218,17 @@ def test_a_case_rating_arrives_with_its_case_item_and_department(app, make, clie
         2,
         "等了很久",
     )
+
+
+@pytest.mark.settings({"upstream": {"timeout_seconds": 1, "retries": 0}})
+def test_a_timeout_is_retried_and_the_late_record_is_not_stored_twice(app, rate, simulator, fast_client):
+    ids = rate(2)
+    simulator.configure(delay=3.0)  # answers after 1.5–3 s: past the client's timeout
+    assert push(app, fast_client)["retry"] == 2
+    with db.connection_context():
+        assert "1 秒内无应答" in Outbox.get().last_error
+    simulator.configure(delay=0.0)
+    clock.freeze(NOW + dt.timedelta(minutes=1))
+    assert push(app, fast_client)["accepted"] == 2
+    assert sorted(simulator.records) == sorted(eval_ids(ids).values())
+    assert simulator.stats["duplicates"] == 2
