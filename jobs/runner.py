@@ -196,8 +196,10 @@ def run(app, stop: threading.Event | None = None) -> int:
     scheduler.add_job(watchdog, IntervalTrigger(seconds=WATCHDOG_SECONDS, timezone=TIMEZONE), id="_lock_watchdog")
 
     def on_signal(signum, _frame):
-        log.info("signal %s: stopping the scheduler", signum)
-        scheduler.shutdown(wait=False)
+        # Running jobs finish before the lock is released, so that a successor never overlaps them.
+        log.info("signal %s: stopping the scheduler after the running jobs", signum)
+        if scheduler.running:
+            scheduler.shutdown(wait=True)
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, on_signal)
