@@ -168,3 +168,18 @@ def test_a_scheduler_killed_mid_batch_delivers_every_rating_exactly_once_after_r
     assert all(final[rating_id] == eval_id for rating_id, eval_id in eval_ids.items())
     assert sorted(simulator.records) == sorted(final.values())
     assert simulator.stats["duplicates"] >= len(unmarked)
+
+
+def test_a_rating_reaches_the_city_within_ten_seconds_of_its_creation(app, make, tmp_path, database_url, schedulers):
+    simulator = Simulator(Signer("hmac-sha256", APP_ID, APP_SECRET))
+    with Server(simulator) as sim:
+        config = write_config(tmp_path, database_url, sim)
+        # The production interval of the push job, not the test override.
+        config.write_text(config.read_text().replace('intervals = ["upstream.push=1"]', "intervals = []"))
+        scheduler = Scheduler(tmp_path, config, "scheduler")
+        schedulers.append(scheduler)
+        wait_for(lambda: push_job_pid()[0] == scheduler.pid, what="the scheduler's first run")
+        created = time.monotonic()
+        rate_many(app, make.police_window, 1)
+        wait_for(lambda: len(simulator.records) == 1, timeout=10, what="the rating at the city")
+        assert time.monotonic() - created < 10
