@@ -31,10 +31,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     import core.csrf
     import core.errors
     import core.health
+    import jobs.cli
     import models.web
     import reports.cli
     import sms.cli
     import sms.views
+    import upstream.cli
     import web.public
     import web.rate
     import wechat.api
@@ -43,6 +45,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     models.web.init_app(app, settings.database)
     core.errors.init_app(app)
     core.cli.init_app(app)
+    jobs.cli.init_app(app)
+    upstream.cli.init_app(app)
     app.register_blueprint(core.health.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(sms.views.bp)

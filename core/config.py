@@ -79,6 +79,39 @@ DEFAULTS: dict = {
         "app_secret": "",
         "area_code": "610118",
         "data_source": "",
+        # The field-mapping profile (see upstream/profile.py); the defaults are
+        # the contract's default profile.
+        "signing": "hmac-sha256",
+        "sm2_private_key": "",
+        "sm2_public_key": "",
+        "sm4_key": "",
+        "satisfaction_order": "5_best",
+        "label_codes": [],
+        "query_url": "",
+        "batch_size": 50,
+        "timeout_seconds": 10,
+        "retries": 2,
+        "backoff_seconds": 5,
+        "backoff_max_seconds": 600,
+        "reconcile_days": 3,
+        "pf": {
+            "pc": 1,
+            "wechat": 2,
+            "qr": 3,
+            "pad": 4,
+            "kiosk": 5,
+            "paper": 5,
+            "phone": 6,
+            "sms": 7,
+            "h5": 7,
+        },
+    },
+    "jobs": {
+        "threads": 8,
+        "misfire_grace_seconds": 60,
+        "lock_poll_seconds": 5,
+        "disabled": [],
+        "intervals": [],
     },
     "rectification": {
         "deadline_working_days": 5,
@@ -126,10 +159,14 @@ CHOICES = {
     ("app", "log_level"): {"DEBUG", "INFO", "WARNING", "ERROR"},
     ("wechat", "provider"): {"fake", "wechat"},
     ("wechat", "env_version"): {"release", "trial", "develop"},
+    ("upstream", "signing"): {"hmac-sha256", "hmac-sm3", "sm2-sm3", "sm2-sm3+sm4"},
+    ("upstream", "satisfaction_order"): {"5_best", "1_best"},
 }
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PAIR = re.compile(r"^[\w.\-]{1,64}=[\w.\-]{1,64}$")
+_HEX = re.compile(r"^[0-9a-fA-F]*$")
 
 
 class ConfigError(Exception):
@@ -247,6 +284,8 @@ def _validate(cfg: dict) -> None:
         _check_url(cfg["upstream"]["url"], "upstream.url", {"http", "https"})
         if not cfg["upstream"]["app_secret"]:
             raise ConfigError("upstream.app_secret: required when upstream.enabled (or env HCP_UPSTREAM_APP_SECRET)")
+    _validate_upstream(cfg["upstream"])
+    _validate_jobs(cfg["jobs"])
     quiet = cfg["sms"]["quiet_hours"]
     if quiet and (len(quiet) != 2 or not all(isinstance(t, str) and _HHMM.match(t) for t in quiet)):
         raise ConfigError(f'sms.quiet_hours: expected [] or ["HH:MM", "HH:MM"], got {quiet!r}')
@@ -314,6 +353,47 @@ def _check_followup_scale(scale: list) -> None:
         raise ConfigError(f"rectification.followup_scale: {scale!r} must list distinct options of {_FOLLOWUP_OPTIONS}")
     if "satisfied" not in scale or "unsatisfied" not in scale:
         raise ConfigError("rectification.followup_scale: must offer satisfied and unsatisfied")
+
+
+def _validate_upstream(up: dict) -> None:
+    for channel, code in up["pf"].items():
+        if isinstance(code, bool) or not isinstance(code, int) or not 1 <= code <= 7:
+            raise ConfigError(f"upstream.pf.{channel}: expected a pf code 1..7, got {code!r}")
+    for pair in up["label_codes"]:
+        if not isinstance(pair, str) or not _PAIR.match(pair):
+            raise ConfigError(f'upstream.label_codes: {pair!r} is not "ours=theirs"')
+    if up["query_url"]:
+        _check_url(up["query_url"], "upstream.query_url", {"http", "https"})
+    if up["signing"].startswith("sm2") and up["enabled"]:
+        for key, size in (("sm2_private_key", 64), ("sm2_public_key", 128)):
+            if len(up[key]) != size or not _HEX.match(up[key]):
+                raise ConfigError(f"upstream.{key}: {size} hex digits required for signing {up['signing']}")
+    if up["signing"].endswith("+sm4") and up["enabled"] and (len(up["sm4_key"]) != 32 or not _HEX.match(up["sm4_key"])):
+        raise ConfigError("upstream.sm4_key: 32 hex digits (128 bits) required for SM4 body encryption")
+    for key, low, high in (
+        ("batch_size", 1, 500),
+        ("timeout_seconds", 1, 120),
+        ("retries", 0, 10),
+        ("backoff_seconds", 1, 3600),
+        ("backoff_max_seconds", 1, 86400),
+        ("reconcile_days", 1, 31),
+    ):
+        if not low <= up[key] <= high:
+            raise ConfigError(f"upstream.{key}: {up[key]} is outside {low}..{high}")
+
+
+def _validate_jobs(jobs: dict) -> None:
+    for key, low, high in (("threads", 1, 64), ("misfire_grace_seconds", 1, 86400), ("lock_poll_seconds", 1, 300)):
+        if not low <= jobs[key] <= high:
+            raise ConfigError(f"jobs.{key}: {jobs[key]} is outside {low}..{high}")
+    for pair in jobs["intervals"]:
+        if not isinstance(pair, str) or not _PAIR.match(pair) or not pair.split("=")[1].isdigit():
+            raise ConfigError(f'jobs.intervals: {pair!r} is not "job-id=seconds"')
+        if int(pair.split("=")[1]) < 1:
+            raise ConfigError(f"jobs.intervals: {pair!r} must be at least 1 second")
+    for job_id in jobs["disabled"]:
+        if not isinstance(job_id, str):
+            raise ConfigError(f"jobs.disabled: {job_id!r} is not a job id")
 
 
 def _check_url(value: str, dotted: str, schemes: set) -> None:

@@ -4,7 +4,9 @@ Each job is a plain function taking no arguments that opens its own database
 connection (`with db.connection_context():`) and is safe to run twice: it
 works from the database state (outbox rows, deadlines), never from memory.
 `every` is the interval in seconds; `cron` a dict for APScheduler's
-CronTrigger instead (Beijing time).
+CronTrigger instead (Beijing time). The runner (jobs/runner.py) calls it in
+an app context, so `current_app.config["SETTINGS"]` is there;
+`[jobs] intervals` and `disabled` adjust the table per deployment.
 """
 
 JOBS: list[dict] = [
@@ -21,4 +23,8 @@ JOBS: list[dict] = [
     {"id": "sms.inbox", "func": "sms.jobs:process_inbox", "every": 3},
     {"id": "sms.sweep", "func": "sms.jobs:sweep_invitations", "every": 600},
     {"id": "sms.receipts", "func": "sms.jobs:reconcile_receipts", "every": 1800},
+    # A rating reaches the city system within 10 seconds of its creation.
+    {"id": "upstream.push", "func": "upstream.push:push_due", "every": 2},
+    # 对账 with the city system and 补报 of what it is missing, after midnight.
+    {"id": "upstream.reconcile", "func": "upstream.reconcile:reconcile", "cron": {"hour": 2, "minute": 30}},
 ]

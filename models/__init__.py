@@ -30,6 +30,10 @@ from .ticket import LedgerItem
 from .ticket import Ticket
 from .ticket import TicketContact
 from .ticket import TicketEvent
+from .upstream import PUSH_STATES
+from .upstream import JobRun
+from .upstream import UpstreamPush
+from .upstream import UpstreamReconciliation
 from .wechat import RaterContact
 from .wechat import WxaCode
 from .wechat import WxSubscription
@@ -63,6 +67,9 @@ MODELS = [
     WxSubscription,
     WxaCode,
     RaterContact,
+    UpstreamPush,
+    UpstreamReconciliation,
+    JobRun,
 ]
 
 # The SMS bot's tables live with the bot (imported last: they build on Invitation).
@@ -78,6 +85,7 @@ __all__ = [
     "ITEM_CATEGORIES",
     "LEVEL_NAMES",
     "MODELS",
+    "PUSH_STATES",
     "ROLES",
     "TICKET_STATES",
     "ApiKey",
@@ -88,6 +96,7 @@ __all__ = [
     "Hall",
     "Invitation",
     "Item",
+    "JobRun",
     "Label",
     "LabelSet",
     "LedgerItem",
@@ -102,6 +111,8 @@ __all__ = [
     "Ticket",
     "TicketContact",
     "TicketEvent",
+    "UpstreamPush",
+    "UpstreamReconciliation",
     "User",
     "Window",
     "WxSubscription",

@@ -1,0 +1,234 @@
+"""The push job against the simulator: delivery, retries, rejection, outages, exactly once."""
+
+import datetime as dt
+
+import pytest
+
+from core import clock
+from models import Department
+from models import Outbox
+from models import Rating
+from models import UpstreamPush
+from models import db
+from upstream import status
+from upstream.push import push_due
+
+from ..conftest import NOW
+
+
+def push(app, client, times=1):
+    with app.app_context():
+        return [push_due(client) for _ in range(times)][-1]
+
+
+def pending_count():
+    with db.connection_context():
+        return Outbox.select().where((Outbox.kind == "upstream.rating") & (Outbox.state == "pending")).count()
+
+
+def eval_ids(rating_ids):
+    with db.connection_context():
+        return {p.rating_id: p.eval_id for p in UpstreamPush.select().where(UpstreamPush.rating.in_(rating_ids))}
+
+
+def drain(app, client, limit=200, step=dt.timedelta(minutes=15)):
+    """Run the job until the queue is empty, moving the clock past every backoff."""
+    at = NOW
+    for _ in range(limit):
+        push(app, client)
+        if pending_count() == 0:
+            return
+        at += step
+        clock.freeze(at)
+    raise AssertionError("the queue did not drain")
+
+
+def test_ratings_arrive_once_and_are_marked(app, rate, simulator, fast_client):
+    ids = rate(3)
+    assert push(app, fast_client) == {"accepted": 3, "rejected": 0, "retry": 0}
+    held = {r["evalId"] for r in simulator.records.values()}
+    assert held == set(eval_ids(ids).values())
+    with db.connection_context():
+        assert {p.state for p in UpstreamPush.select()} == {"accepted"}
+        assert Outbox.select().where(Outbox.state == "sent").count() == 3
+    # Nothing is due any more: a second run sends nothing.
+    assert push(app, fast_client) == {"accepted": 0, "rejected": 0, "retry": 0}
+    assert simulator.stats["requests"] == 1
+
+
+@pytest.mark.settings({"upstream": {"enabled": False}})
+def test_disabled_push_does_nothing_and_the_backlog_stays_visible(app, rate, simulator, fast_client):
+    rate(2)
+    assert push(app, fast_client) == {"enabled": False}
+    assert simulator.stats["requests"] == 0
+    with app.app_context(), db.connection_context():
+        info = status.backlog()
+    assert info["enabled"] is False
+    assert info["pending"] == 2
+    assert info["oldest_pending_at"] == NOW
+
+
+def test_server_errors_are_retried_later_with_the_same_eval_id(app, rate, simulator, fast_client):
+    ids = rate(4)
+    simulator.configure(fail_rate=1.0)
+    assert push(app, fast_client)["retry"] == 4
+    # Three tries in the job run (retries=2), then the rows wait with backoff.
+    assert simulator.stats["failed"] == 3
+    first_ids = eval_ids(ids)
+    with db.connection_context():
+        rows = list(Outbox.select().where(Outbox.kind == "upstream.rating"))
+        assert {row.state for row in rows} == {"pending"}
+        assert all(row.attempts == 1 and row.available_at > NOW for row in rows)
+        assert "503" in rows[0].last_error
+    with app.app_context(), db.connection_context():
+        assert status.backlog()["retrying"] == 4
+        assert "503" in status.backlog()["last_error"]
+    # Not due before the backoff has passed.
+    assert push(app, fast_client) == {"accepted": 0, "rejected": 0, "retry": 0}
+    simulator.configure(fail_rate=0.0)
+    clock.freeze(NOW + dt.timedelta(seconds=5))
+    assert push(app, fast_client)["accepted"] == 4
+    assert eval_ids(ids) == first_ids
+    assert {r["evalId"] for r in simulator.records.values()} == set(first_ids.values())
+
+
+def test_a_lost_answer_resends_the_same_eval_id_and_the_city_drops_the_duplicate(app, rate, simulator, fast_client):
+    ids = rate(5)
+    # The city stores the batch, but the answer never arrives (a crash between sending and marking looks alike).
+    simulator.configure(drop_rate=1.0)
+    assert push(app, fast_client)["retry"] == 5
+    assert len(simulator.records) == 5
+    assert pending_count() == 5
+    simulator.configure(drop_rate=0.0)
+    clock.freeze(NOW + dt.timedelta(minutes=1))
+    assert push(app, fast_client)["accepted"] == 5
+    assert len(simulator.records) == 5
+    assert simulator.stats["duplicates"] >= 5
+    assert {r["evalId"] for r in simulator.records.values()} == set(eval_ids(ids).values())
+
+
+def test_a_rejected_rating_keeps_the_reason_and_goes_again_after_correction(app, rate, simulator, fast_client, make):
+    simulator.configure(known_depts=["11610118MB0000000X"])
+    ids = rate(2)
+    assert push(app, fast_client) == {"accepted": 0, "rejected": 2, "retry": 0}
+    with app.app_context(), db.connection_context():
+        failures = status.failures()
+        assert [f["rating_id"] for f in failures] == sorted(ids, reverse=True)
+        assert failures[0]["reason"] == "deptCode GAJ 不在本市部门目录中"
+        assert failures[0]["department"] == "区公安分局"
+        assert status.failures(department_id=make.social.id) == []
+        assert status.push_state(ids[0])["state"] == "rejected"
+        assert Outbox.get(Outbox.dedupe_key == f"rating:{ids[0]}").state == "failed"
+    first_ids = eval_ids(ids)
+    # Not retried by itself.
+    clock.freeze(NOW + dt.timedelta(days=1))
+    assert push(app, fast_client) == {"accepted": 0, "rejected": 0, "retry": 0}
+    # The correction: the department's credit code, which the city knows.
+    with db.connection_context():
+        Department.update(credit_code="11610118MB0000000X").where(Department.id == make.police.id).execute()
+    with app.app_context(), db.connection_context():
+        assert status.retry_rejected("user:admin", [ids[0]]) == 1
+        assert status.push_state(ids[0])["state"] == "pending"
+    assert push(app, fast_client)["accepted"] == 1
+    with app.app_context(), db.connection_context():
+        assert status.retry_rejected("user:admin") == 1
+    assert push(app, fast_client)["accepted"] == 1
+    assert eval_ids(ids) == first_ids
+    assert {r["evalId"] for r in simulator.records.values()} == set(first_ids.values())
+    assert {r["deptCode"] for r in simulator.records.values()} == {"11610118MB0000000X"}
+    with app.app_context(), db.connection_context():
+        assert status.failures() == []
+        assert status.backlog()["accepted"] == 2
+
+
+@pytest.mark.settings({"upstream": {"retries": 0}})
+def test_nothing_is_lost_when_the_city_is_down_for_a_day(app, rate, simulator, fast_client):
+    ids = rate(12)
+    simulator.configure(fail_rate=1.0)
+    at = NOW
+    for _ in range(24 * 2):  # every half hour for a day
+        push(app, fast_client)
+        at += dt.timedelta(minutes=30)
+        clock.freeze(at)
+    assert pending_count() == 12
+    with db.connection_context():
+        attempts = [row.attempts for row in Outbox.select()]
+        waits = {(row.available_at - at).total_seconds() for row in Outbox.select()}
+    # Backoff grew, but is capped (backoff_max_seconds = 600): tried all day long, none gave up.
+    assert min(attempts) >= 20  # while the first batch fails, the rest waits its turn
+    assert max(waits) <= 600
+    simulator.configure(fail_rate=0.0)
+    drain(app, fast_client)
+    assert len(simulator.records) == 12
+    assert {r["evalId"] for r in simulator.records.values()} == set(eval_ids(ids).values())
+
+
+def test_every_rating_arrives_exactly_once_with_failures_delays_and_lost_answers(app, rate, simulator, fast_client):
+    ids = rate(60)
+    simulator.configure(fail_rate=0.3, delay=0.02, drop_rate=0.1)
+    drain(app, fast_client)
+    stored = simulator.records
+    assert len(stored) == 60
+    assert {r["evalId"] for r in stored.values()} == set(eval_ids(ids).values())
+    assert simulator.stats["failed"] > 0 and simulator.stats["dropped"] > 0
+    # Every drop was a duplicate delivery the city had to drop: the effect is still exactly once.
+    assert simulator.stats["duplicates"] >= simulator.stats["dropped"]
+    with db.connection_context():
+        assert {p.state for p in UpstreamPush.select()} == {"accepted"}
+
+
+def test_an_excluded_rating_is_pushed_like_any_other(app, rate, simulator, fast_client):
+    (rating_id,) = rate(1, level=1, labels=("101",))
+    with db.connection_context():
+        Rating.update(excluded=True, excluded_reason="申诉核实为误评").where(Rating.id == rating_id).execute()
+    assert push(app, fast_client)["accepted"] == 1
+    assert [r["satisfaction"] for r in simulator.records.values()] == [1]
+
+
+def test_a_vanished_rating_fails_its_row_instead_of_blocking_the_queue(app, rate, simulator, fast_client):
+    rate(1)
+    with db.connection_context():
+        Outbox.put("upstream.rating", "rating:999", {"rating_id": 999})
+        Outbox.create(kind="upstream.rating", dedupe_key="garbled", payload="{not json")
+    assert push(app, fast_client)["accepted"] == 1
+    with db.connection_context():
+        assert Outbox.get(Outbox.dedupe_key == "rating:999").state == "failed"
+        assert Outbox.get(Outbox.dedupe_key == "garbled").state == "failed"
+
+
+def test_batches_respect_the_batch_size(app, rate, simulator, fast_client):
+    rate(25)
+    assert push(app, fast_client)["accepted"] == 25
+    assert simulator.stats["requests"] == 3  # 10 + 10 + 5
+
+
+def test_a_case_rating_arrives_with_its_case_item_and_department(app, make, client, rate, simulator, fast_client):
+    client.post("/api/v1/cases", json=make.case_payload(), headers=make.auth(make.police_key))
+    rate(1, level=2, labels=("201",), channel="wechat", comment="等了很久", case_no="GA-2026-0001")
+    assert push(app, fast_client)["accepted"] == 1
+    (record,) = simulator.records.values()
+    assert (record["projectNo"], record["taskCode"], record["taskName"]) == (
+        "GA-2026-0001",
+        "610118-GAJ-001",
+        "居民身份证换领",
+    )
+    assert (record["deptCode"], record["pf"], record["satisfaction"], record["writingEvaluation"]) == (
+        "GAJ",
+        2,
+        2,
+        "等了很久",
+    )
+
+
+@pytest.mark.settings({"upstream": {"timeout_seconds": 1, "retries": 0}})
+def test_a_timeout_is_retried_and_the_late_record_is_not_stored_twice(app, rate, simulator, fast_client):
+    ids = rate(2)
+    simulator.configure(delay=3.0)  # answers after 1.5–3 s: past the client's timeout
+    assert push(app, fast_client)["retry"] == 2
+    with db.connection_context():
+        assert "1 秒内无应答" in Outbox.get().last_error
+    simulator.configure(delay=0.0)
+    clock.freeze(NOW + dt.timedelta(minutes=1))
+    assert push(app, fast_client)["accepted"] == 2
+    assert sorted(simulator.records) == sorted(eval_ids(ids).values())
+    assert simulator.stats["duplicates"] == 2
