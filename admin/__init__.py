@@ -11,6 +11,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="template
 
 from . import audit  # noqa: E402,F401
 from . import auth  # noqa: E402,F401
+from . import channels  # noqa: E402,F401
 from . import dashboard  # noqa: E402,F401
 from . import imports  # noqa: E402,F401
 from . import master  # noqa: E402,F401

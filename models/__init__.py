@@ -4,6 +4,7 @@ from .access import ROLES
 from .access import ApiKey
 from .access import User
 from .audit import AuditLog
+from .case import INVITATION_STATE_NAMES
 from .case import Case
 from .case import Invitation
 from .case import OptOut
@@ -82,6 +83,7 @@ __all__ = [
     "BAD_LEVELS",
     "CHANNELS",
     "DEPARTMENT_KINDS",
+    "INVITATION_STATE_NAMES",
     "ITEM_CATEGORIES",
     "LEVEL_NAMES",
     "MODELS",

@@ -54,7 +54,16 @@ class Case(BaseModel):
         return cls.get_or_none(cls.rating_code == code)
 
 
-INVITATION_STATES = ("scheduled", "sent", "delivered", "failed", "rated", "expired", "cancelled")
+INVITATION_STATE_NAMES = {
+    "scheduled": "待发送",
+    "sent": "已发送",
+    "delivered": "已送达",
+    "failed": "发送失败",
+    "rated": "已评价",
+    "expired": "已过期",
+    "cancelled": "已取消",
+}
+INVITATION_STATES = tuple(INVITATION_STATE_NAMES)
 
 
 class Invitation(BaseModel):
