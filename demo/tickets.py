@@ -29,7 +29,7 @@ def work_demo_tickets(seed: int = 2026) -> int:
     cutoff = clock.now() - dt.timedelta(days=SETTLED_AFTER_DAYS)
     moved = 0
     try:
-        for ticket in Ticket.select().where(Ticket.state == "new").order_by(Ticket.id):
+        for ticket in list(Ticket.select().where(Ticket.state == "new").order_by(Ticket.id)):
             at = ticket.created_at + dt.timedelta(hours=rng.randint(1, 20))
             if ticket.created_at < cutoff:
                 moved += _settle(ticket, actor, rng, at)

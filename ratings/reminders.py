@@ -1,7 +1,9 @@
 """Scheduler jobs of the bad-review workflow (listed in `jobs/table.py`).
 
 Each opens its own connection, works only from the database and writes
-notifications with dedupe keys, so running it twice notifies once:
+notifications with dedupe keys, so running it twice notifies once. Queries are
+read in full before writing: a SQLite connection still reading a query holds
+an old snapshot, and its write would fail at once instead of waiting.
 
 - `remind_due`: a reminder to the department, once a day, while a deadline
   (ticket or 台账 item) is within `reminder_lead_hours`, and once when the
@@ -37,7 +39,7 @@ def remind_due() -> int:
     until = now + dt.timedelta(hours=rect.reminder_lead_hours)
     count = 0
     with db.connection_context():
-        for ticket in Ticket.due_within(until):
+        for ticket in list(Ticket.due_within(until)):
             Notification.put(
                 f"remind:{ticket.id}:{now:%Y-%m-%d}",
                 "ticket.reminder",
@@ -59,7 +61,7 @@ def remind_due() -> int:
                 & (LedgerItem.due_on <= until.date())
             )
         )
-        for item in items:
+        for item in list(items):
             Notification.put(
                 f"remind-ledger:{item.id}:{now:%Y-%m-%d}",
                 "ticket.reminder",
@@ -75,7 +77,7 @@ def remind_due() -> int:
 def _remind_callbacks(now, rect) -> int:
     """Tickets still waiting for the callback (核实) after `callback_working_days`."""
     count = 0
-    for ticket in Ticket.select().where(Ticket.state == "new"):
+    for ticket in list(Ticket.select().where(Ticket.state == "new")):
         target = add_working_days(ticket.due_from or ticket.created_at, rect.callback_working_days, rect)
         if target < now:
             Notification.put(
@@ -95,7 +97,7 @@ def escalate_overdue() -> int:
     now = clock.now()
     escalated = 0
     with db.connection_context():
-        for ticket in Ticket.overdue():
+        for ticket in list(Ticket.overdue()):
             key = f"escalate:{ticket.id}:{ticket.due_at:%Y%m%d%H%M}"
             if Notification.select().where(Notification.dedupe_key == key).exists():
                 continue
@@ -136,7 +138,7 @@ def _escalate_ledger_items(now) -> int:
         )
     )
     count = 0
-    for item in items:
+    for item in list(items):
         key = f"escalate-ledger:{item.id}:{item.due_on:%Y%m%d}"
         if Notification.select().where(Notification.dedupe_key == key).exists():
             continue
@@ -163,7 +165,7 @@ def chase_followups() -> int:
     asked_before = clock.now() - dt.timedelta(days=rect.followup_answer_days)
     count = 0
     with db.connection_context():
-        for ticket in Ticket.followup_unanswered(asked_before):
+        for ticket in list(Ticket.followup_unanswered(asked_before)):
             Notification.put(
                 f"followup-call:{ticket.id}:{ticket.reply_count}",
                 "ticket.followup_call",
@@ -183,7 +185,7 @@ def recount_deadlines() -> int:
     with db.connection_context():
         for warning_year, text in _warnings(rect):
             Notification.put(f"calendar:{warning_year}", "calendar.uncovered", text)
-        for ticket in Ticket.provisional_open().where(~Ticket.on_ledger):
+        for ticket in list(Ticket.provisional_open().where(~Ticket.on_ledger)):
             due_at, provisional = deadline(ticket.due_from or ticket.created_at, rect)
             if (due_at, provisional) == (ticket.due_at, True):
                 continue
