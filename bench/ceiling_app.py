@@ -157,6 +157,6 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["init"]:
         init_schema()
     elif sys.argv[1:] == ["count"]:
-        print("%d %d" % counts())
+        print(*counts())
     else:
         sys.exit("usage: python -m bench.ceiling_app init|count")

@@ -114,7 +114,7 @@ def read_responses(outdir: str) -> tuple[dict, list[int]]:
 
 def ceiling_helper(url: str, arg: str) -> str:
     env = {**os.environ, "BENCH_CEILING_URL": url}
-    out = subprocess.run(
+    out = subprocess.run(  # noqa: S603 (this interpreter, a module of this repository)
         [sys.executable, "-m", "bench.ceiling_app", arg], env=env, capture_output=True, text=True, check=True
     )
     return out.stdout.strip()
@@ -183,7 +183,7 @@ def run_backend(backend: str, rounds: int = ROUNDS) -> list[Row]:
         target.drop()
         ceiling.drop()
         os.rmdir(outdir) if not os.listdir(outdir) else None
-    for kind, rs in runs.items():
+    for rs in runs.values():
         for r in rs:
             save("ingest.jsonl", {"backend": backend, "workers": " ".join(GUNICORN_WORKERS), **r})
     return rows_for(backend, runs)
