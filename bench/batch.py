@@ -159,6 +159,7 @@ def run_backend(backend: str, rounds: int = ROUNDS) -> list[Row]:
     name = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[backend]
     p, c = runs["product"], runs["ceiling"]
     rate = median([r["cases_per_s"] for r in p])
+    ratio = median([a["cases_per_s"] / b["cases_per_s"] for a, b in zip(p, c, strict=True) if b["cases_per_s"]])
     lost = sum(r["lost"] + r["rejected"] for r in p)
     return [
         Row(
@@ -168,6 +169,7 @@ def run_backend(backend: str, rounds: int = ROUNDS) -> list[Row]:
             "/s",
             "≥ 5,000 /s",
             rate is not None and rate >= 5000,
+            paired_ratio=ratio,
         ),
         Row(f"batch intake {name}: cases rejected or not stored", lost, None, "", "0", lost == 0),
     ]

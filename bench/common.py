@@ -37,9 +37,14 @@ class Row:
     target: str = ""
     passed: bool | None = None
     note: str = ""
+    # The median of product/ceiling over interleaved rounds, when measured in pairs:
+    # steadier than a ratio of medians on a machine whose load drifts between rounds.
+    paired_ratio: float | None = None
 
     @property
     def ratio(self) -> float | None:
+        if self.paired_ratio is not None:
+            return self.paired_ratio
         if self.product is None or not self.ceiling:
             return None
         return self.product / self.ceiling

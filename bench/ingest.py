@@ -201,15 +201,18 @@ def rows_for(backend: str, runs: dict) -> list[Row]:
     p99_p, p99_c = med(p, "p99_us", 1e-3), med(c, "p99_us", 1e-3)
     lost_p, lost_c = sum(r["lost"] for r in p), sum(r["lost"] for r in c)
     errors_p = sum(r["socket_errors"] + sum(v for k, v in r["statuses"].items() if k != "201") for r in p)
-    ratio = rps_p / rps_c if rps_p and rps_c else 0
+    ratio = median([a["rps"] / b["rps"] for a, b in zip(p, c, strict=True) if b["rps"]]) or 0
+    bg = median([r["bg_cores"] for r in p + c])
     return [
         Row(
-            f"ingest {name}: ratings/s (wrk -c{CONNECTIONS}, {len(p)} runs)",
+            f"ingest {name}: ratings/s (wrk -c{CONNECTIONS}, {len(p)} rounds)",
             rps_p,
             rps_c,
             "/s",
             "≥ 0.60× ceiling",
             ratio >= 0.60,
+            note=f"other load {bg:.1f} cores" if bg and bg > 0.3 else "",
+            paired_ratio=ratio,
         ),
         Row(f"ingest {name}: p99 latency", p99_p, p99_c, "ms", "≤ 50 ms", p99_p is not None and p99_p <= 50),
         Row(
