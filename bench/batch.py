@@ -71,7 +71,11 @@ def post_all(port: int, path: str, bodies: list[bytes], key: str, clients: int) 
                 resp = conn.getresponse()
                 data = resp.read()
                 if resp.status != 200:
-                    failures.append((resp.status, data[:200]))
+                    try:
+                        code = json.loads(data)["error"]["code"]
+                    except (ValueError, KeyError, TypeError):
+                        code = "?"
+                    failures.append((resp.status, code))
                 else:
                     answers.append(json.loads(data))
             except (OSError, http.client.HTTPException) as exc:
@@ -87,7 +91,8 @@ def post_all(port: int, path: str, bodies: list[bytes], key: str, clients: int) 
         t.join()
     elapsed = time.perf_counter() - t0
     if failures:
-        log(f"  batch failures: {failures[:3]}")
+        summary = {f"{status} {code}": failures.count((status, code)) for status, code in set(failures)}
+        log(f"  {len(failures)} of {len(bodies)} batches failed: {summary}")
     return elapsed, answers + [None] * len(failures)
 
 
