@@ -141,7 +141,8 @@ def rows_for(backend: str, results: list[dict], gen: dict | None) -> list[Row]:
     size = f"{n / 1e6:.0f}M" if n >= 1e6 else f"{n / 1e3:.0f}k"
     rows = []
     if gen:
-        rows.append(Row(f"generate {size} ratings {name} (+cases, tickets)", None, gen["total_s"], "s", note="time"))
+        rate = f"{gen['ratings'] / gen['load_s']:,.0f} ratings/s"
+        rows.append(Row(f"generate {size} ratings {name} (+cases, tickets)", gen["total_s"], None, "s", note=rate))
     for r in results:
         product_ms = r["product_ms"]
         passed = None

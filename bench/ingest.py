@@ -11,6 +11,7 @@ still in flight when wrk stopped.
 import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -182,7 +183,7 @@ def run_backend(backend: str, rounds: int = ROUNDS) -> list[Row]:
     finally:
         target.drop()
         ceiling.drop()
-        os.rmdir(outdir) if not os.listdir(outdir) else None
+        shutil.rmtree(outdir, ignore_errors=True)
     for rs in runs.values():
         for r in rs:
             save("ingest.jsonl", {"backend": backend, "workers": " ".join(GUNICORN_WORKERS), **r})
