@@ -3,11 +3,11 @@ master data (demo seed), one department API key, and its gunicorn server."""
 
 import os
 import random
-import tempfile
 from dataclasses import dataclass
 
 from peewee import fn
 
+from .common import RESULTS
 from .common import Server
 
 PRODUCT_APP = "app:create_app()"
@@ -64,7 +64,8 @@ def prepare(url: str) -> Fixture:
 
 def server_env(url: str) -> dict:
     """The product's configuration for a benchmark server: only the database differs from the defaults."""
-    config = os.path.join(tempfile.gettempdir(), "hcp-bench-empty-config.toml")
+    os.makedirs(RESULTS, exist_ok=True)
+    config = os.path.join(RESULTS, "empty-config.toml")
     with open(config, "w") as fh:
         fh.write("# benchmarks: built-in defaults\n")
     return {"HCP_CONFIG": config, "HCP_DATABASE_URL": url, "HCP_SECRET_KEY": "bench-" + "x" * 32}
