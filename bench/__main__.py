@@ -1,0 +1,70 @@
+"""`python -m bench [part ...] [--backend sqlite|postgresql]`: run benchmark parts, print one table.
+
+Parts are registered in PARTS as "module:function"; the function takes the backends
+and returns table rows (bench.common.Row). SMS, upstream and scheduler parts are
+added here as their areas land.
+"""
+
+import argparse
+import importlib
+import json
+import os
+import sys
+import time
+
+from .common import RESULTS
+from .common import log
+from .common import machine
+from .common import render
+from .common import save
+
+# name -> (callable path, what it measures). Order is the order of `bench/run` with no part named.
+PARTS: dict[str, tuple[str, str]] = {
+    "ingest": ("bench.ingest:run", "POST /api/v1/ratings under gunicorn + wrk vs the bare insert endpoint"),
+    "batch": ("bench.batch:run", "cases/s through /api/v1/cases/batch vs the bare insert_many endpoint"),
+    "figures": ("bench.figures:run", "generate 1M ratings; time the dashboard/report GROUP BYs"),
+}
+BACKENDS = ("sqlite", "postgresql")
+
+
+def load(name: str):
+    module, _, func = PARTS[name][0].partition(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="bench/run", description="Benchmarks: the product beside its ceiling.")
+    ap.add_argument("parts", nargs="*", help="parts to run (default: all): " + ", ".join(PARTS))
+    ap.add_argument("--backend", choices=(*BACKENDS, "both"), default="both")
+    ap.add_argument("--list", action="store_true", help="list the parts and exit")
+    args = ap.parse_args(argv)
+    if args.list:
+        for name, (_, what) in PARTS.items():
+            print(f"{name:10s} {what}")
+        return 0
+    unknown = [p for p in args.parts if p not in PARTS]
+    if unknown:
+        ap.error(f"unknown part(s) {', '.join(unknown)}; known: {', '.join(PARTS)}")
+    backends = BACKENDS if args.backend == "both" else (args.backend,)
+    info = machine()
+    log(f"machine: {json.dumps(info, ensure_ascii=False)}")
+    rows, started = [], time.time()
+    for name in args.parts or list(PARTS):
+        log(f"== {name}")
+        rows += load(name)(backends)
+    table = render(rows)
+    header = (
+        f"Benchmarks {info['date']} — {info['nproc']} × {info['cpu']}, Python {info['python']}, "
+        f"load average at start {' '.join(info['loadavg'])}; {time.time() - started:.0f} s"
+    )
+    print(header)
+    print(table)
+    os.makedirs(RESULTS, exist_ok=True)
+    with open(os.path.join(RESULTS, "latest.md"), "w") as fh:
+        fh.write(header + "\n\n" + table + "\n")
+    save("runs.jsonl", {"machine": info, "rows": [r.to_dict() for r in rows]})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,187 @@
+"""Case intake through `POST /api/v1/cases/batch`: batches of 1000 completed cases
+(with an applicant phone, so each one also schedules its SMS invitation), sent by a
+few concurrent Python clients, beside the bare endpoint that `insert_many`s a batch.
+
+The bodies are encoded before the clock starts; every element answered 201 must be a
+stored case.
+"""
+
+import http.client
+import json
+import os
+import queue
+import random
+import threading
+import time
+
+from . import product
+from .common import Row
+from .common import Server
+from .common import Target
+from .common import log
+from .common import median
+from .common import quiet_gate
+from .common import save
+from .ingest import ceiling_helper
+
+BATCH = 1000
+CASES = int(os.environ.get("BENCH_BATCH_CASES", "10000"))
+CLIENTS = int(os.environ.get("BENCH_BATCH_CLIENTS", "4"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+
+
+def case_payloads(fixture, prefix: str, count: int, seed: int = 1) -> list[dict]:
+    rng = random.Random(seed)
+    out = []
+    for n in range(count):
+        minute = rng.randint(0, 8 * 60)
+        out.append(
+            {
+                "case_no": f"{prefix}-{n:07d}",
+                "item_code": rng.choice(fixture.item_codes),
+                "dept_code": fixture.dept_code,
+                "window_code": rng.choice(fixture.window_codes),
+                "mode": "offline",
+                "status": "completed",
+                "accepted_at": f"2026-11-25T{9 + minute // 60:02d}:{minute % 60:02d}:00+08:00",
+                "completed_at": f"2026-11-25T{9 + minute // 60:02d}:{minute % 60:02d}:30+08:00",
+                "applicant": {"name": "测试申请人", "phone": f"139{rng.randint(0, 99999999):08d}", "type": "person"},
+            }
+        )
+    return out
+
+
+def post_all(port: int, path: str, bodies: list[bytes], key: str, clients: int) -> tuple[float, list]:
+    """Send every body once from `clients` threads; returns (seconds, parsed responses)."""
+    work: queue.Queue = queue.Queue()
+    for body in bodies:
+        work.put(body)
+    answers, failures = [], []
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
+
+    def client():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        while True:
+            try:
+                body = work.get_nowait()
+            except queue.Empty:
+                break
+            try:
+                conn.request("POST", path, body=body, headers=headers)
+                resp = conn.getresponse()
+                data = resp.read()
+                if resp.status != 200:
+                    try:
+                        code = json.loads(data)["error"]["code"]
+                    except (ValueError, KeyError, TypeError):
+                        code = "?"
+                    failures.append((resp.status, code))
+                else:
+                    answers.append(json.loads(data))
+            except (OSError, http.client.HTTPException) as exc:
+                failures.append(("error", repr(exc)))
+                conn.close()
+        conn.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - t0
+    if failures:
+        summary = {f"{status} {code}": failures.count((status, code)) for status, code in set(failures)}
+        log(f"  {len(failures)} of {len(bodies)} batches failed: {summary}")
+    return elapsed, answers + [None] * len(failures)
+
+
+def case_count(url: str) -> int:
+    from models import Case
+    from models import db
+
+    database = product.bind(url)
+    with db.connection_context():
+        n = Case.select().count()
+    database.close_all()
+    return n
+
+
+def one_run(kind: str, fixture, ceiling_url: str, round_no: int) -> dict:
+    payloads = case_payloads(fixture, f"BENCH{round_no}{kind[0].upper()}", CASES, seed=round_no)
+    bodies = [json.dumps(payloads[i : i + BATCH]).encode() for i in range(0, len(payloads), BATCH)]
+    if kind == "product":
+        server, path = product.serve(fixture.url, "batch-product"), "/api/v1/cases/batch"
+        before = case_count(fixture.url)
+    else:
+        server = Server("bench.ceiling_app:app", {"BENCH_CEILING_URL": ceiling_url}, "batch-ceiling")
+        path, before = "/cases/batch", int(ceiling_helper(ceiling_url, "count").split()[1])
+    try:
+        gate = quiet_gate()
+        elapsed, answers = post_all(server.port, path, bodies, fixture.api_key, CLIENTS)
+        rss = server.worker_peak_rss_mb()
+    finally:
+        server.stop()
+    created = sum(1 for a in answers if a for e in a if e.get("status") == 201)
+    bad = sum(1 for a in answers if a for e in a if e.get("status") != 201) + BATCH * answers.count(None)
+    after = case_count(fixture.url) if kind == "product" else int(ceiling_helper(ceiling_url, "count").split()[1])
+    r = {
+        "kind": kind,
+        "cases": CASES,
+        "clients": CLIENTS,
+        "seconds": elapsed,
+        "cases_per_s": created / elapsed,
+        "created": created,
+        "rejected": bad,
+        "rows_added": after - before,
+        "worker_peak_rss_mb": rss,
+        **gate,
+    }
+    r["lost"] = abs(created - r["rows_added"])
+    log(
+        f"  {kind:8s} {r['cases_per_s']:7.0f} cases/s ({created} in {elapsed:.1f} s) rejected={bad} "
+        f"rows+{r['rows_added']} rss {rss:.0f} MB bg {gate['bg_cores']}"
+    )
+    return r
+
+
+def run_backend(backend: str, rounds: int = ROUNDS) -> list[Row]:
+    target, ceiling = Target(backend, "product").create(), Target(backend, "ceiling").create()
+    runs = {"product": [], "ceiling": []}
+    try:
+        log(f"batch {backend}: {CASES} cases in batches of {BATCH}, {CLIENTS} clients")
+        fixture = product.prepare(target.url)
+        ceiling_helper(ceiling.url, "init")
+        for i in range(rounds):
+            for kind in ("ceiling", "product") if i % 2 == 0 else ("product", "ceiling"):
+                runs[kind].append(one_run(kind, fixture, ceiling.url, i))
+    finally:
+        target.drop()
+        ceiling.drop()
+    for rs in runs.values():
+        for r in rs:
+            save("batch.jsonl", {"backend": backend, **r})
+    name = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[backend]
+    p, c = runs["product"], runs["ceiling"]
+    rate = median([r["cases_per_s"] for r in p])
+    ratio = median([a["cases_per_s"] / b["cases_per_s"] for a, b in zip(p, c, strict=True) if b["cases_per_s"]])
+    lost = sum(r["lost"] + r["rejected"] for r in p)
+    return [
+        Row(
+            f"batch intake {name}: cases/s ({CLIENTS} clients × {BATCH})",
+            rate,
+            median([r["cases_per_s"] for r in c]),
+            "/s",
+            "≥ 5,000 /s",
+            rate is not None and rate >= 5000,
+            paired_ratio=ratio,
+        ),
+        Row(f"batch intake {name}: cases rejected or not stored", lost, None, "", "0", lost == 0),
+    ]
+
+
+def run(backends=("sqlite", "postgresql")) -> list[Row]:
+    rows = []
+    for backend in backends:
+        rows += run_backend(backend)
+    return rows
