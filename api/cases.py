@@ -3,8 +3,8 @@
 from flask import g
 from flask import jsonify
 
+from cases.batch import upsert_cases
 from cases.intake import upsert_case
-from cases.intake import upsert_cases
 from cases.view import case_view
 from core.auth import json_body
 from core.auth import require_api_key

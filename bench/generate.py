@@ -158,6 +158,36 @@ def _columns(model) -> list[str]:
     return [f.column_name for f in model._meta.sorted_fields]
 
 
+# The ticket tuples carry these columns; the workflow's other columns get their model defaults.
+TICKET_COLUMNS = [
+    "id",
+    "ticket_no",
+    "rating_id",
+    "case_id",
+    "department_id",
+    "state",
+    "due_at",
+    "reply_text",
+    "replied_at",
+    "created_at",
+    "updated_at",
+]
+
+
+def _full_rows(model, given: list[str], rows: list[tuple]) -> list[tuple]:
+    """Rows of `given` columns → rows of every column, the rest filled with the fields' defaults."""
+    fields = model._meta.sorted_fields
+    position = {name: i for i, name in enumerate(given)}
+    fill = []
+    for field in fields:
+        if field.column_name in position:
+            fill.append((position[field.column_name], None))
+        else:
+            default = field.default() if callable(field.default) else field.default
+            fill.append((None, default))
+    return [tuple(row[i] if i is not None else default for i, default in fill) for row in rows]
+
+
 class SqliteWriter:
     def __init__(self, url: str):
         path = unquote(urlparse(url).path[1:])
@@ -275,7 +305,7 @@ def generate(url: str, ratings: int, months: int = 36, seed: int = 1, progress: 
         writer.begin()
         writer.write(Case._meta.table_name, columns[Case], cases)
         writer.write(Rating._meta.table_name, columns[Rating], rows)
-        writer.write(Ticket._meta.table_name, columns[Ticket], tickets)
+        writer.write(Ticket._meta.table_name, columns[Ticket], _full_rows(Ticket, TICKET_COLUMNS, tickets))
         writer.commit()
         counts["cases"] += len(cases)
         counts["ratings"] += len(rows)

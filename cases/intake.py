@@ -13,7 +13,6 @@ from flask import current_app
 from peewee import IntegrityError
 
 from core import clock
-from core.errors import ApiError
 from core.errors import error
 from models import Case
 from models import Department
@@ -40,13 +39,29 @@ OPEN_INVITATION_STATES = ("scheduled", "sent", "delivered", "failed")
 PERSONAL_FIELDS = ("applicant_name", "applicant_phone", "applicant_type", "applicant_id_number")
 
 
+class Lookups:
+    """Master data by code, read once per request (a batch names the same items and windows often)."""
+
+    def __init__(self):
+        self._cache: dict = {}
+
+    def get(self, model, code: str):
+        key = (model, code)
+        if key not in self._cache:
+            self._cache[key] = model.by_code(code)
+        return self._cache[key]
+
+    def remember(self, row) -> None:
+        self._cache[(type(row), row.code)] = row
+
+
 def rating_url(code: str) -> str:
     return current_app.config["SETTINGS"].app.base_url.rstrip("/") + "/r/" + code
 
 
-def upsert_case(payload, department: Department) -> tuple[dict, bool]:
+def upsert_case(payload, department: Department, lookups: Lookups | None = None) -> tuple[dict, bool]:
     """Create or update one case for `department`; returns (result, created)."""
-    fields = _parse(payload, department)
+    fields = parse_case(payload, department, lookups or Lookups())
     with db.atomic():
         case = Case.by_case_no(fields["case_no"])
         created = case is None
@@ -54,7 +69,7 @@ def upsert_case(payload, department: Department) -> tuple[dict, bool]:
             case = Case(case_no=fields["case_no"], rating_code=new_rating_code(), created_at=clock.now())
         elif case.department_id != department.id:
             error("forbidden_department", "该办件属于其他部门，本密钥无权修改", 403)
-        _apply(case, fields)
+        apply_case(case, fields)
         try:
             with db.atomic():
                 case.save()
@@ -65,7 +80,7 @@ def upsert_case(payload, department: Department) -> tuple[dict, bool]:
             if case is None or case.department_id != department.id:
                 raise
             created = False
-            _apply(case, fields)
+            apply_case(case, fields)
             case.save()
         invitation = _invite(case)
     return {
@@ -76,21 +91,8 @@ def upsert_case(payload, department: Department) -> tuple[dict, bool]:
     }, created
 
 
-def upsert_cases(payload, department: Department) -> list[dict]:
-    """A batch: every element answered on its own, in order; one bad element spoils nothing."""
-    results = []
-    with db.atomic():
-        for index, element in enumerate(payload):
-            try:
-                with db.atomic():
-                    body, created = upsert_case(element, department)
-                results.append({"index": index, "status": 201 if created else 200, **body})
-            except ApiError as exc:
-                results.append({"index": index, "status": exc.status, **exc.to_dict()})
-    return results
-
-
-def _parse(payload, department: Department) -> dict:
+def parse_case(payload, department: Department, lookups: Lookups) -> dict:
+    """Validate one message into the fields of a case; raises ApiError (4xx) on bad input."""
     if not isinstance(payload, dict):
         error("invalid_body", "办件必须是 JSON 对象", 422)
     case_no = payload.get("case_no")
@@ -108,13 +110,13 @@ def _parse(payload, department: Department) -> dict:
     fields = {
         "case_no": case_no,
         "department": department,
-        "item": _item(payload, department),
+        "item": _item(payload, department, lookups),
         "mode": mode,
         "status": status,
         "accepted_at": _time(payload, "accepted_at"),
         "completed_at": _time(payload, "completed_at"),
     }
-    fields.update(_places(payload, department))
+    fields.update(_places(payload, department, lookups))
     fields.update(_applicant(payload.get("applicant")))
     return fields
 
@@ -128,9 +130,9 @@ def _code(payload: dict, key: str, required: bool = False) -> str | None:
     return value
 
 
-def _item(payload: dict, department: Department) -> Item:
+def _item(payload: dict, department: Department, lookups: Lookups) -> Item:
     code = _code(payload, "item_code", required=True)
-    item = Item.by_code(code)
+    item = lookups.get(Item, code)
     if item is not None:
         return item
     name = payload.get("item_name")
@@ -140,25 +142,27 @@ def _item(payload: dict, department: Department) -> Item:
     # registered under the reporting department, for the bureau to classify.
     try:
         with db.atomic():
-            return Item.create(code=code, name=name.strip(), department=department, source="api")
+            item = Item.create(code=code, name=name.strip(), department=department, source="api")
     except IntegrityError:
-        return Item.by_code(code)
+        item = Item.by_code(code)
+    lookups.remember(item)
+    return item
 
 
-def _places(payload: dict, department: Department) -> dict:
+def _places(payload: dict, department: Department, lookups: Lookups) -> dict:
     hall_code = _code(payload, "hall_code")
     window_code = _code(payload, "window_code")
     staff_code = _code(payload, "staff_code")
     hall = window = staff = None
     if hall_code:
-        hall = Hall.by_code(hall_code) or error("unknown_hall", f"大厅 {hall_code} 不存在", 422)
+        hall = lookups.get(Hall, hall_code) or error("unknown_hall", f"大厅 {hall_code} 不存在", 422)
     if window_code:
-        window = Window.by_code(window_code) or error("unknown_window", f"窗口 {window_code} 不存在", 422)
+        window = lookups.get(Window, window_code) or error("unknown_window", f"窗口 {window_code} 不存在", 422)
         if hall is not None and window.hall_id != hall.id:
             error("window_not_in_hall", f"窗口 {window_code} 不属于大厅 {hall_code}", 422)
-        hall = hall or window.hall
+        hall = hall or lookups.get(Hall, window.hall.code)
     if staff_code:
-        staff = Staff.by_code(staff_code) or error("unknown_staff", f"工作人员 {staff_code} 不存在", 422)
+        staff = lookups.get(Staff, staff_code) or error("unknown_staff", f"工作人员 {staff_code} 不存在", 422)
         if staff.department_id != department.id:
             error("staff_not_in_department", f"工作人员 {staff_code} 不属于本部门", 422)
     return {"hall": hall, "window": window, "staff": staff}
@@ -203,7 +207,7 @@ def _applicant(value) -> dict:
     }
 
 
-def _apply(case: Case, fields: dict) -> None:
+def apply_case(case: Case, fields: dict) -> None:
     """Apply one message to the case; a completed case is never re-opened."""
     case.item = fields["item"]
     case.department = fields["department"]
@@ -224,20 +228,30 @@ def _apply(case: Case, fields: dict) -> None:
 
 def _invite(case: Case) -> str:
     """The invitation state for the answer; schedules the one SMS invitation."""
-    if Rating.first_for_case(case) is not None:
-        return "already_rated"
-    if case.status != "completed" or not case.applicant_phone:
-        return "none"
     existing = Invitation.for_case(case)
+    state, send_after = invitation_decision(
+        case,
+        rated=Rating.first_for_case(case) is not None,
+        existing=existing,
+        opted_out=bool(case.applicant_phone) and existing is None and OptOut.has(case.applicant_phone),
+    )
+    if send_after is not None:
+        invitation = Invitation.create(case=case, channel="sms", send_after=send_after, created_at=clock.now())
+        Outbox.put("sms.invite", f"invite:{invitation.id}", {"invitation_id": invitation.id}, available_at=send_after)
+    return state
+
+
+def invitation_decision(case: Case, rated: bool, existing, opted_out: bool) -> tuple[str, dt.datetime | None]:
+    """(what to answer, when to send a new invitation or None) for a stored case."""
+    if rated:
+        return "already_rated", None
+    if case.status != "completed" or not case.applicant_phone:
+        return "none", None
     if existing is not None:
-        return "scheduled" if existing.state in OPEN_INVITATION_STATES else "none"
-    if OptOut.has(case.applicant_phone):
-        return "opted_out"
+        return ("scheduled" if existing.state in OPEN_INVITATION_STATES else "none"), None
+    if opted_out:
+        return "opted_out", None
     settings = current_app.config["SETTINGS"]
-    deadline = case.completed_at + dt.timedelta(days=settings.ratings.rating_window_days)
-    if deadline <= clock.now():
-        return "none"  # reported too late to be rated
-    send_after = case.completed_at + dt.timedelta(minutes=settings.sms.invite_delay_minutes)
-    invitation = Invitation.create(case=case, channel="sms", send_after=send_after, created_at=clock.now())
-    Outbox.put("sms.invite", f"invite:{invitation.id}", {"invitation_id": invitation.id}, available_at=send_after)
-    return "scheduled"
+    if case.completed_at + dt.timedelta(days=settings.ratings.rating_window_days) <= clock.now():
+        return "none", None  # reported too late to be rated
+    return "scheduled", case.completed_at + dt.timedelta(minutes=settings.sms.invite_delay_minutes)

@@ -8,8 +8,11 @@ route and never a traceback to the client.
 import logging
 
 from flask import jsonify
+from flask import make_response
 from flask import render_template
 from flask import request
+from peewee import OperationalError
+from playhouse.pool import MaxConnectionsExceeded
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -70,6 +73,17 @@ def handle_http_error(exc: HTTPException):
     return _respond(code, message, exc.code or 500)
 
 
+def handle_database_busy(exc: Exception):
+    """Every connection or the SQLite write lock is taken past the busy timeout:
+    a 503 that tells the caller to retry, not a 500."""
+    if isinstance(exc, OperationalError) and "locked" not in str(exc) and "timeout" not in str(exc):
+        return handle_unexpected(exc)
+    log.warning("database busy on %s %s: %s", request.method, request.path, exc)
+    response = make_response(_respond("database_busy", "系统繁忙，请稍后重试", 503))
+    response.headers["Retry-After"] = "2"
+    return response
+
+
 def handle_unexpected(exc: Exception):
     log.exception("unhandled error on %s %s", request.method, request.path)
     return _respond("internal_error", "服务器内部错误，请稍后再试", 500)
@@ -78,4 +92,6 @@ def handle_unexpected(exc: Exception):
 def init_app(app) -> None:
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(OperationalError, handle_database_busy)
+    app.register_error_handler(MaxConnectionsExceeded, handle_database_busy)
     app.register_error_handler(Exception, handle_unexpected)

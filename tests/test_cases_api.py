@@ -273,3 +273,37 @@ def test_personal_data_is_kept_in_its_named_fields(client, make):
     post(client, make, make.case_payload(applicant=None))
     with db.connection_context():
         assert Case.get().applicant_phone == "13800138000"
+
+
+def test_batch_repeats_a_case_in_order_and_answers_like_the_single_path(client, make):
+    headers = make.auth(make.police_key)
+    client.post("/api/v1/cases", json=make.case_payload("R-1", applicant=None), headers=headers)
+    client.post("/api/v1/ratings", json={"case_no": "R-1", "level": 5, "channel": "pad"}, headers=headers)
+    with db.connection_context():
+        OptOut.create(phone="13900139000")
+    payload = [
+        make.case_payload("D-1", status="accepted", completed_at=None),
+        make.case_payload("D-1"),
+        make.case_payload("R-1"),
+        make.case_payload("O-1", applicant={"phone": "13900139000"}),
+        make.case_payload("N-1", applicant={"name": "李四"}),
+    ]
+    results = client.post("/api/v1/cases/batch", json=payload, headers=headers).get_json()
+    assert [(r["status"], r["invitation"]) for r in results] == [
+        (201, "none"),
+        (200, "scheduled"),
+        (200, "already_rated"),
+        (201, "opted_out"),
+        (201, "none"),
+    ]
+    assert results[0]["rating_code"] == results[1]["rating_code"]
+    with db.connection_context():
+        assert Case.by_case_no("D-1").status == "completed"
+        assert Invitation.select().count() == 1
+        assert Outbox.select().where(Outbox.kind == "sms.invite").count() == 1
+    # The same batch again changes nothing twice.
+    again = client.post("/api/v1/cases/batch", json=payload, headers=headers).get_json()
+    assert [r["status"] for r in again] == [200, 200, 200, 200, 200]
+    with db.connection_context():
+        assert Case.select().count() == 4
+        assert Invitation.select().count() == 1

@@ -57,3 +57,16 @@ def test_unexpected_errors_never_leak_a_traceback(app, client):
     assert response.status_code == 500
     assert response.get_json()["error"]["code"] == "internal_error"
     assert "secret detail" not in response.get_data(as_text=True)
+
+
+def test_a_busy_database_is_a_503_to_retry_not_a_500(app, client):
+    from peewee import OperationalError
+
+    @app.get("/api/v1/busy")
+    def busy():
+        raise OperationalError("database is locked")
+
+    response = client.get("/api/v1/busy")
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "database_busy"
+    assert response.headers["Retry-After"] == "2"
