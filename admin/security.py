@@ -60,6 +60,24 @@ class Scope:
         if not self.all and department_id != self.department_id:
             abort(404)
 
+    @property
+    def own_tickets_only(self) -> bool:
+        """Department staff work their own tickets: assigned to them, or not yet assigned to anyone."""
+        return self.user.role == "dept_staff"
+
+    def restrict_tickets(self, query):
+        from models import Ticket
+
+        query = self.restrict(query, Ticket.department)
+        if self.own_tickets_only:
+            query = query.where((Ticket.assignee == self.user.id) | Ticket.assignee.is_null())
+        return query
+
+    def check_ticket(self, ticket) -> None:
+        self.check(ticket.department_id)
+        if self.own_tickets_only and ticket.assignee_id not in (None, self.user.id):
+            abort(404)
+
 
 def current_user() -> User | None:
     return getattr(g, "user", None)

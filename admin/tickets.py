@@ -49,7 +49,7 @@ def tickets():
     now = clock.now()
     state = request.args.get("state", "")
     query = Ticket.select(Ticket, Rating, Department).join(Rating).switch(Ticket).join(Department)
-    query = g.scope.restrict(query, Ticket.department)
+    query = g.scope.restrict_tickets(query)
     if state == "open":
         query = query.where(Ticket.state.in_(OPEN_STATES))
     elif state == "overdue":
@@ -84,7 +84,7 @@ def _ticket_in_scope(ticket_id: int) -> Ticket:
     ticket = Ticket.get_or_none(Ticket.id == ticket_id)
     if ticket is None:
         abort(404)
-    g.scope.check(ticket.department_id)
+    g.scope.check_ticket(ticket)
     return ticket
 
 

@@ -10,6 +10,7 @@ from werkzeug.security import generate_password_hash
 from cases.intake import upsert_case
 from core import clock
 from models import Case
+from models import TicketContact
 from models import User
 from models import db
 from ratings.core import RatingRequest
@@ -36,6 +37,8 @@ def staff(make):
             user.password_hash = CHEAP_HASH
             user.save()
             users[name] = user
+        # The police department names its staff member as the contact (联系人) for new tickets.
+        TicketContact.create(department=make.police, user=users["police_staff"])
     return users
 
 
