@@ -32,6 +32,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import core.errors
     import core.health
     import jobs.cli
+    import models.pii
     import models.web
     import reports.cli
     import sms.cli
@@ -42,6 +43,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import wechat.api
     import wechat.qr
 
+    models.pii.configure(settings.pii, app.instance_path)
     models.web.init_app(app, settings.database)
     core.errors.init_app(app)
     core.cli.init_app(app)
