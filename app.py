@@ -27,6 +27,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     import admin
     import api
+    import cases.pii_cli
     import core.cli
     import core.csrf
     import core.errors
@@ -49,6 +50,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     core.cli.init_app(app)
     jobs.cli.init_app(app)
     upstream.cli.init_app(app)
+    cases.pii_cli.init_app(app)
     app.register_blueprint(core.health.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(sms.views.bp)
