@@ -40,6 +40,12 @@ def raw(table: str, *columns: str) -> list[tuple]:
     return list(t.select(*(getattr(t, c) for c in columns)).order_by(t.id).tuples())
 
 
+def store_raw(table: str, column: str, value) -> None:
+    """Overwrite a column below the ORM, as an attacker or a broken tool would."""
+    t = Table(table, ("id", column)).bind(db.obj)
+    t.update({getattr(t, column): value}).execute()
+
+
 def everything_stored() -> str:
     """Every value of every table, as text: what a stolen database would show."""
     dump = []
@@ -76,7 +82,7 @@ def populate(app, client, make):
             RaterContact.create(rating=onsite.rating, phone=CONTACT)
             opt_out(OPTED_OUT)
             SmsMessage.create(
-                outbox_id=1, phone=PHONE, purpose="invite", provider="console", template_code="SMS_1", text="您好", out_id="1"
+                outbox_id=1, phone=PHONE, purpose="invite", provider="console", template_code="SMS_1", text="好", out_id="1"
             )
             store_callback("up", [{"phone_number": PHONE, "content": "5 很好", "sequence_id": "7"}])
             store_callback("report", [{"phone_number": PHONE, "success": True, "biz_id": "9^0", "out_id": "1"}])

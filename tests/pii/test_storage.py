@@ -24,6 +24,7 @@ from .conftest import OPTED_OUT
 from .conftest import PHONE
 from .conftest import everything_stored
 from .conftest import raw
+from .conftest import store_raw
 
 
 def test_no_table_holds_a_name_phone_or_id_number_in_clear(populate, opened):
@@ -138,16 +139,16 @@ def test_a_value_moved_to_another_column_or_altered_does_not_decrypt(populate, o
     opened()
     [(token,)] = raw("case", "applicant_phone")
     # Bound to its column: the same ciphertext in rater_contact.phone does not open.
-    db.execute_sql("UPDATE rater_contact SET phone = " + db.obj.param, (token,))
+    store_raw("rater_contact", "phone", token)
     with pytest.raises(PiiKeyError, match="rater_contact.phone") as err:
         RaterContact.get()
     assert PHONE not in str(err.value)
     altered = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
-    db.execute_sql('UPDATE "case" SET applicant_phone = ' + db.obj.param, (altered,))
+    store_raw("case", "applicant_phone", altered)
     with pytest.raises(PiiKeyError, match="does not decrypt"):
         Case.get()
     # A clear value (a database that missed migration 0008) is named as such, not echoed.
-    db.execute_sql('UPDATE "case" SET applicant_phone = ' + db.obj.param, (PHONE,))
+    store_raw("case", "applicant_phone", PHONE)
     with pytest.raises(PiiKeyError, match="not encrypted") as err:
         Case.get()
     assert PHONE not in str(err.value)
