@@ -81,9 +81,8 @@ def populate(app, client, make):
             onsite = submit_rating(RatingRequest(level=1, channel="qr", window=make.social_window, rater_ref="b:1"))
             RaterContact.create(rating=onsite.rating, phone=CONTACT)
             opt_out(OPTED_OUT)
-            SmsMessage.create(
-                outbox_id=1, phone=PHONE, purpose="invite", provider="console", template_code="SMS_1", text="好", out_id="1"
-            )
+            sms = {"provider": "console", "template_code": "SMS_1", "text": "好", "out_id": "1"}
+            SmsMessage.create(outbox_id=1, phone=PHONE, purpose="invite", **sms)
             store_callback("up", [{"phone_number": PHONE, "content": "5 很好", "sequence_id": "7"}])
             store_callback("report", [{"phone_number": PHONE, "success": True, "biz_id": "9^0", "out_id": "1"}])
             Outbox.put("sms.message", "sms:test", {"phone": PHONE, "text": "您好", "purpose": "reply", "ref": None})
