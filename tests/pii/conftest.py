@@ -9,12 +9,14 @@ import pytest
 from peewee import Table
 
 from models import Case
+from models import OptOut
 from models import Outbox
 from models import RaterContact
 from models import db
 from ratings.core import RatingRequest
 from ratings.core import submit_rating
 from sms.inbox import store_callback
+from sms.models import SmsInbox
 from sms.models import SmsMessage
 from sms.router import opt_out
 
@@ -24,6 +26,23 @@ ID_NUMBER = "11010519491231002X"
 CONTACT = "13900139000"
 OPTED_OUT = "13700137000"
 CLEAR_VALUES = (PHONE, NAME, ID_NUMBER, CONTACT, OPTED_OUT, "很好")
+
+
+def read_everything():
+    case = Case.get()
+    return (
+        case.applicant_name,
+        case.applicant_phone,
+        case.applicant_id_number,
+        RaterContact.get().phone,
+        OptOut.get().phone,
+        SmsMessage.get().phone,
+        sorted(row.data["phone_number"] for row in SmsInbox.select()),
+        Outbox.get(Outbox.kind == "sms.message").data["phone"],
+    )
+
+
+EVERYTHING = (NAME, PHONE, ID_NUMBER, CONTACT, OPTED_OUT, PHONE, [PHONE, PHONE], PHONE)
 
 
 def new_key(kid: str) -> str:
