@@ -27,11 +27,13 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     import admin
     import api
+    import cases.pii_cli
     import core.cli
     import core.csrf
     import core.errors
     import core.health
     import jobs.cli
+    import models.pii
     import models.web
     import reports.cli
     import sms.cli
@@ -42,11 +44,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     import wechat.api
     import wechat.qr
 
+    models.pii.configure(settings.pii, app.instance_path)
     models.web.init_app(app, settings.database)
     core.errors.init_app(app)
     core.cli.init_app(app)
     jobs.cli.init_app(app)
     upstream.cli.init_app(app)
+    cases.pii_cli.init_app(app)
     app.register_blueprint(core.health.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(sms.views.bp)

@@ -68,6 +68,13 @@ def _next_id(model) -> int:
     return (model.select(fn.MAX(model.id)).scalar() or 0) + 1
 
 
+def _phone_columns(phone: str) -> tuple[str, str]:
+    """applicant_phone and applicant_phone_hash as the product stores them (encrypted, hashed)."""
+    from models import pii
+
+    return pii.encrypt(phone, "case.applicant_phone"), pii.phone_hash(phone)
+
+
 def generate_rows(units: Units, count: int, start: dict, months: int, seed: int, end: dt.datetime):
     """Yield (cases, ratings, tickets) row-tuple lists of about CHUNK ratings each."""
     rng = random.Random(seed)
@@ -109,7 +116,7 @@ def generate_rows(units: Units, count: int, start: dict, months: int, seed: int,
                         accepted,
                         completed,
                         None,
-                        f"13{rng.randrange(10**9):09d}",
+                        *_phone_columns(f"13{rng.randrange(10**9):09d}"),
                         "person",
                         None,
                         f"G{case_id:013d}",

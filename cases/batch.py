@@ -24,6 +24,7 @@ from models import OptOut
 from models import Outbox
 from models import Rating
 from models import db
+from models.pii import phone_hash
 from models.rating import FIRST
 
 from .codes import new_rating_code
@@ -129,13 +130,13 @@ def _invite(cases: list[Case]) -> dict[int, str]:
             r for (r,) in Rating.select(Rating.case).where(Rating.case.in_(chunk) & (Rating.sequence == FIRST)).tuples()
         )
         existing.update({inv.case_id: inv for inv in Invitation.select().where(Invitation.case.in_(chunk))})
-    phones = sorted({case.applicant_phone for case in cases if case.applicant_phone})
-    for chunk in chunked(phones, CHUNK):
-        opted.update(p for (p,) in OptOut.select(OptOut.phone).where(OptOut.phone.in_(chunk)).tuples())
+    hashes = {case.id: phone_hash(case.applicant_phone) for case in cases if case.applicant_phone}
+    for chunk in chunked(sorted(set(hashes.values())), CHUNK):
+        opted.update(h for (h,) in OptOut.select(OptOut.phone_hash).where(OptOut.phone_hash.in_(chunk)).tuples())
     states, due = {}, {}
     for case in cases:
         state, send_after = invitation_decision(
-            case, case.id in rated, existing.get(case.id), case.applicant_phone in opted
+            case, case.id in rated, existing.get(case.id), hashes.get(case.id) in opted
         )
         states[case.id] = state
         if send_after is not None:

@@ -6,6 +6,8 @@ short aliases below) < the override mapping passed to `create_app()` (tests).
 A bad file or value raises `ConfigError` naming the key and the problem.
 """
 
+import base64
+import binascii
 import os
 import re
 import tomllib
@@ -145,6 +147,17 @@ DEFAULTS: dict = {
         # Rankings leave out units with fewer counted ratings than this.
         "min_ranking_sample": 30,
     },
+    "pii": {
+        # Encryption keys for personal data at rest, "<id>:<base64 of 32 bytes>";
+        # the first encrypts, every listed one decrypts (rotation). Env HCP_PII_KEYS
+        # (comma-separated). Empty: a local key kept in instance/ (local runs only).
+        "keys": [],
+        # The HMAC key of the lookup hashes (base64 of 32 bytes); env HCP_PII_LOOKUP_KEY.
+        "lookup_key": "",
+        # Applicant names, phones and ID numbers are cleared this many days after
+        # the case is completed (and its ticket closed); ratings and figures stay.
+        "retention_days": 365,
+    },
 }
 
 # Short environment names promised by the public contract.
@@ -167,6 +180,8 @@ _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PAIR = re.compile(r"^[\w.\-]{1,64}=[\w.\-]{1,64}$")
 _HEX = re.compile(r"^[0-9a-fA-F]*$")
+_PII_KEY_ID = re.compile(r"^[A-Za-z0-9_\-]{1,16}$")
+PII_KEY_BYTES = 32
 
 
 class ConfigError(Exception):
@@ -286,6 +301,7 @@ def _validate(cfg: dict) -> None:
             raise ConfigError("upstream.app_secret: required when upstream.enabled (or env HCP_UPSTREAM_APP_SECRET)")
     _validate_upstream(cfg["upstream"])
     _validate_jobs(cfg["jobs"])
+    _validate_pii(cfg["pii"], cfg["ratings"]["rating_window_days"])
     quiet = cfg["sms"]["quiet_hours"]
     if quiet and (len(quiet) != 2 or not all(isinstance(t, str) and _HHMM.match(t) for t in quiet)):
         raise ConfigError(f'sms.quiet_hours: expected [] or ["HH:MM", "HH:MM"], got {quiet!r}')
@@ -394,6 +410,50 @@ def _validate_jobs(jobs: dict) -> None:
     for job_id in jobs["disabled"]:
         if not isinstance(job_id, str):
             raise ConfigError(f"jobs.disabled: {job_id!r} is not a job id")
+
+
+def decode_pii_secret(text: str) -> bytes | None:
+    """The 32 bytes of a base64 (standard or URL-safe) secret, or None when it is not one."""
+    try:
+        raw = base64.b64decode(text.replace("-", "+").replace("_", "/"), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return raw if len(raw) == PII_KEY_BYTES else None
+
+
+def parse_pii_key(entry) -> tuple[str, bytes] | None:
+    """("<id>", key bytes) of a `pii.keys` entry "<id>:<base64>", or None when malformed."""
+    if not isinstance(entry, str) or ":" not in entry:
+        return None
+    key_id, _, secret = entry.strip().partition(":")
+    raw = decode_pii_secret(secret.strip())
+    return (key_id, raw) if _PII_KEY_ID.match(key_id) and raw is not None else None
+
+
+def _validate_pii(pii: dict, rating_window_days: int) -> None:
+    # Messages name the key and its position, never the secret itself.
+    seen = set()
+    for position, entry in enumerate(pii["keys"], start=1):
+        parsed = parse_pii_key(entry)
+        if parsed is None:
+            raise ConfigError(
+                f'pii.keys: entry {position} is not "<id>:<base64 of 32 bytes>" '
+                "(id: 1–16 letters, digits, - or _; `flask pii new-key` prints one)"
+            )
+        if parsed[0] in seen:
+            raise ConfigError(f"pii.keys: key id {parsed[0]!r} is listed twice")
+        seen.add(parsed[0])
+    if pii["lookup_key"] and decode_pii_secret(pii["lookup_key"]) is None:
+        raise ConfigError("pii.lookup_key: expected base64 of 32 bytes (or env HCP_PII_LOOKUP_KEY)")
+    if pii["keys"] and not pii["lookup_key"]:
+        raise ConfigError("pii.lookup_key: required when pii.keys is set (or env HCP_PII_LOOKUP_KEY)")
+    if pii["lookup_key"] and not pii["keys"]:
+        raise ConfigError("pii.keys: required when pii.lookup_key is set (or env HCP_PII_KEYS)")
+    if not rating_window_days < pii["retention_days"] <= 3650:
+        raise ConfigError(
+            f"pii.retention_days: {pii['retention_days']} is outside {rating_window_days + 1}..3650 "
+            "(longer than ratings.rating_window_days)"
+        )
 
 
 def _check_url(value: str, dotted: str, schemes: set) -> None:

@@ -27,4 +27,6 @@ JOBS: list[dict] = [
     {"id": "upstream.push", "func": "upstream.push:push_due", "every": 2},
     # 对账 with the city system and 补报 of what it is missing, after midnight.
     {"id": "upstream.reconcile", "func": "upstream.reconcile:reconcile", "cron": {"hour": 2, "minute": 30}},
+    # Personal data past pii.retention_days is cleared (ratings and figures stay).
+    {"id": "pii.purge", "func": "cases.retention:purge_job", "cron": {"hour": 3, "minute": 40}},
 ]

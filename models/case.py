@@ -15,13 +15,17 @@ from .org import Department
 from .org import Hall
 from .org import Staff
 from .org import Window
+from .pii import EncryptedField
+from .pii import LookupHashField
+from .pii import PiiModel
+from .pii import phone_hash
 
 CASE_STATUSES = ("accepted", "completed")
 CASE_MODES = ("offline", "online")
 APPLICANT_TYPES = ("person", "legal")
 
 
-class Case(BaseModel):
+class Case(PiiModel):
     """One service case. The applicant fields are the only personal data here."""
 
     case_no = CharField(max_length=64, unique=True)
@@ -34,12 +38,14 @@ class Case(BaseModel):
     status = CharField(max_length=16, default="accepted")
     accepted_at = DateTimeField(null=True)
     completed_at = DateTimeField(null=True, index=True)
-    # Personal data (PIPL): masked by role, never logged, purged after retention.
-    applicant_name = CharField(max_length=100, null=True)
-    applicant_phone = CharField(max_length=20, null=True, index=True)
+    # Personal data (PIPL): encrypted at rest (models/pii.py), masked by role,
+    # never logged, cleared after retention (cases/retention.py).
+    applicant_name = EncryptedField(null=True)
+    applicant_phone = EncryptedField(null=True, lookup="phone")
+    applicant_phone_hash = LookupHashField(null=True, index=True)
     applicant_type = CharField(max_length=8, null=True)
     # 证件号码: resident ID number (person) or unified social credit code (legal).
-    applicant_id_number = CharField(max_length=32, null=True)
+    applicant_id_number = EncryptedField(null=True)
     # Whoever holds this code can rate this one case and nothing else.
     rating_code = CharField(max_length=16, unique=True)
     created_at = DateTimeField(default=clock.now)
@@ -52,6 +58,11 @@ class Case(BaseModel):
     @classmethod
     def by_rating_code(cls, code: str):
         return cls.get_or_none(cls.rating_code == code)
+
+    @classmethod
+    def of_phone(cls, phone: str):
+        """The cases whose applicant has this phone number (any mainland format)."""
+        return cls.select().where(cls.applicant_phone_hash == phone_hash(phone))
 
 
 INVITATION_STATE_NAMES = {
@@ -90,14 +101,18 @@ class Invitation(BaseModel):
         return cls.get_or_none((cls.case == case) & (cls.channel == channel))
 
 
-class OptOut(BaseModel):
-    """A phone number that replied TD/退订: it gets no further invitation."""
+class OptOut(PiiModel):
+    """A phone number that replied TD/退订: it gets no further invitation.
+
+    Kept as long as the opt-out stands (its purpose), so not purged; the
+    encrypted number stays so that a new lookup key can rehash it."""
 
     # Personal data (PIPL).
-    phone = CharField(max_length=20, unique=True)
+    phone = EncryptedField(lookup="phone")
+    phone_hash = LookupHashField(unique=True)
     source = CharField(max_length=16, default="sms")
     created_at = DateTimeField(default=clock.now)
 
     @classmethod
     def has(cls, phone: str) -> bool:
-        return cls.select().where(cls.phone == phone).exists()
+        return cls.select().where(cls.phone_hash == phone_hash(phone)).exists()

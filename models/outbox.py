@@ -17,8 +17,14 @@ from peewee import fn
 from core import clock
 
 from .db import BaseModel
+from .pii import decrypt
+from .pii import encrypt
 
 OUTBOX_STATES = ("pending", "sent", "failed")
+# A payload's phone number is stored encrypted under this key (PIPL);
+# `data` gives it back as "phone".
+SEALED_PHONE = "phone_enc"
+PHONE_CONTEXT = "outbox.payload.phone"
 
 
 class Outbox(BaseModel):
@@ -43,7 +49,7 @@ class Outbox(BaseModel):
             cls.insert(
                 kind=kind,
                 dedupe_key=dedupe_key,
-                payload=json.dumps(payload, ensure_ascii=False),
+                payload=json.dumps(seal(payload), ensure_ascii=False),
                 available_at=available_at or clock.now(),
             )
             .on_conflict_ignore()
@@ -61,7 +67,10 @@ class Outbox(BaseModel):
 
     @property
     def data(self) -> dict:
-        return json.loads(self.payload)
+        data = json.loads(self.payload)
+        if isinstance(data, dict) and SEALED_PHONE in data:
+            data["phone"] = decrypt(data.pop(SEALED_PHONE), PHONE_CONTEXT)
+        return data
 
     def mark_sent(self) -> None:
         self.state, self.sent_at, self.last_error = "sent", clock.now(), None
@@ -81,7 +90,21 @@ class Outbox(BaseModel):
         self.save(only=[Outbox.attempts, Outbox.state, Outbox.last_error])
 
     @classmethod
+    def with_phone(cls):
+        """Rows whose payload carries an (encrypted) phone number."""
+        return cls.select().where(cls.payload.contains(f'"{SEALED_PHONE}"'))
+
+    @classmethod
     def backlog(cls) -> dict:
         """{(kind, state): count}, for staff and /metrics."""
         rows = cls.select(cls.kind, cls.state, fn.COUNT(cls.id).alias("n")).group_by(cls.kind, cls.state)
         return {(row.kind, row.state): row.n for row in rows}
+
+
+def seal(payload: dict) -> dict:
+    """The payload with its phone number, if any, encrypted."""
+    if not payload.get("phone"):
+        return payload
+    sealed = {k: v for k, v in payload.items() if k != "phone"}
+    sealed[SEALED_PHONE] = encrypt(str(payload["phone"]), PHONE_CONTEXT)
+    return sealed

@@ -22,6 +22,7 @@ from .access import User
 from .case import Case
 from .db import BaseModel
 from .org import Department
+from .pii import phone_hash
 from .rating import Rating
 
 TICKET_STATES = {
@@ -133,7 +134,7 @@ class Ticket(BaseModel):
             cls.select()
             .join(Case, on=(cls.case == Case.id))
             .where(
-                (Case.applicant_phone == phone)
+                (Case.applicant_phone_hash == phone_hash(phone))
                 & (cls.state == "replied")
                 & cls.followup_asked_at.is_null(False)
                 & (cls.followup_asked_at >= since)

@@ -11,6 +11,7 @@ from peewee import TextField
 from core import clock
 
 from .db import BaseModel
+from .pii import EncryptedField
 from .rating import Rating
 
 
@@ -100,10 +101,11 @@ class WxaCode(BaseModel):
 
 class RaterContact(BaseModel):
     """A phone number a citizen left with a case-less bad review, so that the
-    department's reply can reach them. Personal data: masked for staff."""
+    department's reply can reach them. Personal data: encrypted, masked for
+    staff, deleted after retention once the ticket is closed."""
 
     rating = ForeignKeyField(Rating, unique=True, on_delete="CASCADE")
-    phone = CharField(max_length=20)
+    phone = EncryptedField()
     created_at = DateTimeField(default=clock.now)
 
     @classmethod

@@ -1,8 +1,9 @@
 """Callbacks: stored first (by the webhook), processed after (by a job).
 
 Every item gets a dedupe key — `(phone_number, sequence_id)` for a reply,
-`(biz_id, phone_number)` for a delivery report — so a repeated push is
-stored once and processed once.
+`(biz_id, phone_number)` for a delivery report, the number as its lookup
+hash — so a repeated push is stored once and processed once. The item itself
+is stored encrypted (SmsInbox.payload).
 """
 
 import datetime as dt
@@ -15,6 +16,7 @@ from core.errors import error
 from models import Invitation
 from models import Outbox
 from models import db
+from models.pii import phone_hash
 
 from .models import SmsInbox
 from .models import SmsMessage
@@ -62,18 +64,26 @@ def _up(item: dict) -> tuple[str, dict]:
     for key in ("send_time", "dest_code", "sign_name"):
         _text(item, key, required=False)
     stored = {**item, "phone_number": phone, "sequence_id": sequence_id, "content": content}
-    return f"up:{phone}:{sequence_id}", stored
+    return dedupe_key("up", stored), stored
 
 
 def _report(item: dict) -> tuple[str, dict]:
     phone = _phone(item)
-    biz_id = _text(item, "biz_id")
+    _text(item, "biz_id")
     if not isinstance(item.get("success"), bool):
         error("invalid_item", "回执字段 success 必须是布尔值", 400)
     for key in ("out_id", "err_code", "send_time", "report_time", "sms_size"):
         _text(item, key, required=False)
     _text(item, "err_msg", required=False, limit=500)
-    return f"report:{biz_id}:{phone}", {**item, "phone_number": phone}
+    stored = {**item, "phone_number": phone}
+    return dedupe_key("report", stored), stored
+
+
+def dedupe_key(kind: str, stored: dict) -> str:
+    """What makes a callback item unique; the phone number only as its lookup hash."""
+    if kind == "up":
+        return f"up:{phone_hash(stored['phone_number'])}:{stored['sequence_id']}"
+    return f"report:{stored['biz_id']}:{phone_hash(stored['phone_number'])}"
 
 
 def store_callback(kind: str, items: list) -> None:
@@ -137,7 +147,11 @@ def handle_report(data: dict) -> tuple[str, str | None]:
         # An attempt whose answer was lost has no BizId yet; OutId names it.
         message = (
             SmsMessage.select()
-            .where((SmsMessage.out_id == out_id) & (SmsMessage.phone == phone) & SmsMessage.provider_id.is_null())
+            .where(
+                (SmsMessage.out_id == out_id)
+                & (SmsMessage.phone_hash == phone_hash(phone))
+                & SmsMessage.provider_id.is_null()
+            )
             .where(SmsMessage.state.in_(("sending", "unknown")))
             .order_by(SmsMessage.id.desc())
             .first()

@@ -14,6 +14,10 @@ from peewee import fn
 from core import clock
 from models.case import Invitation
 from models.db import BaseModel
+from models.pii import EncryptedField
+from models.pii import LookupHashField
+from models.pii import PiiModel
+from models.pii import phone_hash
 
 # sending: handed to the provider, no answer yet; unknown: the answer was lost
 # (timeout, network) and the provider must be asked before sending again.
@@ -23,14 +27,16 @@ LIVE_STATES = ("sending", "unknown", "sent", "delivered")
 CAPPED_PURPOSES = ("invite", "reminder")
 
 
-class SmsMessage(BaseModel):
+class SmsMessage(PiiModel):
     """One SMS to one phone. A message that expects an answer is a prompt:
     replies from that phone are routed by the purpose of its newest open prompt."""
 
     outbox_id = IntegerField(index=True)
     invitation = ForeignKeyField(Invitation, null=True, backref="messages", on_delete="CASCADE")
-    # Personal data (PIPL): masked wherever staff see it, never logged.
-    phone = CharField(max_length=20, index=True)
+    # Personal data (PIPL): encrypted, masked wherever staff see it, never
+    # logged; cleared after retention (the row stays for the counts).
+    phone = EncryptedField(null=True, lookup="phone")
+    phone_hash = LookupHashField(null=True, index=True)
     purpose = CharField(max_length=24)
     ref = CharField(max_length=64, null=True)
     provider = CharField(max_length=16)
@@ -70,7 +76,7 @@ class SmsMessage(BaseModel):
         return (
             cls.select()
             .where(
-                (cls.phone == phone)
+                (cls.phone_hash == phone_hash(phone))
                 & cls.purpose.in_(CAPPED_PURPOSES)
                 & cls.state.in_(LIVE_STATES)
                 & (cls.created_at >= start)
@@ -85,7 +91,7 @@ class SmsMessage(BaseModel):
         return (
             cls.select()
             .where(
-                (cls.phone == phone)
+                (cls.phone_hash == phone_hash(phone))
                 & cls.closed_at.is_null()
                 & (cls.expects_reply_until > clock.now())
                 # Only what reached the provider can be answered.
@@ -96,7 +102,7 @@ class SmsMessage(BaseModel):
 
     @classmethod
     def close_prompts(cls, phone: str, purposes=None, ref: str | None = None) -> None:
-        query = cls.update(closed_at=clock.now()).where((cls.phone == phone) & cls.closed_at.is_null())
+        query = cls.update(closed_at=clock.now()).where((cls.phone_hash == phone_hash(phone)) & cls.closed_at.is_null())
         if purposes:
             query = query.where(cls.purpose.in_(purposes))
         if ref:
@@ -121,11 +127,13 @@ INBOX_STATES = ("pending", "done", "failed")
 
 class SmsInbox(BaseModel):
     """One callback item exactly as Aliyun posted it; processed later by a job.
-    The unique dedupe key makes a repeated push a no-op."""
+    The unique dedupe key makes a repeated push a no-op. The item carries the
+    phone number (and the citizen's words): stored encrypted, and the dedupe
+    key names the number by its lookup hash only."""
 
     kind = CharField(max_length=8)
     dedupe_key = CharField(max_length=160, unique=True)
-    payload = TextField()
+    payload = EncryptedField()
     state = CharField(max_length=16, default="pending")
     # What processing concluded ("rated", "clarified", "opted_out", …), for staff.
     outcome = CharField(max_length=32, null=True)

@@ -25,6 +25,7 @@ from models import Invitation
 from models import OptOut
 from models import Outbox
 from models import Rating
+from models.pii import phone_hash
 from ratings.core import RatingRequest
 from ratings.core import submit_rating
 
@@ -77,7 +78,7 @@ def say(incoming: Incoming, key: str, text: str, purpose: str = "reply", ref=Non
 
 def opt_out(phone: str) -> tuple[str, str | None]:
     OptOut.insert(phone=phone, source="sms", created_at=clock.now()).on_conflict_ignore().execute()
-    cases = Case.select(Case.id).where(Case.applicant_phone == phone)
+    cases = Case.of_phone(phone).select(Case.id)
     Invitation.update(state="cancelled", error_code="opted_out", error_message="该号码已回复退订").where(
         (Invitation.state == "scheduled") & Invitation.case.in_(cases)
     ).execute()
@@ -92,7 +93,7 @@ def open_invitations(phone: str) -> list[Invitation]:
         Invitation.select(Invitation, Case)
         .join(Case)
         .where(
-            (Case.applicant_phone == phone)
+            (Case.applicant_phone_hash == phone_hash(phone))
             & (Invitation.channel == "sms")
             & Invitation.state.in_(("sent", "delivered", "failed"))
             & Invitation.sent_at.is_null(False)
@@ -256,7 +257,7 @@ def _late_reply(incoming: Incoming) -> tuple[str, str | None]:
     last = (
         Invitation.select(Invitation, Case)
         .join(Case)
-        .where((Case.applicant_phone == incoming.phone) & Invitation.sent_at.is_null(False))
+        .where((Case.applicant_phone_hash == phone_hash(incoming.phone)) & Invitation.sent_at.is_null(False))
         .order_by(Invitation.sent_at.desc())
         .first()
     )

@@ -1,7 +1,5 @@
 """The state machine: every transition, every refused one, who may act, and the record each step leaves."""
 
-import json
-
 import pytest
 
 from core import clock
@@ -237,7 +235,7 @@ def test_reply_notice_and_followup_question_in_the_same_transaction(bad_ticket, 
     ticket = tickets.resolve_on_the_spot(bad_ticket(), staff.police_staff, "已解决")
     ticket = followup.send_reply(ticket, "已为您办结。", staff.police_staff)
     question = Outbox.get(Outbox.kind == "sms.message")
-    payload = json.loads(question.payload)
+    payload = question.data
     assert payload["phone"] == "13800138000" and payload["purpose"] == "followup"
     assert payload["ref"] == f"ticket:{ticket.id}"
     assert "1满意 2基本满意 3不满意" in payload["text"]

@@ -56,7 +56,7 @@ def notice_row():
 
 def sms_rows():
     with db.connection_context():
-        return [json.loads(r.payload) for r in Outbox.select().where(Outbox.kind == "sms.message")]
+        return [r.data for r in Outbox.select().where(Outbox.kind == "sms.message")]
 
 
 def test_a_subscribed_citizen_gets_a_subscribe_message(app, client, make, fake_wx):
