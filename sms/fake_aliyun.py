@@ -30,6 +30,8 @@ from urllib.parse import parse_qsl
 from urllib.parse import quote
 from urllib.parse import urlsplit
 
+from core import clock
+
 _PHONE = re.compile(r"^(?:\+?86|0086)?(1[3-9]\d{9})$")
 _URL = re.compile(r"(https?://|www\.)", re.I)
 DEFAULT_TEMPLATES = {
@@ -99,7 +101,7 @@ class FakeAliyun:
         item = {
             "phone_number": phone,
             "content": content,
-            "send_time": (at or dt.datetime.now()).strftime("%Y-%m-%d %H:%M:%S"),
+            "send_time": (at or clock.now()).strftime("%Y-%m-%d %H:%M:%S"),
             "dest_code": "1234",
             "sequence_id": sequence_id if sequence_id is not None else str(uuid.uuid4().int % 10**12),
         }
@@ -109,7 +111,7 @@ class FakeAliyun:
         return item
 
     def report_item(self, sent: dict, success=True, err_code="DELIVERED", err_msg="用户接收成功") -> dict:
-        now = dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+        now = clock.now().strftime("%Y-%m-%d %H:%M:%S")
         return {
             "phone_number": sent["phone"],
             "send_time": sent["send_time"],
@@ -224,8 +226,9 @@ class FakeAliyun:
             "params": values,
             "out_id": params.get("OutId", ""),
             "biz_id": biz_id,
-            "send_time": dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
-            "send_date": dt.date.today().strftime("%Y%m%d"),
+            # Aliyun keeps Beijing time; in-process, the fake shares the product's clock.
+            "send_time": clock.now().strftime("%Y-%m-%d %H:%M:%S"),
+            "send_date": clock.now().strftime("%Y%m%d"),
             # What QuerySendDetails reports: 1 waiting, 2 failed, 3 delivered.
             "status": 3,
             "err_code": "DELIVERED",
