@@ -27,6 +27,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     import admin
     import api
+    import core.cache
     import core.cli
     import core.csrf
     import core.errors
@@ -42,6 +43,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import wechat.api
     import wechat.qr
 
+    core.cache.clear_all()  # per-process caches never outlive the app (tests build many)
     models.web.init_app(app, settings.database)
     core.errors.init_app(app)
     core.cli.init_app(app)

@@ -69,7 +69,7 @@ def _add(row: str, postgres: bool) -> str:
     periods = " UNION ALL ".join(f"SELECT '{g}' AS g, {p} AS p" for g, p in _periods(row, postgres))
     units = " UNION ALL ".join(f"SELECT '{d}' AS d, {u} AS u, {c} AS c" for d, u, c in _units(row))
     return (
-        f"INSERT INTO rating_rollup ({_COLUMNS}) "
+        f"INSERT INTO rating_rollup ({_COLUMNS}) "  # noqa: S608 - constants only
         f"SELECT pp.g, pp.p, uu.d, uu.u, uu.c, {row}.department_id, {row}.level, 1 "
         f"FROM ({periods}) AS pp CROSS JOIN ({units}) AS uu WHERE uu.u IS NOT NULL "
         f"ON CONFLICT ({_KEY}) DO UPDATE SET n = rating_rollup.n + 1"
@@ -80,7 +80,7 @@ def _remove(row: str, postgres: bool) -> str:
     periods = " OR ".join(f"(grain = '{g}' AND period = {p})" for g, p in _periods(row, postgres))
     units = " OR ".join(f"(dim = '{d}' AND unit_id = {u} AND channel = {c})" for d, u, c in _units(row))
     return (
-        f"UPDATE rating_rollup SET n = n - 1 WHERE department_id = {row}.department_id "
+        f"UPDATE rating_rollup SET n = n - 1 WHERE department_id = {row}.department_id "  # noqa: S608
         f"AND level = {row}.level AND ({periods}) AND ({units})"
     )
 
@@ -111,10 +111,8 @@ def trigger_sql(postgres: bool) -> list[str]:
     counted_new = "NEW.excluded = 0 AND NEW.sequence = 1"
     counted_old = "OLD.excluded = 0 AND OLD.sequence = 1"
     return [
-        f"CREATE TRIGGER rating_rollup_ai AFTER INSERT ON rating WHEN {counted_new} "
-        f"BEGIN {_add('NEW', False)}; END",
-        f"CREATE TRIGGER rating_rollup_ad AFTER DELETE ON rating WHEN {counted_old} "
-        f"BEGIN {_remove('OLD', False)}; END",
+        f"CREATE TRIGGER rating_rollup_ai AFTER INSERT ON rating WHEN {counted_new} BEGIN {_add('NEW', False)}; END",
+        f"CREATE TRIGGER rating_rollup_ad AFTER DELETE ON rating WHEN {counted_old} BEGIN {_remove('OLD', False)}; END",
         f"CREATE TRIGGER rating_rollup_au AFTER UPDATE ON rating WHEN {changed} BEGIN "
         f"{_remove('OLD', False)} AND {counted_old}; "
         f"{_add('NEW', False).replace('WHERE uu.u IS NOT NULL', f'WHERE uu.u IS NOT NULL AND {counted_new}')}; END",

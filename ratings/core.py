@@ -76,10 +76,10 @@ def submit_rating(req: RatingRequest) -> RatingResult:
     level = _valid_level(req.level)
     if req.channel not in CHANNELS:
         error("invalid_channel", f"不支持的评价渠道：{req.channel}", 422)
-    label_set = LabelSet.current()
+    label_set, codes = LabelSet.current_cached()
     if label_set is None:
         error("no_label_dictionary", "评价标签字典尚未配置", 409)
-    labels = _valid_labels(req.labels, level, label_set)
+    labels = _valid_labels(req.labels, level, label_set.version, codes)
     comment = _valid_comment(req.comment, settings.ratings.comment_max_length)
 
     with db.atomic():
@@ -109,7 +109,7 @@ def _valid_level(value) -> int:
     return value
 
 
-def _valid_labels(value, level: int, label_set) -> list[str]:
+def _valid_labels(value, level: int, version: str, codes_by_level: dict) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, (list, tuple)) or not all(isinstance(code, str) for code in value):
@@ -117,10 +117,10 @@ def _valid_labels(value, level: int, label_set) -> list[str]:
     codes = list(dict.fromkeys(value))
     if len(codes) > MAX_LABELS:
         error("invalid_labels", f"评价标签最多选择 {MAX_LABELS} 个", 422)
-    allowed = label_set.codes_by_level()[level]
+    allowed = codes_by_level[level]
     unknown = [code for code in codes if code not in allowed]
     if unknown:
-        error("unknown_label", f"标签 {', '.join(unknown)} 不属于该评价等级（字典版本 {label_set.version}）", 422)
+        error("unknown_label", f"标签 {', '.join(unknown)} 不属于该评价等级（字典版本 {version}）", 422)
     return codes
 
 
@@ -155,8 +155,10 @@ def _save_case_rating(rating: Rating, req: RatingRequest, rules) -> None:
     else:
         rating.sequence = FIRST
     try:
-        with db.atomic():
-            rating.save()
+        # The first write of the transaction: a refusal rolls back nothing else,
+        # so no savepoint is needed (and a caller's transaction sees a savepoint
+        # already: submit_rating's own atomic()).
+        rating.save()
     except IntegrityError:
         if req.followup:
             error("already_followed_up", "该办件已追评过", 409)
