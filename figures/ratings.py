@@ -245,6 +245,26 @@ def _unit_rows(f: Filters, unit: str, raw: bool) -> list[dict]:
     )
 
 
+def trend_by_unit(f: Filters, unit: str, raw: bool = False) -> dict:
+    """{unit id: [{month, rated, good_rate, bad}, …]}: each unit's months that have ratings."""
+    counts = _rolled(f, unit, by_month=True, raw=raw)
+    if counts is None:
+        field = getattr(Rating, UNITS[unit][2])
+        month = month_expr(Rating.created_at)
+        counts = {}
+        query = Rating.select(field.alias("unit_id"), month.alias("month"), Rating.level, fn.COUNT(Rating.id))
+        query = query.where(rating_where(f) & field.is_null(False)).group_by(field, month, Rating.level)
+        for unit_id, month_, level, n in query.tuples():
+            counts.setdefault((unit_id, month_), {})[level] = n
+    out: dict = {}
+    for unit_id, month in sorted(counts):
+        row = _tally(counts[(unit_id, month)])
+        out.setdefault(unit_id, []).append(
+            {"month": month, "rated": row["rated"], "good_rate": rate(row["good"], row["rated"]), "bad": row["bad"]}
+        )
+    return out
+
+
 def ranking(f: Filters, unit: str, min_sample: int | None = None, raw: bool = False) -> dict:
     """Units by 好评率 (then n), those below the minimum sample left out but counted."""
     if min_sample is None:

@@ -235,7 +235,8 @@ def plan(f, group: str | None):
 
 def level_counts(f, group: str | None = None, by_month: bool = False) -> dict | None:
     """{key: {level: n}} of counted first ratings under `f` — key: the unit id (the channel code
-    for "channel"), the month "YYYY-MM" when `by_month`, else None — or None when not covered."""
+    for "channel") when grouped, the month "YYYY-MM" when `by_month`, (unit, month) for both,
+    else None — or None when the rollup does not cover `f`."""
     chosen = plan(f, group)
     if chosen is None:
         return None
@@ -245,12 +246,9 @@ def level_counts(f, group: str | None = None, by_month: bool = False) -> dict | 
         return {}
     R = RatingRollup
     total = fn.SUM(R.n)
+    keys = [] if group is None else [R.channel if dim == "channel" else R.unit_id]
     if by_month:
-        keys = [R.grain, R.period]
-    elif group is None:
-        keys = []
-    else:
-        keys = [R.channel if dim == "channel" else R.unit_id]
+        keys += [R.grain, R.period]
     query = R.select(*keys, R.level, total).where(cond & periods).group_by(*keys, R.level).tuples()
     out: dict = {}
     for row in query:
@@ -258,13 +256,13 @@ def level_counts(f, group: str | None = None, by_month: bool = False) -> dict | 
         n = int(n or 0)
         if not n:
             continue
+        k = key[0] if group is not None else None
         if by_month:
-            period = key[1]
+            period = key[-1]
             if isinstance(period, str):
                 period = dt.date.fromisoformat(period)
-            k = f"{period:%Y-%m}"
-        else:
-            k = key[0] if key else None
+            month = f"{period:%Y-%m}"
+            k = month if group is None else (k, month)
         levels = out.setdefault(k, {})
         levels[level] = levels.get(level, 0) + n
     return out

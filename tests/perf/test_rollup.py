@@ -191,6 +191,7 @@ def test_every_figure_from_the_rollup_equals_the_raw_group_by(ctx, make):
         for unit in ("department", "hall", "window", "staff", "item"):
             assert figures.ranking(f, unit) == figures.ranking(f, unit, raw=True), (f, unit)
             assert figures.level_table(f, unit) == figures.level_table(f, unit, raw=True), (f, unit)
+            assert figures.trend_by_unit(f, unit) == figures.trend_by_unit(f, unit, raw=True), (f, unit)
         assert figures.by_department(f) == figures.by_department(f, raw=True), f
 
 
