@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from dataclasses import replace
 
 from flask import current_app
-from peewee import JOIN
 from peewee import Case as SqlCase
 from peewee import fn
 
@@ -162,9 +161,16 @@ def summary(f: Filters, raw: bool = False) -> dict:
     }
 
 
+def _rated_cases():
+    """How many of the selected cases have a first rating: one probe of the (case, sequence)
+    index per case (a join let PostgreSQL hash the whole rating table)."""
+    first = Rating.alias()
+    has_first = fn.EXISTS(first.select(first.id).where((first.case == Case.id) & (first.sequence == FIRST)))
+    return fn.COALESCE(fn.SUM(SqlCase(None, [(has_first, 1)], 0)), 0)
+
+
 def completed_cases(f: Filters) -> tuple[int, int]:
     """(completed cases in the period, those of them without a first rating)."""
-    first = Rating.alias()
     cond = (Case.status == "completed") & (Case.completed_at >= _start(f.start)) & (Case.completed_at < _start(f.end))
     for field, value in (
         (Case.department, f.department_id),
@@ -175,13 +181,7 @@ def completed_cases(f: Filters) -> tuple[int, int]:
     ):
         if value is not None:
             cond &= field == value
-    row = (
-        Case.select(fn.COUNT(Case.id).alias("completed"), fn.COUNT(first.id).alias("rated"))
-        .join(first, JOIN.LEFT_OUTER, on=((first.case == Case.id) & (first.sequence == FIRST)))
-        .where(cond)
-        .dicts()
-        .get()
-    )
+    row = Case.select(fn.COUNT(Case.id).alias("completed"), _rated_cases().alias("rated")).where(cond).dicts().get()
     completed = row["completed"] or 0
     return completed, completed - (row["rated"] or 0)
 
@@ -304,11 +304,9 @@ def by_department(f: Filters, raw: bool = False) -> list[dict]:
     """Per department (every active one, even without ratings): levels, 好评率, 差评, 未评率."""
     good = good_levels()
     rows = {r["unit_id"]: r for r in _unit_rows(f, "department", raw)}
-    first = Rating.alias()
     cases = {
         r["department"]: r
-        for r in Case.select(Case.department, fn.COUNT(Case.id).alias("completed"), fn.COUNT(first.id).alias("rated"))
-        .join(first, JOIN.LEFT_OUTER, on=((first.case == Case.id) & (first.sequence == FIRST)))
+        for r in Case.select(Case.department, fn.COUNT(Case.id).alias("completed"), _rated_cases().alias("rated"))
         .where(
             (Case.status == "completed") & (Case.completed_at >= _start(f.start)) & (Case.completed_at < _start(f.end))
         )
