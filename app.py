@@ -28,6 +28,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import admin
     import api
     import cases.pii_cli
+    import core.cache
     import core.cli
     import core.csrf
     import core.errors
@@ -45,6 +46,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import wechat.qr
 
     models.pii.configure(settings.pii, app.instance_path)
+    core.cache.clear_all()  # per-process caches never outlive the app (tests build many)
     models.web.init_app(app, settings.database)
     core.errors.init_app(app)
     core.cli.init_app(app)

@@ -18,6 +18,7 @@ from flask import url_for
 from peewee import JOIN
 from peewee import IntegrityError
 
+from core import cache
 from models import DEPARTMENT_KINDS
 from models import ITEM_CATEGORIES
 from models import Department
@@ -227,6 +228,7 @@ def _edit(kind: str, spec: Kind, row):
             except IntegrityError:
                 errors["code"] = "编码已存在"
             else:
+                cache.clear_all()  # the rating API caches windows and staff by code
                 flash(f"{spec.title}「{row.name}」已保存", "")
                 return redirect(url_for("admin.master_list", kind=kind))
     return render_template(

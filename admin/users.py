@@ -11,6 +11,7 @@ from flask import render_template
 from flask import request
 from flask import url_for
 
+from core import cache
 from core.cli import MIN_PASSWORD
 from models import LEVEL_NAMES
 from models import ROLES
@@ -185,6 +186,7 @@ def api_key_revoke(key_id: int):
             row.revoked_at = clock.now()
             row.save()
             security.audit("api_key.revoke", f"api_key:{row.prefix}", dept=row.department.code)
+        cache.clear_all()  # this process forgets the key now, the others within core.auth.KEY_TTL
     flash(f"密钥 {row.prefix} 已停用", "")
     return redirect(url_for("admin.users"))
 

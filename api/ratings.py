@@ -8,6 +8,7 @@ from flask import jsonify
 
 from core.auth import json_body
 from core.auth import require_api_key
+from core.cache import TtlCache
 from core.errors import error
 from models import Case
 from models import Staff
@@ -19,6 +20,22 @@ from ratings.core import submit_rating
 from . import bp
 
 _DEVICE_ID = re.compile(r"^[\w\-.:]{1,40}$")
+
+# Windows and staff by code, per process, for 30 s: every device rating names one.
+# Only hits are kept (a new window works at once); an edit in the admin clears them.
+_units = TtlCache(30, size=1024)
+
+
+def _by_code(model, code: str):
+    key = (model.__name__, code)
+    row = _units.get(key)
+    if row is None:
+        row = model.by_code(code)
+        if row is not None:
+            if model is Staff and row.window_id is not None:
+                row.window  # noqa: B018 - loaded once here, not on every rating
+            _units.put(key, row)
+    return row
 
 
 @bp.post("/ratings")
@@ -57,7 +74,7 @@ def _targets(body: dict) -> dict:
             error(f"invalid_{key}", f"{key} 必须是 1–64 位的字符串", 422)
     staff = None
     if staff_code is not None:
-        staff = Staff.by_code(staff_code) or error("unknown_staff", f"工作人员 {staff_code} 不存在", 422)
+        staff = _by_code(Staff, staff_code) or error("unknown_staff", f"工作人员 {staff_code} 不存在", 422)
         if staff.department_id != g.department.id:
             error("forbidden_department", "该工作人员属于其他部门，本密钥无权提交评价", 403)
     if case_no is not None:
@@ -69,7 +86,7 @@ def _targets(body: dict) -> dict:
         error("missing_target", "请提供 case_no，或 window_code / staff_code", 422)
     window = None
     if window_code is not None:
-        window = Window.by_code(window_code) or error("unknown_window", f"窗口 {window_code} 不存在", 422)
+        window = _by_code(Window, window_code) or error("unknown_window", f"窗口 {window_code} 不存在", 422)
         if window.department_id != g.department.id:
             error("forbidden_department", "该窗口属于其他部门，本密钥无权提交评价", 403)
     return {"window": window, "staff": staff}

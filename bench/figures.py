@@ -27,8 +27,34 @@ RATINGS = int(os.environ.get("BENCH_RATINGS", "1000000"))
 REPEAT = 3
 TARGET_MS = 100
 
-# Filled by the rollup work: name -> callable(start, end) returning the figure rows.
+# The product's implementation of each figure: name -> callable(start, end) returning its rows.
+# They run inside an app context (settings) with the product's connection (see time_queries).
 PRODUCT_QUERIES: dict[str, Callable] = {}
+
+
+def _product_queries() -> dict[str, Callable]:
+    from figures import ratings as figures
+    from figures import rectification
+    from figures.ratings import Filters
+
+    def ranking(unit):
+        return lambda start, end: figures.ranking(Filters(start=start, end=end), unit)
+
+    queries = {}
+    for period in ("this month", "12 months"):
+        for unit in ("department", "hall", "window", "staff", "item"):
+            queries[f"dashboard: by {unit}, {period}"] = ranking(unit)
+        queries[f"dashboard: by channel, {period}"] = lambda s, e: figures.channel_mix(Filters(start=s, end=e))
+    queries["dashboard: by month, 12 months"] = lambda s, e: figures.monthly_trend(Filters(start=s, end=e))
+    queries["report: by department, last month"] = lambda s, e: figures.by_department(Filters(start=s, end=e))
+    queries["report: department × month, 12 months"] = lambda s, e: figures.trend_by_unit(
+        Filters(start=s, end=e), "department"
+    )
+    queries["report: tickets by department and state, last month"] = lambda s, e: rectification.by_department(
+        (s, e - dt.timedelta(days=1))
+    )
+    return queries
+
 
 MEASURES = (
     "COUNT(*) AS total, "
@@ -95,14 +121,17 @@ def _params(params: tuple, postgres: bool) -> tuple:
 
 
 def time_queries(url: str) -> list[dict]:
+    from app import create_app
     from models import db
     from models import init_database
     from models.db import is_postgres
 
+    app = create_app({"app": {"secret_key": "bench"}, "database": {"url": url}})
+    PRODUCT_QUERIES.update(_product_queries())
     database = init_database(url)
     postgres = is_postgres()
     results = []
-    with db.connection_context():
+    with app.app_context(), db.connection_context():
         total = db.execute_sql("SELECT COUNT(*) FROM rating").fetchone()[0]
         for name, sql, params in queries(postgres, dt.date.today()):
             args = _params(params, postgres)
@@ -130,7 +159,8 @@ def time_queries(url: str) -> list[dict]:
                     "product_ms": product_ms,
                 }
             )
-            log(f"  {name:55s} raw {statistics.median(times):8.1f} ms ({groups} groups)")
+            shown = f"product {product_ms:8.2f} ms" if product_ms is not None else ""
+            log(f"  {name:55s} raw {statistics.median(times):8.1f} ms ({groups} groups) {shown}")
     database.close_all()
     return results
 

@@ -19,8 +19,10 @@ range [start, end) of `Rating.created_at` (Beijing time).
 - 差评数 (bad)         = counted ratings of level 1–2.
 
 Rankings leave out units with fewer than `figures.min_ranking_sample` ratings
-and always carry their n. The functions take `Filters` and return plain dicts,
-so that a monthly rollup table can later replace the queries behind them.
+and always carry their n. The functions take `Filters` and return plain dicts.
+The rating counts come from the maintained rollup (`figures/rollup.py`) whenever
+it covers the filters, else from the raw GROUP BY below (`raw=True` forces it;
+the equivalence tests compare both).
 """
 
 import datetime as dt
@@ -28,7 +30,6 @@ from dataclasses import dataclass
 from dataclasses import replace
 
 from flask import current_app
-from peewee import JOIN
 from peewee import Case as SqlCase
 from peewee import fn
 
@@ -41,6 +42,8 @@ from models import Staff
 from models import Window
 from models.db import is_postgres
 from models.rating import FIRST
+
+from . import rollup
 
 UNITS = {
     "department": ("部门", Department, "department"),
@@ -119,8 +122,28 @@ def rate(part, whole) -> float | None:
     return round(100.0 * part / whole, 2) if whole else None
 
 
-def summary(f: Filters) -> dict:
-    row = Rating.select(*_counts()).where(rating_where(f)).dicts().get()
+def _rolled(f: Filters, group: str | None = None, by_month: bool = False, raw: bool = False):
+    """The rollup's {key: {level: n}} for `f`, or None when it does not cover `f` (or `raw`)."""
+    return None if raw else rollup.level_counts(f, group, by_month)
+
+
+def _tally(levels: dict) -> dict:
+    """A raw-query-shaped row (rated, good, basic, bad, l1..l5) from {level: n}."""
+    good = good_levels()
+    row = {f"l{lv}": levels.get(lv, 0) for lv in (5, 4, 3, 2, 1)}
+    row["rated"] = sum(levels.values())
+    row["good"] = sum(levels.get(lv, 0) for lv in good)
+    row["basic"] = levels.get(3, 0)
+    row["bad"] = levels.get(1, 0) + levels.get(2, 0)
+    return row
+
+
+def summary(f: Filters, raw: bool = False) -> dict:
+    counts = _rolled(f, raw=raw)
+    if counts is not None:
+        row = _tally(counts.get(None, {}))
+    else:
+        row = Rating.select(*_counts()).where(rating_where(f)).dicts().get()
     rated, good, bad = row["rated"] or 0, int(row["good"] or 0), int(row["bad"] or 0)
     completed, unrated = completed_cases(f)
     return {
@@ -138,9 +161,16 @@ def summary(f: Filters) -> dict:
     }
 
 
+def _rated_cases():
+    """How many of the selected cases have a first rating: one probe of the (case, sequence)
+    index per case (a join let PostgreSQL hash the whole rating table)."""
+    first = Rating.alias()
+    has_first = fn.EXISTS(first.select(first.id).where((first.case == Case.id) & (first.sequence == FIRST)))
+    return fn.COALESCE(fn.SUM(SqlCase(None, [(has_first, 1)], 0)), 0)
+
+
 def completed_cases(f: Filters) -> tuple[int, int]:
     """(completed cases in the period, those of them without a first rating)."""
-    first = Rating.alias()
     cond = (Case.status == "completed") & (Case.completed_at >= _start(f.start)) & (Case.completed_at < _start(f.end))
     for field, value in (
         (Case.department, f.department_id),
@@ -151,43 +181,44 @@ def completed_cases(f: Filters) -> tuple[int, int]:
     ):
         if value is not None:
             cond &= field == value
-    row = (
-        Case.select(fn.COUNT(Case.id).alias("completed"), fn.COUNT(first.id).alias("rated"))
-        .join(first, JOIN.LEFT_OUTER, on=((first.case == Case.id) & (first.sequence == FIRST)))
-        .where(cond)
-        .dicts()
-        .get()
-    )
+    row = Case.select(fn.COUNT(Case.id).alias("completed"), _rated_cases().alias("rated")).where(cond).dicts().get()
     completed = row["completed"] or 0
     return completed, completed - (row["rated"] or 0)
 
 
-def level_distribution(f: Filters) -> dict[int, int]:
+def level_distribution(f: Filters, raw: bool = False) -> dict[int, int]:
+    counts = _rolled(f, raw=raw)
+    if counts is not None:
+        found = counts.get(None, {})
+        return {level: found.get(level, 0) for level in (5, 4, 3, 2, 1)}
     rows = Rating.select(Rating.level, fn.COUNT(Rating.id).alias("n")).where(rating_where(f)).group_by(Rating.level)
     found = {row.level: row.n for row in rows}
     return {level: found.get(level, 0) for level in (5, 4, 3, 2, 1)}
 
 
-def channel_mix(f: Filters) -> list[tuple[str, int]]:
-    rows = (
-        Rating.select(Rating.channel, fn.COUNT(Rating.id).alias("n"))
-        .where(rating_where(f))
-        .group_by(Rating.channel)
-        .order_by(fn.COUNT(Rating.id).desc())
-    )
-    return [(row.channel, row.n) for row in rows]
+def channel_mix(f: Filters, raw: bool = False) -> list[tuple[str, int]]:
+    counts = _rolled(f, "channel", raw=raw)
+    if counts is not None:
+        mix = [(channel, sum(levels.values())) for channel, levels in counts.items()]
+    else:
+        rows = Rating.select(Rating.channel, fn.COUNT(Rating.id).alias("n")).where(rating_where(f))
+        mix = [(row.channel, row.n) for row in rows.group_by(Rating.channel)]
+    return sorted(mix, key=lambda pair: (-pair[1], pair[0]))
 
 
 def month_expr(field):
     return fn.to_char(field, "YYYY-MM") if is_postgres() else fn.strftime("%Y-%m", field)
 
 
-def monthly_trend(f: Filters) -> list[dict]:
+def monthly_trend(f: Filters, raw: bool = False) -> list[dict]:
     """One row per month of the period that has ratings: month, rated, good_rate, bad."""
-    month = month_expr(Rating.created_at)
-    rows = (
-        Rating.select(month.alias("month"), *_counts()).where(rating_where(f)).group_by(month).order_by(month).dicts()
-    )
+    counts = _rolled(f, by_month=True, raw=raw)
+    if counts is not None:
+        rows = [{"month": month, **_tally(counts[month])} for month in sorted(counts)]
+    else:
+        month = month_expr(Rating.created_at)
+        query = Rating.select(month.alias("month"), *_counts()).where(rating_where(f))
+        rows = query.group_by(month).order_by(month).dicts()
     return [
         {
             "month": r["month"],
@@ -199,18 +230,47 @@ def monthly_trend(f: Filters) -> list[dict]:
     ]
 
 
-def ranking(f: Filters, unit: str, min_sample: int | None = None) -> dict:
-    """Units by 好评率 (then n), those below the minimum sample left out but counted."""
-    if min_sample is None:
-        min_sample = current_app.config["SETTINGS"].figures.min_ranking_sample
-    _, model, attr = UNITS[unit]
-    field = getattr(Rating, attr)
-    rows = list(
-        Rating.select(field.alias("unit_id"), *_counts())
+def _unit_rows(f: Filters, unit: str, raw: bool) -> list[dict]:
+    """Per unit of one kind with counted ratings: unit_id, rated, good, basic, bad, l1..l5."""
+    counts = _rolled(f, unit, raw=raw)
+    if counts is not None:
+        return [{"unit_id": unit_id, **_tally(levels)} for unit_id, levels in counts.items()]
+    field = getattr(Rating, UNITS[unit][2])
+    level_cols = [fn.SUM(SqlCase(None, [(Rating.level == lv, 1)], 0)).alias(f"l{lv}") for lv in (5, 4, 3, 2, 1)]
+    return list(
+        Rating.select(field.alias("unit_id"), *_counts(), *level_cols)
         .where(rating_where(f) & field.is_null(False))
         .group_by(field)
         .dicts()
     )
+
+
+def trend_by_unit(f: Filters, unit: str, raw: bool = False) -> dict:
+    """{unit id: [{month, rated, good_rate, bad}, …]}: each unit's months that have ratings."""
+    counts = _rolled(f, unit, by_month=True, raw=raw)
+    if counts is None:
+        field = getattr(Rating, UNITS[unit][2])
+        month = month_expr(Rating.created_at)
+        counts = {}
+        query = Rating.select(field.alias("unit_id"), month.alias("month"), Rating.level, fn.COUNT(Rating.id))
+        query = query.where(rating_where(f) & field.is_null(False)).group_by(field, month, Rating.level)
+        for unit_id, month_, level, n in query.tuples():
+            counts.setdefault((unit_id, month_), {})[level] = n
+    out: dict = {}
+    for unit_id, month in sorted(counts):
+        row = _tally(counts[(unit_id, month)])
+        out.setdefault(unit_id, []).append(
+            {"month": month, "rated": row["rated"], "good_rate": rate(row["good"], row["rated"]), "bad": row["bad"]}
+        )
+    return out
+
+
+def ranking(f: Filters, unit: str, min_sample: int | None = None, raw: bool = False) -> dict:
+    """Units by 好评率 (then n), those below the minimum sample left out but counted."""
+    if min_sample is None:
+        min_sample = current_app.config["SETTINGS"].figures.min_ranking_sample
+    _, model, _ = UNITS[unit]
+    rows = _unit_rows(f, unit, raw)
     names = {}
     ids = [r["unit_id"] for r in rows]
     if ids:
@@ -240,22 +300,13 @@ def ranking(f: Filters, unit: str, min_sample: int | None = None) -> dict:
     }
 
 
-def by_department(f: Filters) -> list[dict]:
+def by_department(f: Filters, raw: bool = False) -> list[dict]:
     """Per department (every active one, even without ratings): levels, 好评率, 差评, 未评率."""
     good = good_levels()
-    level_cols = [fn.SUM(SqlCase(None, [(Rating.level == lv, 1)], 0)).alias(f"l{lv}") for lv in (5, 4, 3, 2, 1)]
-    rows = {
-        r["department"]: r
-        for r in Rating.select(Rating.department, fn.COUNT(Rating.id).alias("rated"), *level_cols)
-        .where(rating_where(f))
-        .group_by(Rating.department)
-        .dicts()
-    }
-    first = Rating.alias()
+    rows = {r["unit_id"]: r for r in _unit_rows(f, "department", raw)}
     cases = {
         r["department"]: r
-        for r in Case.select(Case.department, fn.COUNT(Case.id).alias("completed"), fn.COUNT(first.id).alias("rated"))
-        .join(first, JOIN.LEFT_OUTER, on=((first.case == Case.id) & (first.sequence == FIRST)))
+        for r in Case.select(Case.department, fn.COUNT(Case.id).alias("completed"), _rated_cases().alias("rated"))
         .where(
             (Case.status == "completed") & (Case.completed_at >= _start(f.start)) & (Case.completed_at < _start(f.end))
         )
@@ -291,18 +342,11 @@ def by_department(f: Filters) -> list[dict]:
     return result
 
 
-def level_table(f: Filters, unit: str) -> list[dict]:
+def level_table(f: Filters, unit: str, raw: bool = False) -> list[dict]:
     """Per unit of one kind (every unit with ratings, no minimum): levels, 好评率, 差评数."""
-    _, model, attr = UNITS[unit]
-    field = getattr(Rating, attr)
+    _, model, _ = UNITS[unit]
     good = good_levels()
-    level_cols = [fn.SUM(SqlCase(None, [(Rating.level == lv, 1)], 0)).alias(f"l{lv}") for lv in (5, 4, 3, 2, 1)]
-    rows = list(
-        Rating.select(field.alias("unit_id"), fn.COUNT(Rating.id).alias("rated"), *level_cols)
-        .where(rating_where(f) & field.is_null(False))
-        .group_by(field)
-        .dicts()
-    )
+    rows = _unit_rows(f, unit, raw)
     ids = [r["unit_id"] for r in rows]
     names = {u.id: u.name for u in model.select(model.id, model.name).where(model.id.in_(ids))} if ids else {}
     table = []

@@ -26,6 +26,7 @@ from .org import Window
 from .outbox import Outbox
 from .rating import CHANNELS
 from .rating import Rating
+from .rollup import RatingRollup
 from .ticket import TICKET_STATES
 from .ticket import LedgerItem
 from .ticket import Ticket
@@ -71,6 +72,7 @@ MODELS = [
     UpstreamPush,
     UpstreamReconciliation,
     JobRun,
+    RatingRollup,
 ]
 
 # The SMS bot's tables live with the bot (imported last: they build on Invitation).
@@ -107,6 +109,7 @@ __all__ = [
     "Outbox",
     "RaterContact",
     "Rating",
+    "RatingRollup",
     "SmsInbox",
     "SmsMessage",
     "Staff",

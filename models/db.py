@@ -83,3 +83,36 @@ def init_database(url: str, pool_size: int = 16):
 
 def is_postgres() -> bool:
     return isinstance(db.obj, PooledPostgresqlDatabase)
+
+
+_INSERT_SQL: dict = {}
+
+
+def insert_row(model, values: dict, ignore: bool = False):
+    """INSERT one row of `model` from {column: value}; returns its id (None when `ignore`d).
+
+    For the hot paths (a rating and its outbox row on every request): the SQL text is
+    built once per table, column set and backend and reused, because compiling it with
+    peewee's query builder costs more CPU than the database spends running it. Values go
+    through each field's `db_value`, as with `Model.insert`; errors are peewee's.
+    """
+    postgres = is_postgres()
+    key = (model, tuple(values), ignore, postgres)
+    sql = _INSERT_SQL.get(key)
+    if sql is None:
+        meta = model._meta
+        columns = ", ".join(f'"{meta.fields[name].column_name}"' for name in values)
+        marks = ", ".join([db.obj.param] * len(values))
+        verb = "INSERT OR IGNORE INTO" if ignore and not postgres else "INSERT INTO"
+        sql = f'{verb} "{meta.table_name}" ({columns}) VALUES ({marks})'  # noqa: S608 - model metadata
+        if ignore and postgres:
+            sql += " ON CONFLICT DO NOTHING"
+        if postgres:
+            sql += f' RETURNING "{meta.primary_key.column_name}"'
+        _INSERT_SQL[key] = sql
+    fields = model._meta.fields
+    cursor = db.execute_sql(sql, [fields[name].db_value(value) for name, value in values.items()])
+    if postgres:
+        row = cursor.fetchone()
+        return row[0] if row else None
+    return cursor.lastrowid if cursor.rowcount else None

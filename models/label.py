@@ -11,6 +11,7 @@ from peewee import ForeignKeyField
 from peewee import IntegerField
 
 from core import clock
+from core.cache import TtlCache
 
 from .db import BaseModel
 
@@ -23,6 +24,13 @@ LEVEL_NAMES = {
 }
 BAD_LEVELS = (1, 2)
 
+# The rating core validates every rating against the active dictionary. Per process:
+# which set is active is re-read at most every ACTIVE_TTL seconds (a new version made
+# in another process applies within that time, at once in the process that made it:
+# saving a LabelSet or Label clears the cache).
+ACTIVE_TTL = 5
+_active = TtlCache(ACTIVE_TTL, size=1)
+
 
 class LabelSet(BaseModel):
     """One version of the dictionary; exactly one is active."""
@@ -34,6 +42,20 @@ class LabelSet(BaseModel):
     @classmethod
     def current(cls):
         return cls.select().where(cls.active).order_by(cls.id.desc()).first()
+
+    @classmethod
+    def current_cached(cls) -> tuple["LabelSet | None", dict]:
+        """(the active set, its codes by level), from the per-process cache."""
+        hit = _active.get("active")
+        if hit is None:
+            label_set = cls.current()
+            hit = (label_set, label_set.codes_by_level() if label_set else {})
+            _active.put("active", hit)
+        return hit
+
+    def save(self, *args, **kwargs):
+        forget()
+        return super().save(*args, **kwargs)
 
     def labels_by_level(self) -> dict:
         """{level: [Label, …]} in display order, every level present."""
@@ -55,3 +77,12 @@ class Label(BaseModel):
 
     class Meta:
         indexes = ((("label_set", "code"), True),)
+
+    def save(self, *args, **kwargs):
+        forget()
+        return super().save(*args, **kwargs)
+
+
+def forget() -> None:
+    """Drop this process's dictionary cache (after a change to the dictionary)."""
+    _active.clear()

@@ -17,6 +17,7 @@ from peewee import fn
 from core import clock
 
 from .db import BaseModel
+from .db import insert_row
 from .pii import decrypt
 from .pii import encrypt
 
@@ -45,16 +46,17 @@ class Outbox(BaseModel):
     @classmethod
     def put(cls, kind: str, dedupe_key: str, payload: dict, available_at=None) -> None:
         """Queue a message once; a second put with the same key changes nothing."""
-        (
-            cls.insert(
-                kind=kind,
-                dedupe_key=dedupe_key,
-                payload=json.dumps(seal(payload), ensure_ascii=False),
-                available_at=available_at or clock.now(),
-            )
-            .on_conflict_ignore()
-            .execute()
-        )
+        now = clock.now()
+        values = {
+            "kind": kind,
+            "dedupe_key": dedupe_key,
+            "payload": json.dumps(seal(payload), ensure_ascii=False),
+            "state": "pending",
+            "attempts": 0,
+            "available_at": available_at or now,
+            "created_at": now,
+        }
+        insert_row(cls, values, ignore=True)  # once per rating: prepared SQL, see insert_row
 
     @classmethod
     def due(cls, kind: str, limit: int = 100):

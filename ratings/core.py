@@ -33,6 +33,7 @@ from models import Staff
 from models import Ticket
 from models import Window
 from models import db
+from models.db import insert_row
 from models.label import BAD_LEVELS
 from models.rating import DEVICE_CHANNELS
 from models.rating import FIRST
@@ -76,10 +77,10 @@ def submit_rating(req: RatingRequest) -> RatingResult:
     level = _valid_level(req.level)
     if req.channel not in CHANNELS:
         error("invalid_channel", f"不支持的评价渠道：{req.channel}", 422)
-    label_set = LabelSet.current()
+    label_set, codes = LabelSet.current_cached()
     if label_set is None:
         error("no_label_dictionary", "评价标签字典尚未配置", 409)
-    labels = _valid_labels(req.labels, level, label_set)
+    labels = _valid_labels(req.labels, level, label_set.version, codes)
     comment = _valid_comment(req.comment, settings.ratings.comment_max_length)
 
     with db.atomic():
@@ -109,7 +110,7 @@ def _valid_level(value) -> int:
     return value
 
 
-def _valid_labels(value, level: int, label_set) -> list[str]:
+def _valid_labels(value, level: int, version: str, codes_by_level: dict) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, (list, tuple)) or not all(isinstance(code, str) for code in value):
@@ -117,10 +118,10 @@ def _valid_labels(value, level: int, label_set) -> list[str]:
     codes = list(dict.fromkeys(value))
     if len(codes) > MAX_LABELS:
         error("invalid_labels", f"评价标签最多选择 {MAX_LABELS} 个", 422)
-    allowed = label_set.codes_by_level()[level]
+    allowed = codes_by_level[level]
     unknown = [code for code in codes if code not in allowed]
     if unknown:
-        error("unknown_label", f"标签 {', '.join(unknown)} 不属于该评价等级（字典版本 {label_set.version}）", 422)
+        error("unknown_label", f"标签 {', '.join(unknown)} 不属于该评价等级（字典版本 {version}）", 422)
     return codes
 
 
@@ -155,8 +156,10 @@ def _save_case_rating(rating: Rating, req: RatingRequest, rules) -> None:
     else:
         rating.sequence = FIRST
     try:
-        with db.atomic():
-            rating.save()
+        # The first write of the transaction: a refusal rolls back nothing else,
+        # so no savepoint is needed (and a caller's transaction sees a savepoint
+        # already: submit_rating's own atomic()).
+        _insert(rating)
     except IntegrityError:
         if req.followup:
             error("already_followed_up", "该办件已追评过", 409)
@@ -183,7 +186,7 @@ def _save_onsite_rating(rating: Rating, req: RatingRequest, rules) -> None:
     if req.channel in DEVICE_CHANNELS and req.rater_ref and req.rater_ref.startswith("device:"):
         # A keyed device (tablet, kiosk, paper entry) rates for many citizens;
         # fraud patterns on devices are flagged, not capped.
-        rating.save()
+        _insert(rating)
         return
     if not req.rater_ref:
         error("missing_rater", "现场评价需要评价人标识", 422)
@@ -196,11 +199,17 @@ def _save_onsite_rating(rating: Rating, req: RatingRequest, rules) -> None:
         rating.onsite_slot = used + 1
         try:
             with db.atomic():
-                rating.save(force_insert=True)
+                _insert(rating)
             return
         except IntegrityError:
             rating.id = None  # a concurrent rating took this slot; count again
     error("rating_limit_reached", "您今天在此窗口的评价次数已达上限", 429)
+
+
+def _insert(rating: Rating) -> None:
+    """INSERT the new rating with prepared SQL (the hot path; see models.db.insert_row)."""
+    values = {name: value for name, value in rating.__data__.items() if name != "id"}
+    rating.id = insert_row(Rating, values)
 
 
 def _open_ticket(rating: Rating, rect) -> Ticket:

@@ -69,12 +69,27 @@ def test_generated_ratings_are_consistent_and_the_raw_figures_add_up(database_ur
             .tuples()
         )
         expected = dict(expected)
+        # The generator rebuilt the rollup after its bulk load and put the triggers back.
+        from models import RatingRollup
+
+        rolled = (
+            RatingRollup.select(RatingRollup.unit_id, fn.SUM(RatingRollup.n))
+            .where(
+                (RatingRollup.dim == "department")
+                & (RatingRollup.grain == "m")
+                & (RatingRollup.period >= year_ago)
+                & (RatingRollup.period < month_start)
+            )
+            .group_by(RatingRollup.unit_id)
+            .tuples()
+        )
+        assert {k: v for k, v in rolled if v} == expected
     results = {r["query"]: r for r in figures.time_queries(database_url)}
     assert set(results) == {name for name, _, _ in figures.queries(False, dt.date.today())}
     by_dept = results["dashboard: by department, 12 months"]
     assert by_dept["groups"] == len(expected) > 5
     assert by_dept["rows"] == 750
-    assert all(r["raw_ms"] >= 0 and r["product_ms"] is None for r in results.values())
+    assert all(r["raw_ms"] >= 0 and r["product_ms"] >= 0 for r in results.values())
 
 
 def test_raw_figures_count_levels_and_good_rate(database_url):

@@ -1,0 +1,37 @@
+"""Maintained rating rollups: counted first ratings per period, unit and level.
+
+The database keeps the table exact by itself (triggers written by migration
+0007, see `figures/rollup.py` for the design); nothing in Python writes it
+except `figures.rollup.rebuild()`.
+"""
+
+from peewee import CharField
+from peewee import DateField
+from peewee import IntegerField
+
+from .db import BaseModel
+
+GRAINS = ("d", "m")  # day, month (the period is the month's first day)
+DIMS = ("department", "hall", "window", "staff", "item", "channel")
+
+
+class RatingRollup(BaseModel):
+    grain = CharField(max_length=1)
+    period = DateField()
+    dim = CharField(max_length=12)
+    # The unit's id for department/hall/window/staff/item; 0 for the channel dimension.
+    unit_id = IntegerField(default=0)
+    # The channel code for the channel dimension; '' for the others.
+    channel = CharField(max_length=16, default="")
+    department_id = IntegerField()
+    level = IntegerField()
+    n = IntegerField(default=0)
+
+    class Meta:
+        table_name = "rating_rollup"
+        indexes = (
+            # The upsert's conflict target, ordered for the triggers' decrements.
+            (("department_id", "level", "grain", "period", "dim", "unit_id", "channel"), True),
+            # The figures' reads: one dimension, one grain, a range of periods.
+            (("dim", "grain", "period"), False),
+        )
