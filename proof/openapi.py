@@ -80,7 +80,7 @@ CASE_IN = {
     "type": "object",
     "required": ["case_no", "item_code", "dept_code", "status"],
     "properties": {
-        "case_no": {"type": "string", "minLength": 1, "maxLength": 64},
+        "case_no": {"type": "string", "pattern": r"^[\w\-./:#]{1,64}$"},
         "item_code": CODE_TEXT,
         "item_name": {"type": "string", "maxLength": 200},
         "dept_code": CODE_TEXT,
