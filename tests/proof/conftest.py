@@ -1,6 +1,7 @@
 """Proof fixtures: a live server on an ephemeral port, and the callers of every kind
 (API keys of two departments, two mini-program users, SMS callback token)."""
 
+import secrets
 import threading
 
 import pytest
@@ -35,8 +36,8 @@ def world(app, make, client):
             make.social,
         )
     make.police_case, make.social_case = police_case, social_case
-    make.wx_alice = client.post("/api/wx/login", json={"code": "alice.1"}).get_json()["token"]
-    make.wx_bob = client.post("/api/wx/login", json={"code": "bob.1"}).get_json()["token"]
+    make.wx_alice = client.post("/api/wx/login", json={"code": f"alice.{secrets.token_hex(6)}"}).get_json()["token"]
+    make.wx_bob = client.post("/api/wx/login", json={"code": f"bob.{secrets.token_hex(6)}"}).get_json()["token"]
     return make
 
 
@@ -48,3 +49,7 @@ def live(app, world):
     yield f"http://127.0.0.1:{http.server_port}"
     http.shutdown()
     thread.join()
+
+
+from tests.admin.conftest import login  # noqa: E402,F401
+from tests.admin.conftest import staff  # noqa: E402,F401
