@@ -13,10 +13,12 @@ from . import spec  # noqa: E402,F401
 
 
 def init_app(app) -> None:
+    from . import guard
     from . import headers
     from . import logs
 
     logs.init_app(app)
     headers.init_app(app)
+    guard.init_app(app)
     metrics.init_app(app)
     app.register_blueprint(bp)

@@ -36,8 +36,8 @@ _ERROR_TEXT = {
 
 
 def errors(*statuses) -> dict:
-    """Error answers in the contract's shape; 413, 429 and 503 can answer any request."""
-    wanted = sorted(set(statuses) | {413, 429, 503})
+    """Error answers in the contract's shape; 400 (unstorable text), 413, 429 and 503 can answer any request."""
+    wanted = sorted(set(statuses) | {400, 413, 429, 503})
     return {
         str(status): {
             "description": _ERROR_TEXT[status],
