@@ -84,8 +84,10 @@ if _GunicornBase is not None:
 
         def atoms(self, resp, req, environ, request_time):
             atoms = super().atoms(resp, req, environ, request_time)
-            for key in ("r", "U", "f"):
-                if isinstance(atoms.get(key), str):
-                    atoms[key] = scrub(atoms[key])
-            atoms["q"] = "***" if atoms.get("q") else ""
+            for key, value in atoms.items():
+                if isinstance(value, str):
+                    atoms[key] = scrub(value)
+            for key in ("q", "{query_string}e"):
+                if atoms.get(key):
+                    atoms[key] = "***"
             return atoms

@@ -94,3 +94,32 @@ def test_json_log_format():
         root.removeHandler(handler)
     assert entry["level"] == "INFO" and entry["logger"] == "sms.sender"
     assert entry["msg"] == "sent to 138****8000" and re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$", entry["ts"])
+
+
+def test_gunicorn_access_log_is_scrubbed_and_the_deploy_files_fit_together():
+    import datetime as dt
+    import pathlib
+    import runpy
+
+    from gunicorn.config import Config
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    conf = runpy.run_path(str(root / "deploy/gunicorn.conf.py"))
+    assert conf["logger_class"] == "proof.logs.GunicornLogger" and conf["bind"].startswith("127.0.0.1:")
+    logger = logs.GunicornLogger(Config())
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "RAW_URI": f"/sms/aliyun/{CALLBACK_TOKEN}/up?x=1",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "PATH_INFO": f"/sms/aliyun/{CALLBACK_TOKEN}/up",
+        "QUERY_STRING": "code=ABCDEFGH",
+        "HTTP_REFERER": "https://hcp.example.cn/r/ABCDEFGH",
+    }
+    atoms = logger.atoms(SimpleNamespace(status="200 OK", sent=2, headers=[]), [], environ, dt.timedelta(seconds=0.01))
+    flat = json.dumps(atoms, default=str)
+    assert CALLBACK_TOKEN not in flat and "ABCDEFGH" not in flat
+    web = (root / "deploy/hcp-web.service").read_text()
+    assert "deploy/gunicorn.conf.py 'app:create_app()'" in web and "Restart=always" in web
+    assert "flask --app app jobs run" in (root / "deploy/hcp-jobs.service").read_text()
+    nginx = (root / "deploy/nginx.conf").read_text()
+    assert "X-Forwarded-Proto" in nginx and "location = /metrics" in nginx
