@@ -69,6 +69,8 @@ def create_user_command(username, role, dept_code, password):
         if password is None:
             password = getpass.getpass("Password: ")
         problem = password_problem(password, username)
+        if len(password) < MIN_PASSWORD:
+            raise click.UsageError(f"the password must have at least {MIN_PASSWORD} characters")
         if problem:
             raise click.UsageError(f"password refused: {problem}")
         with db.atomic():

@@ -12,7 +12,7 @@ from ratings.deadlines import is_working_day
 from sms.parser import _EDGE
 from sms.parser import parse_reply
 
-FAST = settings(max_examples=300, deadline=None, derandomize=True)
+FAST = settings(max_examples=200, deadline=None, derandomize=True)
 # Wrapping punctuation a citizen may type around an answer (not "t"/"n": TD/N opt out).
 edges = st.text(alphabet=st.sampled_from(sorted(set(_EDGE))), max_size=6)
 keys_ = st.sets(st.sampled_from("ABCDE"), max_size=3).map(frozenset)
