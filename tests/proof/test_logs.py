@@ -82,7 +82,8 @@ def test_scrub_masks_paths_queries_and_phone_numbers():
 def test_json_log_format():
     handler = logging.StreamHandler()
     root = logging.getLogger()
-    root.addHandler(handler)
+    saved = root.handlers[:]
+    root.handlers[:] = [handler]  # only this handler gets the JSON format (not pytest's own)
     try:
         settings = config.load({"app": {"log_format": "json"}}, environ={})
         logs.init_app(SimpleNamespace(config={"SETTINGS": settings}, logger=logging.getLogger("app")))
@@ -91,7 +92,7 @@ def test_json_log_format():
         assert logs.ScrubFilter().filter(record)
         entry = json.loads(handler.formatter.format(record))
     finally:
-        root.removeHandler(handler)
+        root.handlers[:] = saved
     assert entry["level"] == "INFO" and entry["logger"] == "sms.sender"
     assert entry["msg"] == "sent to 138****8000" and re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$", entry["ts"])
 
