@@ -36,6 +36,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import jobs.cli
     import models.pii
     import models.web
+    import proof
     import reports.cli
     import sms.cli
     import sms.views
@@ -63,6 +64,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     admin.init_app(app)
     app.register_blueprint(web.public.bp)
     reports.cli.init_app(app)
+    proof.init_app(app)
     core.csrf.init_app(app)  # last: it exempts the JSON blueprints by name
     return app
 

@@ -12,7 +12,6 @@ from flask import request
 from flask import url_for
 
 from core import cache
-from core.cli import MIN_PASSWORD
 from models import LEVEL_NAMES
 from models import ROLES
 from models import ApiKey
@@ -22,6 +21,7 @@ from models import LabelSet
 from models import User
 from models import db
 from models.access import DEPARTMENT_ROLES
+from proof.passwords import password_problem
 
 from . import bp
 from . import security
@@ -133,8 +133,8 @@ def password():
         new = request.form.get("new", "")
         if not g.user.check_password(request.form.get("current", "")):
             message = "当前密码不正确"
-        elif len(new) < MIN_PASSWORD:
-            message = f"新密码至少 {MIN_PASSWORD} 位"
+        elif password_problem(new, g.user.username):
+            message = password_problem(new, g.user.username)
         elif new != request.form.get("repeat", ""):
             message = "两次输入的新密码不一致"
         else:

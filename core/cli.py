@@ -13,6 +13,7 @@ from models import User
 from models import db
 from models.access import DEPARTMENT_ROLES
 from models.migrate import migrate
+from proof.passwords import password_problem
 
 MIN_PASSWORD = 10
 
@@ -67,8 +68,11 @@ def create_user_command(username, role, dept_code, password):
             raise click.UsageError(f"user {username!r} already exists")
         if password is None:
             password = getpass.getpass("Password: ")
+        problem = password_problem(password, username)
         if len(password) < MIN_PASSWORD:
             raise click.UsageError(f"the password must have at least {MIN_PASSWORD} characters")
+        if problem:
+            raise click.UsageError(f"password refused: {problem}")
         with db.atomic():
             user = User(username=username, role=role, department=department)
             user.set_password(password)

@@ -22,6 +22,15 @@ DEFAULTS: dict = {
         "base_url": "http://127.0.0.1:5000",
         "max_body_kb": 2048,
         "log_level": "INFO",
+        # "text" for a terminal, "json" (one object a line) for a log collector.
+        "log_format": "text",
+        # Strict-Transport-Security max-age sent with every answer; 0 = none (set it behind HTTPS).
+        "hsts_seconds": 0,
+    },
+    "metrics": {
+        # Who may scrape /metrics: these client addresses, or anyone with the bearer token.
+        "allowed_ips": ["127.0.0.1", "::1"],
+        "token": "",
     },
     "database": {
         "url": "sqlite:///instance/hcp.db",
@@ -170,6 +179,7 @@ CHOICES = {
     ("sms", "provider"): {"console", "aliyun"},
     ("sms", "aliyun", "protocol"): {"http", "https"},
     ("app", "log_level"): {"DEBUG", "INFO", "WARNING", "ERROR"},
+    ("app", "log_format"): {"text", "json"},
     ("wechat", "provider"): {"fake", "wechat"},
     ("wechat", "env_version"): {"release", "trial", "develop"},
     ("upstream", "signing"): {"hmac-sha256", "hmac-sm3", "sm2-sm3", "sm2-sm3+sm4"},
@@ -302,6 +312,7 @@ def _validate(cfg: dict) -> None:
     _validate_upstream(cfg["upstream"])
     _validate_jobs(cfg["jobs"])
     _validate_pii(cfg["pii"], cfg["ratings"]["rating_window_days"])
+    _validate_metrics(cfg["metrics"])
     quiet = cfg["sms"]["quiet_hours"]
     if quiet and (len(quiet) != 2 or not all(isinstance(t, str) and _HHMM.match(t) for t in quiet)):
         raise ConfigError(f'sms.quiet_hours: expected [] or ["HH:MM", "HH:MM"], got {quiet!r}')
@@ -330,6 +341,7 @@ def _validate(cfg: dict) -> None:
     _check_followup_scale(cfg["rectification"]["followup_scale"])
     for keypath, low, high in (
         (("app", "max_body_kb"), 1, 65536),
+        (("app", "hsts_seconds"), 0, 2 * 365 * 24 * 3600),
         (("database", "pool_size"), 1, 200),
         (("ratings", "onsite_daily_limit"), 1, 100),
         (("ratings", "followup_days"), 1, 365),
@@ -355,6 +367,18 @@ def _validate(cfg: dict) -> None:
         value = _get(cfg, keypath)
         if not low <= value <= high:
             raise ConfigError(f"{'.'.join(keypath)}: {value} is outside {low}..{high}")
+
+
+def _validate_metrics(metrics: dict) -> None:
+    import ipaddress
+
+    for address in metrics["allowed_ips"]:
+        try:
+            ipaddress.ip_network(address, strict=False)
+        except (TypeError, ValueError):
+            raise ConfigError(f"metrics.allowed_ips: {address!r} is not an IP address or network") from None
+    if metrics["token"] and len(metrics["token"]) < 16:
+        raise ConfigError("metrics.token: at least 16 characters (a long random secret), or empty")
 
 
 _FOLLOWUP_OPTIONS = ("satisfied", "basically_satisfied", "unsatisfied")

@@ -1,0 +1,44 @@
+"""Security headers on every answer (pages, JSON, files).
+
+No template has an inline script (the H5 page loads rate.js), so scripts are
+`'self'` only; a few templates carry inline `style` attributes, hence
+`style-src 'unsafe-inline'` (styles cannot run code). Framing is refused
+everywhere: no page of the product is meant to be embedded.
+"""
+
+from flask import current_app
+from flask import request
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def init_app(app) -> None:
+    app.after_request(add_headers)
+
+
+def add_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    hsts = current_app.config["SETTINGS"].app.hsts_seconds
+    # Only over HTTPS (behind nginx: X-Forwarded-Proto, see deploy/nginx.conf).
+    if hsts and (request.is_secure or request.headers.get("X-Forwarded-Proto") == "https"):
+        headers.setdefault("Strict-Transport-Security", f"max-age={hsts}; includeSubDomains")
+    return response
