@@ -31,6 +31,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import core.csrf
     import core.errors
     import core.health
+    import core.limits
     import jobs.cli
     import models.web
     import reports.cli
@@ -58,6 +59,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(web.public.bp)
     reports.cli.init_app(app)
     core.csrf.init_app(app)  # last: it exempts the JSON blueprints by name
+    core.limits.init_app(app)  # after the blueprints: limits attach to them by name
     return app
 
 
