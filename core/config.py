@@ -175,7 +175,8 @@ DEFAULTS: dict = {
 }
 
 # The [limits] keys that are rate-limit strings ("N/second|minute|hour|day", ";" between several).
-LIMIT_KEYS = tuple(k for k, v in DEFAULTS["limits"].items() if isinstance(v, str) and "/" in v)
+_LIMITS_OPTIONS = ("enabled", "storage_uri", "strategy", "key_prefix", "proxy_hops")
+LIMIT_KEYS = tuple(k for k in DEFAULTS["limits"] if k not in _LIMITS_OPTIONS)
 
 # Short environment names promised by the public contract.
 ENV_ALIASES = {
