@@ -11,6 +11,7 @@ from .case import OptOut
 from .db import BaseModel
 from .db import db
 from .db import init_database
+from .fraud import RatingFlag
 from .item import ITEM_CATEGORIES
 from .item import Item
 from .label import BAD_LEVELS
@@ -26,6 +27,7 @@ from .org import Window
 from .outbox import Outbox
 from .rating import CHANNELS
 from .rating import Rating
+from .staff_identity import StaffIdentity
 from .ticket import TICKET_STATES
 from .ticket import LedgerItem
 from .ticket import Ticket
@@ -71,6 +73,8 @@ MODELS = [
     UpstreamPush,
     UpstreamReconciliation,
     JobRun,
+    StaffIdentity,
+    RatingFlag,
 ]
 
 # The SMS bot's tables live with the bot (imported last: they build on Invitation).
@@ -107,9 +111,11 @@ __all__ = [
     "Outbox",
     "RaterContact",
     "Rating",
+    "RatingFlag",
     "SmsInbox",
     "SmsMessage",
     "Staff",
+    "StaffIdentity",
     "Ticket",
     "TicketContact",
     "TicketEvent",
