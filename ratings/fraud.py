@@ -28,6 +28,7 @@ with the reviewer's reason (rejected).
 import datetime as dt
 import ipaddress
 import logging
+import re
 
 from peewee import fn
 
@@ -40,6 +41,7 @@ from models import RatingFlag
 from models import StaffIdentity
 from models import db
 from models.fraud import FLAG_RULES
+from models.staff_identity import IDENTITY_KINDS
 from models.staff_identity import PERSONAL_KINDS
 
 log = logging.getLogger(__name__)
@@ -182,3 +184,54 @@ def review(flag: RatingFlag, user, decision: str, note: str) -> RatingFlag:
             note=note,
         )
     return RatingFlag.get_by_id(flag.id)
+
+
+# -- the staff-identity registry ---------------------------------------------------
+
+_OPENID = re.compile(r"^[A-Za-z0-9_\-]{6,64}$")
+_DEVICE = re.compile(r"^[\w\-.:]{1,40}$")
+
+
+def register_identity(staff, kind: str, raw: str, note: str, user) -> StaffIdentity:
+    """Register a staff member's openid, phone, device or network; audited. Raises ApiError."""
+    from cases.codes import mask_phone
+    from core.limits import phone_key
+
+    raw, note = (raw or "").strip(), (note or "").strip()[:100]
+    if kind not in IDENTITY_KINDS:
+        error("invalid_kind", "请选择登记类型", 422)
+    if kind == "openid":
+        if not _OPENID.match(raw):
+            error("invalid_value", "openid 应为 6–64 位字母、数字、- 或 _", 422)
+        value, shown = raw, raw
+    elif kind == "phone":
+        phone = normalize_phone(raw)
+        if phone is None:
+            error("invalid_value", "手机号码格式不正确", 422)
+        value, shown = phone_key(phone), mask_phone(phone)
+    elif kind == "device":
+        if not _DEVICE.match(raw):
+            error("invalid_value", "设备编号应为 1–40 位字母、数字或 -_.:", 422)
+        value, shown = raw, raw
+    else:
+        try:
+            network = ipaddress.ip_network(raw, strict=False)
+        except ValueError:
+            error("invalid_value", "网络应为 IP 地址或网段，如 10.12.0.0/16", 422)
+        if network.prefixlen < (16 if network.version == 4 else 48):
+            error("invalid_value", "网段过大（IPv4 最大 /16，IPv6 最大 /48）", 422)
+        value = shown = str(network)
+    if StaffIdentity.get_or_none((StaffIdentity.kind == kind) & (StaffIdentity.value == value)):
+        error("already_registered", "该标识已登记", 409)
+    with db.atomic():
+        row = StaffIdentity.create(staff=staff, kind=kind, value=value, shown=shown, note=note, created_by=user)
+        AuditLog.record(f"user:{user.username}", "staff_identity.create", f"staff:{staff.code}", kind=kind, shown=shown)
+    return row
+
+
+def remove_identity(row: StaffIdentity, user) -> None:
+    with db.atomic():
+        StaffIdentity.delete().where(StaffIdentity.id == row.id).execute()
+        AuditLog.record(
+            f"user:{user.username}", "staff_identity.delete", f"staff:{row.staff.code}", kind=row.kind, shown=row.shown
+        )

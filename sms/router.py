@@ -182,6 +182,8 @@ def rate(incoming: Incoming, invitation: Invitation, level: int, comment: str | 
             Invitation.update(state="expired").where(Invitation.id == invitation.id).execute()
             say(incoming, f"expired:{invitation.id}", texts.EXPIRED)
             return "expired", None
+        if exc.code == "staff_cannot_rate_own_case":
+            return "refused", exc.message  # a staff member rating their own case: stored nowhere, no reply
         raise
     SmsMessage.close_prompts(incoming.phone, ref=f"invitation:{invitation.id}")
     SmsMessage.close_prompts(incoming.phone, purposes=("clarify",))
