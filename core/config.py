@@ -160,6 +160,7 @@ DEFAULTS: dict = {
         "wx_login_ip": "60/minute",
         "wx_user": "120/minute",
         "sms_ip": "1200/minute",
+        "sms_phone": "10/hour;30/day",
         "api_key": "6000/minute",
         "admin_login_ip": "20/minute;200/hour",
         "public_ip": "300/minute",

@@ -10,6 +10,7 @@ Each group of endpoints has its own limit and its own key:
 | wx_login_ip      | `/api/wx/login`                             | client IP                           |
 | wx_user          | every other `/api/wx/*`                     | the WeChat user of the session token|
 | sms_ip           | `/sms/aliyun/*` (Aliyun pushes batches)     | client IP                           |
+| sms_phone        | SMS replies handled by the bot (a job)      | the sending phone (a keyed hash)    |
 | api_key          | `/api/v1/*`                                 | the API key (its public prefix)     |
 | admin_login_ip   | `/admin/login` POST (besides the lockout)   | client IP                           |
 | public_ip        | `/public/*`, `/qr/*`                        | client IP                           |
@@ -33,6 +34,7 @@ from flask import request
 from flask_limiter import Limiter
 from flask_limiter import RateLimitExceeded
 from itsdangerous import BadSignature
+from limits import parse_many
 
 from core.errors import wants_json
 
@@ -153,6 +155,16 @@ def init_app(app) -> None:
 
 def limiter() -> Limiter:
     return current_app.extensions[EXTENSION]
+
+
+def allow(group: str, key: str) -> bool:
+    """Count one event of `group` for `key` outside a request (the SMS bot's replies,
+    per phone) in the same store; False once over the group's limit."""
+    settings = current_app.config["SETTINGS"].limits
+    if not settings.enabled:
+        return True
+    ext = limiter()
+    return all(ext.limiter.hit(item, settings.key_prefix, group, key) for item in parse_many(settings[group]))
 
 
 def handle_rate_limited(exc: RateLimitExceeded):

@@ -1,5 +1,7 @@
 """An SMS reply from the handler's own phone: refused, recorded on the inbox row, nothing stored."""
 
+import pytest
+
 from models import Outbox
 from models import Rating
 from models import db
@@ -29,3 +31,17 @@ def test_a_citizens_reply_still_rates(app, bot, register, make):  # noqa: F811
     bot.complete()
     bot.send()
     assert bot.up("5") == {"rated": 1}
+
+
+@pytest.mark.settings({"limits": {"sms_phone": "2/hour"}})
+def test_replies_are_limited_per_phone(app, bot, make):  # noqa: F811
+    bot.complete()
+    bot.send()
+    assert bot.up("你好") == {"clarified": 1}
+    assert "rate_limited" not in bot.up("在吗")
+    assert bot.up("5") == {"rate_limited": 1}
+    assert bot.up("TD") == {"opted_out": 1}  # opting out is never limited
+    assert bot.up("6", phone="13700137000") != {"rate_limited": 1}
+    with db.connection_context():
+        assert Rating.select().count() == 0
+        assert SmsInbox.select().where(SmsInbox.outcome == "rate_limited").count() == 1
