@@ -19,6 +19,7 @@ from models import Rating
 from models import RatingFlag
 from models import Staff
 from models import StaffIdentity
+from models import Ticket
 from models.fraud import REVIEW_STATES
 from models.staff_identity import IDENTITY_KINDS
 from ratings import fraud
@@ -50,6 +51,7 @@ def flags():
         levels=LEVEL_NAMES,
         channels=CHANNELS,
         rater=describe_rater,
+        ticket_of=Ticket.for_rating,
         args=request.args,
     )
 

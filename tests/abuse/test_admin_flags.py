@@ -6,6 +6,7 @@ from models import AuditLog
 from models import Rating
 from models import RatingFlag
 from models import StaffIdentity
+from models import Ticket
 from models import db
 from ratings.core import RatingRequest
 from ratings.core import submit_rating
@@ -28,6 +29,9 @@ def test_the_bureau_reviews_the_queue_pending_first(app, make, login, register):
     page = bureau.get("/admin/flags").get_data(as_text=True)
     assert "待审核 2 条" in page and f'id="flag-{first.id}"' in page and f'id="flag-{second.id}"' in page
     assert "来自工作人员网络" in page and 'name="decision"' in page
+    with db.connection_context():
+        ticket = Ticket.for_rating(second.rating_id)
+    assert f'href="/admin/tickets/{ticket.id}"' in page
     assert bureau.post(f"/admin/flags/{first.id}/review", data={"decision": "genuine"}).status_code == 302
     res = bureau.post(f"/admin/flags/{second.id}/review", data={"decision": "rejected"}, follow_redirects=True)
     assert "确认刷评须填写审核意见" in res.get_data(as_text=True)
