@@ -33,6 +33,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import core.csrf
     import core.errors
     import core.health
+    import core.limits
     import jobs.cli
     import models.pii
     import models.web
@@ -66,6 +67,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     reports.cli.init_app(app)
     proof.init_app(app)
     core.csrf.init_app(app)  # last: it exempts the JSON blueprints by name
+    core.limits.init_app(app)  # after the blueprints: limits attach to them by name
     return app
 
 

@@ -13,6 +13,7 @@ from . import audit  # noqa: E402,F401
 from . import auth  # noqa: E402,F401
 from . import channels  # noqa: E402,F401
 from . import dashboard  # noqa: E402,F401
+from . import flags  # noqa: E402,F401
 from . import imports  # noqa: E402,F401
 from . import master  # noqa: E402,F401
 from . import qr  # noqa: E402,F401

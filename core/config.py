@@ -167,7 +167,39 @@ DEFAULTS: dict = {
         # the case is completed (and its ticket closed); ratings and figures stay.
         "retention_days": 365,
     },
+    "limits": {
+        # Rate limits on every public endpoint (Flask-Limiter). memory:// counts per
+        # process; with several gunicorn workers use redis://127.0.0.1:6379/0.
+        "enabled": True,
+        "storage_uri": "memory://",
+        "strategy": "fixed-window",
+        "key_prefix": "hcp",
+        # Reverse proxies in front of the app whose X-Forwarded-For is trusted (nginx: 1).
+        "proxy_hops": 0,
+        "web_ip": "300/minute",
+        "web_rater": "30/minute;200/day",
+        "web_phone": "20/day",
+        "wx_login_ip": "60/minute",
+        "wx_user": "120/minute",
+        "sms_ip": "1200/minute",
+        "sms_phone": "10/hour;30/day",
+        "api_key": "6000/minute",
+        "admin_login_ip": "20/minute;200/hour",
+        "public_ip": "300/minute",
+    },
+    "fraud": {
+        # A tablet (pad) rating this soon after the case's completion is flagged.
+        "pad_min_seconds": 10,
+        # More than burst_count ratings of one level from one rater (a device: per
+        # window) within burst_minutes are flagged from the next one on.
+        "burst_count": 5,
+        "burst_minutes": 10,
+    },
 }
+
+# The [limits] keys that are rate-limit strings ("N/second|minute|hour|day", ";" between several).
+_LIMITS_OPTIONS = ("enabled", "storage_uri", "strategy", "key_prefix", "proxy_hops")
+LIMIT_KEYS = tuple(k for k in DEFAULTS["limits"] if k not in _LIMITS_OPTIONS)
 
 # Short environment names promised by the public contract.
 ENV_ALIASES = {
@@ -184,6 +216,7 @@ CHOICES = {
     ("wechat", "env_version"): {"release", "trial", "develop"},
     ("upstream", "signing"): {"hmac-sha256", "hmac-sm3", "sm2-sm3", "sm2-sm3+sm4"},
     ("upstream", "satisfaction_order"): {"5_best", "1_best"},
+    ("limits", "strategy"): {"fixed-window", "moving-window", "sliding-window-counter"},
 }
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -313,6 +346,7 @@ def _validate(cfg: dict) -> None:
     _validate_jobs(cfg["jobs"])
     _validate_pii(cfg["pii"], cfg["ratings"]["rating_window_days"])
     _validate_metrics(cfg["metrics"])
+    _validate_limits(cfg["limits"])
     quiet = cfg["sms"]["quiet_hours"]
     if quiet and (len(quiet) != 2 or not all(isinstance(t, str) and _HHMM.match(t) for t in quiet)):
         raise ConfigError(f'sms.quiet_hours: expected [] or ["HH:MM", "HH:MM"], got {quiet!r}')
@@ -363,6 +397,9 @@ def _validate(cfg: dict) -> None:
         (("admin", "max_failed_logins"), 1, 100),
         (("admin", "lockout_minutes"), 1, 1440),
         (("figures", "min_ranking_sample"), 1, 10000),
+        (("fraud", "pad_min_seconds"), 0, 3600),
+        (("fraud", "burst_count"), 1, 1000),
+        (("fraud", "burst_minutes"), 1, 24 * 60),
     ):
         value = _get(cfg, keypath)
         if not low <= value <= high:
@@ -478,6 +515,25 @@ def _validate_pii(pii: dict, rating_window_days: int) -> None:
             f"pii.retention_days: {pii['retention_days']} is outside {rating_window_days + 1}..3650 "
             "(longer than ratings.rating_window_days)"
         )
+
+
+def _validate_limits(lim: dict) -> None:
+    from limits import parse_many
+
+    if not re.match(r"^(memory|redis|rediss|redis\+unix|redis\+sentinel|redis\+cluster)://", lim["storage_uri"]):
+        raise ConfigError(f"limits.storage_uri: {lim['storage_uri']!r} must be memory:// or a redis:// URL")
+    if not re.match(r"^[A-Za-z0-9_\-]{1,32}$", lim["key_prefix"]):
+        raise ConfigError("limits.key_prefix: 1–32 letters, digits, - or _")
+    if not 0 <= lim["proxy_hops"] <= 5:
+        raise ConfigError(f"limits.proxy_hops: {lim['proxy_hops']} is outside 0..5")
+    for key in LIMIT_KEYS:
+        try:
+            parsed = parse_many(lim[key])
+        except ValueError:
+            parsed = None
+        if not parsed:
+            example = '"30/minute" or "10/minute;100/day"'
+            raise ConfigError(f"limits.{key}: {lim[key]!r} is not a rate limit such as {example}")
 
 
 def _check_url(value: str, dotted: str, schemes: set) -> None:

@@ -11,6 +11,7 @@ from .case import OptOut
 from .db import BaseModel
 from .db import db
 from .db import init_database
+from .fraud import RatingFlag
 from .item import ITEM_CATEGORIES
 from .item import Item
 from .label import BAD_LEVELS
@@ -27,6 +28,7 @@ from .outbox import Outbox
 from .rating import CHANNELS
 from .rating import Rating
 from .rollup import RatingRollup
+from .staff_identity import StaffIdentity
 from .ticket import TICKET_STATES
 from .ticket import LedgerItem
 from .ticket import Ticket
@@ -73,6 +75,8 @@ MODELS = [
     UpstreamReconciliation,
     JobRun,
     RatingRollup,
+    StaffIdentity,
+    RatingFlag,
 ]
 
 # The SMS bot's tables live with the bot (imported last: they build on Invitation).
@@ -110,9 +114,11 @@ __all__ = [
     "RaterContact",
     "Rating",
     "RatingRollup",
+    "RatingFlag",
     "SmsInbox",
     "SmsMessage",
     "Staff",
+    "StaffIdentity",
     "Ticket",
     "TicketContact",
     "TicketEvent",

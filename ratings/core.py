@@ -39,6 +39,7 @@ from models.rating import DEVICE_CHANNELS
 from models.rating import FIRST
 from models.rating import FOLLOWUP
 
+from . import fraud
 from .tickets import open_ticket
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,10 @@ class RatingRequest:
     staff: Staff | None = None
     rater_ref: str | None = None
     followup: bool = False
+    # For fraud screening only (never stored): the client's address on the
+    # citizen-facing pages, and a phone the rater left (the window QR page).
+    client_ip: str | None = None
+    rater_phone: str | None = None
 
 
 @dataclass
@@ -98,6 +103,8 @@ def submit_rating(req: RatingRequest) -> RatingResult:
             _save_case_rating(rating, req, settings.ratings)
         else:
             _save_onsite_rating(rating, req, settings.ratings)
+        # Abuse: refuses a staff member's rating of their own work, flags suspicious ones for review.
+        fraud.screen(rating, req, settings.fraud)
         ticket = _open_ticket(rating, settings.rectification) if rating.is_bad else None
         Outbox.put("upstream.rating", f"rating:{rating.id}", {"rating_id": rating.id})
     log.info("rating %s stored: channel=%s level=%s bad=%s", rating.id, rating.channel, level, rating.is_bad)

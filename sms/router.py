@@ -20,6 +20,8 @@ from flask import current_app
 
 from core import clock
 from core.errors import ApiError
+from core.limits import allow
+from core.limits import phone_key
 from models import Case
 from models import Invitation
 from models import OptOut
@@ -61,6 +63,8 @@ def handle_reply(inbox_id: int, phone: str, text: str) -> tuple[str, str | None]
     incoming = Incoming(inbox_id, phone, text)
     if parse_reply(text).kind == "opt_out":
         return opt_out(phone)
+    if not allow("sms_phone", phone_key(phone)):
+        return "rate_limited", "该号码回复过于频繁，本条未处理"  # a reply loop or a flood: no answer either
     for prompt in SmsMessage.open_prompts(phone):
         handler = HANDLERS.get(prompt.purpose)
         if handler is not None:
@@ -183,6 +187,8 @@ def rate(incoming: Incoming, invitation: Invitation, level: int, comment: str | 
             Invitation.update(state="expired").where(Invitation.id == invitation.id).execute()
             say(incoming, f"expired:{invitation.id}", texts.EXPIRED)
             return "expired", None
+        if exc.code == "staff_cannot_rate_own_case":
+            return "refused", exc.message  # a staff member rating their own case: stored nowhere, no reply
         raise
     SmsMessage.close_prompts(incoming.phone, ref=f"invitation:{invitation.id}")
     SmsMessage.close_prompts(incoming.phone, purposes=("clarify",))

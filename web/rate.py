@@ -15,6 +15,7 @@ from flask import url_for
 from cases.codes import mask_phone
 from cases.codes import normalize_phone
 from core.errors import ApiError
+from core.limits import client_ip
 from models import LEVEL_NAMES
 from models import TICKET_STATES
 from models import RaterContact
@@ -71,7 +72,8 @@ def case_page(code):
         return form_page(values)
     form = read_form()
     try:
-        submit_rating(RatingRequest(channel="h5", case=case, rater_ref=rater.rater_ref(browser_token()), **form))
+        ref = rater.rater_ref(browser_token())
+        submit_rating(RatingRequest(channel="h5", case=case, rater_ref=ref, client_ip=client_ip(), **form))
     except ApiError as exc:
         if exc.code == "already_rated":
             return rated_page(case, 409)
@@ -135,7 +137,16 @@ def onsite_page(scene):
         return form_page(values, "手机号格式不正确，请填写 11 位手机号，或留空。", form, 422, phone=phone_raw)
     try:
         with db.atomic():
-            result = submit_rating(RatingRequest(channel="qr", window=window, staff=staff, rater_ref=ref, **form))
+            req = RatingRequest(
+                channel="qr",
+                window=window,
+                staff=staff,
+                rater_ref=ref,
+                client_ip=client_ip(),
+                rater_phone=phone,
+                **form,
+            )
+            result = submit_rating(req)
             if phone and result.rating.is_bad:
                 RaterContact.create(rating=result.rating, phone=phone)
     except ApiError as exc:

@@ -9,6 +9,7 @@ from flask import request
 
 from core.auth import json_body
 from core.errors import error
+from core.limits import client_ip
 from models import WxUser
 from ratings.core import RatingRequest
 from ratings.core import submit_rating
@@ -89,6 +90,7 @@ def post_rating():
         comment=body.get("comment"),
         followup=followup,
         rater_ref=rater_ref(),
+        client_ip=client_ip(),
         **targets,
     )
     result = submit_rating(req).to_dict()

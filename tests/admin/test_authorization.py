@@ -17,7 +17,9 @@ from models import AuditLog
 from models import Department
 from models import Hall
 from models import Item
+from models import RatingFlag
 from models import Staff
+from models import StaffIdentity
 from models import Ticket
 from models import User
 from models import Window
@@ -37,7 +39,11 @@ def world(app, make, staff, ratings):
         own_ticket = ratings.rate(2, dept="police", at=dt.datetime(2026, 11, 20, 9)).ticket
         hall = Hall.create(code="RSJ-DT", name="人社局社保服务大厅", department=make.social)
         key = ApiKey.get(ApiKey.department == make.social)
+        flag = RatingFlag.create(rating=foreign_ticket.rating, rules="burst", reason="同一评价人短时间内大量相同评价")
+        identity = StaffIdentity.create(staff=make.clerk, kind="device", value="RSJ-PC-1", shown="RSJ-PC-1")
         return {
+            "flag": flag,
+            "identity": identity,
             "ticket": foreign_ticket,
             "own_ticket": own_ticket,
             "objects": {
@@ -79,6 +85,10 @@ def urls(app, world):
             found.append((rule, rule.rule.replace("<int:user_id>", str(world["user"].id)), True))
         elif args == {"key_id"}:
             found.append((rule, rule.rule.replace("<int:key_id>", str(world["key"].id)), True))
+        elif args == {"flag_id"}:
+            found.append((rule, rule.rule.replace("<int:flag_id>", str(world["flag"].id)), True))
+        elif args == {"identity_id"}:
+            found.append((rule, rule.rule.replace("<int:identity_id>", str(world["identity"].id)), True))
         else:
             raise AssertionError(f"no recipe for route {rule.rule} ({rule.endpoint}); add one to this test")
     return found
@@ -90,6 +100,8 @@ def fingerprint(social: Department):
         rows = [model_to_dict(Department.get_by_id(social.id), recurse=False)]
         for model in (Hall, Window, Staff, Item, User, ApiKey, Ticket):
             rows += [model_to_dict(r, recurse=False) for r in model.select().where(model.department == social.id)]
+        rows += [model_to_dict(r, recurse=False) for r in RatingFlag.select()]
+        rows += [model_to_dict(r, recurse=False) for r in StaffIdentity.select()]
         return sorted(map(repr, rows))
 
 

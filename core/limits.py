@@ -1,0 +1,189 @@
+"""Rate limits on every public endpoint (Flask-Limiter), configured in `[limits]`.
+
+Each group of endpoints has its own limit and its own key:
+
+| group            | endpoints                                   | counted per                         |
+|------------------|---------------------------------------------|-------------------------------------|
+| web_ip           | `/r/<code>`, `/q/<scene>` (the rate pages)  | client IP                           |
+| web_rater        | the same, POST only                         | the browser's rater cookie          |
+| web_phone        | `/q/<scene>` POST that leaves a phone       | the phone (a keyed hash of it)      |
+| wx_login_ip      | `/api/wx/login`                             | client IP                           |
+| wx_user          | every other `/api/wx/*`                     | the WeChat user of the session token|
+| sms_ip           | `/sms/aliyun/*` (Aliyun pushes batches)     | client IP                           |
+| sms_phone        | SMS replies handled by the bot (a job)      | the sending phone (a keyed hash)    |
+| api_key          | `/api/v1/*`                                 | the API key (its public prefix)     |
+| admin_login_ip   | `/admin/login` POST (besides the lockout)   | client IP                           |
+| public_ip        | `/public/*`, `/qr/*`                        | client IP                           |
+
+Each group shares one counter across its routes. The counters live in
+`storage_uri`: `memory://` is per process (the embedded default, one
+process); several gunicorn workers must share Redis (`redis://…`). A breach
+answers 429: the contract's JSON error on JSON routes, a Chinese page on pages,
+with `Retry-After`.
+"""
+
+import hashlib
+import hmac
+import math
+import time
+
+from flask import current_app
+from flask import jsonify
+from flask import render_template
+from flask import request
+from flask_limiter import Limiter
+from flask_limiter import RateLimitExceeded
+from itsdangerous import BadSignature
+from limits import parse_many
+
+from core.errors import wants_json
+
+EXTENSION = "hcp_limiter"
+
+
+def client_ip() -> str:
+    """The client's address: `remote_addr`, or behind `proxy_hops` trusted proxies
+    the address the outermost of them saw (X-Forwarded-For, right to left)."""
+    hops = current_app.config["SETTINGS"].limits.proxy_hops
+    if hops:
+        forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops][:64]
+    return request.remote_addr or "unknown"
+
+
+def phone_key(phone: str) -> str:
+    """A keyed hash of a normalized phone number: never the number itself in a key or a table."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, b"phone:" + phone.encode(), hashlib.sha256).hexdigest()
+
+
+# -- the keys ------------------------------------------------------------------
+
+
+def _ip() -> str:
+    return "ip:" + client_ip()
+
+
+def _rater() -> str:
+    from web import rater
+
+    token = rater.current_token()
+    return f"rater:{token}" if token else _ip()
+
+
+def _phone() -> str:
+    from cases.codes import normalize_phone
+
+    phone = normalize_phone(request.form.get("phone", "").strip()) if request.form.get("phone") else None
+    return "phone:" + phone_key(phone) if phone else ""
+
+
+def _wx_user() -> str:
+    """The openid in the session token (signature checked, expiry not: an expired
+    token is refused by the view anyway); without a valid token, the IP."""
+    from wechat.session import serializer
+
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and 0 < len(token) <= 512:
+        try:
+            data = serializer().loads(token.strip())
+        except BadSignature:
+            data = None
+        if isinstance(data, dict) and isinstance(data.get("o"), str) and data["o"]:
+            return "wx:" + data["o"]
+    return _ip()
+
+
+def _api_key() -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    parts = token.strip().split("_", 2)
+    if scheme.lower() == "bearer" and len(parts) == 3 and parts[0] == "hcp" and 0 < len(parts[1]) <= 16:
+        return "key:" + parts[1]
+    return _ip()
+
+
+def _endpoint_is(name: str):
+    return lambda: request.endpoint == name
+
+
+def _endpoint_is_not(name: str):
+    return lambda: request.endpoint != name
+
+
+def _no_phone() -> bool:
+    return not _phone()
+
+
+# group (its `[limits]` key and its counter) → (blueprints, key function, methods, exempt_when)
+GROUPS = {
+    "web_ip": (("rate",), _ip, None, None),
+    "web_rater": (("rate",), _rater, ["POST"], None),
+    "web_phone": (("rate",), _phone, ["POST"], _no_phone),
+    "wx_login_ip": (("wx",), _ip, None, _endpoint_is_not("wx.login")),
+    "wx_user": (("wx",), _wx_user, None, _endpoint_is("wx.login")),
+    "sms_ip": (("sms",), _ip, None, None),
+    "api_key": (("api",), _api_key, None, None),
+    "admin_login_ip": (("admin",), _ip, ["POST"], _endpoint_is_not("admin.login")),
+    "public_ip": (("public", "qr"), _ip, None, None),
+}
+
+
+def init_app(app) -> None:
+    """One limiter per app (tests build many apps); call after every blueprint is registered."""
+    settings = app.config["SETTINGS"].limits
+    limiter = Limiter(
+        _ip,
+        storage_uri=settings.storage_uri,
+        strategy=settings.strategy,
+        key_prefix=settings.key_prefix,
+        headers_enabled=True,
+        retry_after="delta-seconds",
+        enabled=settings.enabled,
+    )
+    limiter.init_app(app)
+    for group, (blueprints, key, methods, exempt_when) in GROUPS.items():
+        shared = limiter.shared_limit(
+            settings[group], scope=group, key_func=key, methods=methods, exempt_when=exempt_when
+        )
+        for name in blueprints:
+            if name in app.blueprints:
+                shared(app.blueprints[name])
+    app.extensions[EXTENSION] = limiter
+    app.register_error_handler(RateLimitExceeded, handle_rate_limited)
+
+
+def limiter() -> Limiter:
+    return current_app.extensions[EXTENSION]
+
+
+def allow(group: str, key: str) -> bool:
+    """Count one event of `group` for `key` outside a request (the SMS bot's replies,
+    per phone) in the same store; False once over the group's limit."""
+    settings = current_app.config["SETTINGS"].limits
+    if not settings.enabled:
+        return True
+    ext = limiter()
+    return all(ext.limiter.hit(item, settings.key_prefix, group, key) for item in parse_many(settings[group]))
+
+
+def handle_rate_limited(exc: RateLimitExceeded):
+    seconds = _retry_after()
+    wait = f"{seconds} 秒" if seconds < 120 else f"{math.ceil(seconds / 60)} 分钟"
+    message = f"操作过于频繁，请 {wait}后再试"
+    if wants_json():
+        response = jsonify({"error": {"code": "too_many_requests", "message": message}})
+    else:
+        response = current_app.make_response(
+            render_template("error.html", status=429, message=message.replace("操作过于频繁", "您的操作过于频繁"))
+        )
+    response.status_code = 429
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def _retry_after() -> int:
+    current = limiter().current_limit
+    if current is None:
+        return 60
+    return max(1, math.ceil(current.reset_at - time.time()))
