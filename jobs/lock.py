@@ -9,6 +9,8 @@ process dies in any way (SIGKILL included), so a waiting process takes over.
 import fcntl
 import os
 import socket
+from abc import ABC
+from abc import abstractmethod
 from urllib.parse import unquote
 from urllib.parse import urlparse
 
@@ -18,16 +20,18 @@ import psycopg2
 PG_LOCK_ID = 0x48435005
 
 
-class SchedulerLock:
+class SchedulerLock(ABC):
+    @abstractmethod
     def try_acquire(self) -> bool:
-        raise NotImplementedError
+        """Take the lock if nobody holds it; never waits."""
 
     def alive(self) -> bool:
         """Still held (the PostgreSQL session is up)."""
         return True
 
+    @abstractmethod
     def release(self) -> None:
-        raise NotImplementedError
+        """Give the lock up (the process is stopping)."""
 
     @staticmethod
     def for_url(url: str) -> "SchedulerLock":
