@@ -22,8 +22,6 @@ answers 429: the contract's JSON error on JSON routes, a Chinese page on pages,
 with `Retry-After`.
 """
 
-import hashlib
-import hmac
 import math
 import time
 
@@ -37,6 +35,7 @@ from itsdangerous import BadSignature
 from limits import parse_many
 
 from core.errors import wants_json
+from models.pii import phone_hash
 
 EXTENSION = "hcp_limiter"
 
@@ -53,9 +52,11 @@ def client_ip() -> str:
 
 
 def phone_key(phone: str) -> str:
-    """A keyed hash of a normalized phone number: never the number itself in a key or a table."""
-    secret = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(secret, b"phone:" + phone.encode(), hashlib.sha256).hexdigest()
+    """A keyed hash of a phone number: never the number itself in a key or a table.
+
+    The personal-data lookup hash (`models.pii.phone_hash`), so that one key and
+    one rotation (`flask pii rehash`) cover every stored phone hash."""
+    return phone_hash(phone)
 
 
 # -- the keys ------------------------------------------------------------------

@@ -40,14 +40,12 @@ def remind_due() -> int:
     count = 0
     with db.connection_context():
         for ticket in list(Ticket.due_within(until)):
-            Notification.put(
+            _tell_department(
+                ticket,
                 f"remind:{ticket.id}:{now:%Y-%m-%d}",
                 "ticket.reminder",
                 f"差评工单 {ticket.ticket_no}（{ticket.state_label}）将于 {ticket.due_at:%Y-%m-%d %H:%M} 到期，"
                 "请按时整改反馈。",
-                department=ticket.department_id,
-                user=ticket.assignee_id,
-                ref=f"ticket:{ticket.id}",
             )
             count += 1
         count += _remind_callbacks(now, rect)
@@ -80,13 +78,11 @@ def _remind_callbacks(now, rect) -> int:
     for ticket in list(Ticket.select().where(Ticket.state == "new")):
         target = add_working_days(ticket.due_from or ticket.created_at, rect.callback_working_days, rect)
         if target < now:
-            Notification.put(
+            _tell_department(
+                ticket,
                 f"callback:{ticket.id}",
                 "ticket.reminder",
                 f"差评工单 {ticket.ticket_no} 已超过 {rect.callback_working_days} 个工作日未回访核实，请尽快联系群众。",
-                department=ticket.department_id,
-                user=ticket.assignee_id,
-                ref=f"ticket:{ticket.id}",
             )
             count += 1
     return count
@@ -109,13 +105,11 @@ def escalate_overdue() -> int:
                     f"{ticket.due_at:%Y-%m-%d}，请督办。",
                     ref=f"ticket:{ticket.id}",
                 )
-                Notification.put(
+                _tell_department(
+                    ticket,
                     f"overdue:{ticket.id}:{ticket.due_at:%Y%m%d%H%M}",
                     "ticket.overdue",
                     f"差评工单 {ticket.ticket_no} 已超期，已报区行政审批局督办，请立即整改反馈。",
-                    department=ticket.department_id,
-                    user=ticket.assignee_id,
-                    ref=f"ticket:{ticket.id}",
                 )
                 Ticket.update(escalated_at=now).where(Ticket.id == ticket.id).execute()
                 workflow.record(ticket, "escalate", None, note=f"超过整改期限 {ticket.due_at:%Y-%m-%d %H:%M}，升级督办")
@@ -166,13 +160,11 @@ def chase_followups() -> int:
     count = 0
     with db.connection_context():
         for ticket in list(Ticket.followup_unanswered(asked_before)):
-            Notification.put(
+            _tell_department(
+                ticket,
                 f"followup-call:{ticket.id}:{ticket.reply_count}",
                 "ticket.followup_call",
                 f"差评工单 {ticket.ticket_no} 的短信回访 {rect.followup_answer_days} 天未获答复，请电话回访。",
-                department=ticket.department_id,
-                user=ticket.assignee_id,
-                ref=f"ticket:{ticket.id}",
             )
             count += 1
     return count
@@ -202,3 +194,10 @@ def _warnings(rect):
     today = clock.today()
     years = uncovered_years((today.year, today.year + 1), rect)
     return list(zip(years, calendar_warnings(today, rect), strict=True))
+
+
+def _tell_department(ticket, key: str, kind: str, text: str) -> None:
+    """A notification to the ticket's department and its assignee, once per key."""
+    Notification.put(
+        key, kind, text, department=ticket.department_id, user=ticket.assignee_id, ref=f"ticket:{ticket.id}"
+    )
