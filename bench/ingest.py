@@ -69,7 +69,7 @@ function request()
   end
   local body = string.format(
     '{"channel":"pad","window_code":"%%s","level":%%d,"labels":[%%s],"device_id":"bench-%%d-%%d"}',
-    w, level, lab, tid, n %% 50)
+    w, level, lab, tid, n %% 5000)
   return wrk.format(nil, path, nil, body)
 end
 
@@ -142,6 +142,7 @@ def one_run(kind: str, fixture, ceiling_url: str, outdir: str) -> dict:
     if kind == "product":
         after = product.rating_count(fixture.url)
         stored = product.stored_ids(fixture.url, "Rating", ids)
+        r["flagged"] = product.rating_count(fixture.url, "RatingFlag")  # the fraud screen's, cumulative
     else:
         after = int(ceiling_helper(ceiling_url, "count").split()[0])
         stored = None  # the ceiling's ids are not re-read: only its row count is checked
@@ -164,6 +165,7 @@ def one_run(kind: str, fixture, ceiling_url: str, outdir: str) -> dict:
         f"201={created} other={ {k: v for k, v in statuses.items() if k != '201'} } rows+{r['rows_added']} "
         f"lost={r['lost']} sockerr={r['socket_errors']} cpu {r['server_cpu_ms_per_req']:.2f} ms/req "
         f"rss {r['worker_peak_rss_mb']:.0f} MB bg {gate['bg_cores']}"
+        + (f" flagged {r['flagged']}" if "flagged" in r else "")
     )
     return r
 

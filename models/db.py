@@ -13,8 +13,9 @@ from urllib.parse import urlparse
 
 from peewee import DatabaseProxy
 from peewee import Model
-from playhouse.pool import PooledPostgresqlDatabase
-from playhouse.pool import PooledSqliteDatabase
+
+from .pools import PostgresqlDatabase
+from .pools import SqliteDatabase
 
 db = DatabaseProxy()
 
@@ -43,7 +44,7 @@ def make_database(url: str, pool_size: int = 16):
             raise ValueError("database.url: an in-memory SQLite database is not supported; use a file")
         directory = os.path.dirname(os.path.abspath(path))
         os.makedirs(directory, exist_ok=True)
-        return PooledSqliteDatabase(
+        return SqliteDatabase(
             path,
             pragmas=SQLITE_PRAGMAS,
             timeout=10,
@@ -57,7 +58,7 @@ def make_database(url: str, pool_size: int = 16):
             lock_type="IMMEDIATE",
         )
     options = dict(parse_qsl(parsed.query))
-    return PooledPostgresqlDatabase(
+    return PostgresqlDatabase(
         unquote(parsed.path.lstrip("/")) or "postgres",
         user=unquote(parsed.username) if parsed.username else None,
         password=unquote(parsed.password) if parsed.password else None,
@@ -82,10 +83,20 @@ def init_database(url: str, pool_size: int = 16):
 
 
 def is_postgres() -> bool:
-    return isinstance(db.obj, PooledPostgresqlDatabase)
+    return isinstance(db.obj, PostgresqlDatabase)
 
 
 _INSERT_SQL: dict = {}
+_SQL: dict = {}
+
+
+def prepared(key: str, build) -> str:
+    """SQL text for a hot-path query, built once per process and backend by `build(param_mark)`."""
+    full = (key, is_postgres())
+    sql = _SQL.get(full)
+    if sql is None:
+        sql = _SQL[full] = build(db.obj.param)
+    return sql
 
 
 def insert_row(model, values: dict, ignore: bool = False):

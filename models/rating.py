@@ -14,6 +14,9 @@ from core import clock
 
 from .case import Case
 from .db import BaseModel
+from .db import db
+from .db import is_postgres
+from .db import prepared
 from .item import Item
 from .org import Department
 from .org import Hall
@@ -72,6 +75,8 @@ class Rating(BaseModel):
             (("case", "sequence"), True),
             (("rater_ref", "window", "onsite_day", "onsite_slot"), True),
             (("department", "created_at"), False),
+            # The fraud screen's burst count (ratings/fraud.py).
+            (("rater_ref", "level", "created_at"), False),
         )
         constraints = [SQL("CHECK (level BETWEEN 1 AND 5)"), SQL("CHECK (sequence IN (1, 2))")]
 
@@ -94,6 +99,27 @@ class Rating(BaseModel):
             .where((cls.rater_ref == rater_ref) & (cls.window == window) & (cls.onsite_day == day))
             .scalar()
         )
+
+    @classmethod
+    def recent_count(cls, rater_ref, level, since, until, per_window=False, window_id=None, cap=1000) -> int:
+        """How many ratings of `level` the rater gave in (since, until], counted up to `cap`.
+
+        Runs on every rating (the fraud screen's burst rule): prepared SQL over the
+        (rater_ref, level, created_at) index, and the LIMIT keeps a busy device's
+        count as cheap as a quiet one's."""
+
+        def build(p):
+            same = "IS NOT DISTINCT FROM" if is_postgres() else "IS"  # the window may be NULL
+            window = f" AND window_id {same} {p}" if per_window else ""
+            return (
+                "SELECT COUNT(*) FROM (SELECT 1 FROM rating WHERE rater_ref = "  # noqa: S608 - no input
+                f"{p} AND level = {p} AND created_at > {p} AND created_at <= {p}{window} LIMIT {p}) AS recent"
+            )
+
+        sql = prepared(f"rating.recent_count.{per_window}", build)
+        params = [rater_ref, level, cls.created_at.db_value(since), cls.created_at.db_value(until)]
+        params += [window_id] if per_window else []
+        return db.execute_sql(sql, [*params, cap]).fetchone()[0]
 
     @classmethod
     def counted(cls):

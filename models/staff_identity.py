@@ -12,6 +12,7 @@ from peewee import DateTimeField
 from peewee import ForeignKeyField
 
 from core import clock
+from core.cache import TtlCache
 
 from .access import User
 from .db import BaseModel
@@ -25,6 +26,9 @@ IDENTITY_KINDS = {
 }
 # A rater with one of these is the staff member in person; a network is shared.
 PERSONAL_KINDS = ("openid", "phone", "device")
+# Another process's change is seen within this many seconds.
+REGISTRY_TTL = 10
+_registry = TtlCache(REGISTRY_TTL, size=1)
 
 
 class StaffIdentity(BaseModel):
@@ -43,15 +47,24 @@ class StaffIdentity(BaseModel):
         indexes = ((("kind", "value"), True),)
 
     @classmethod
-    def matching(cls, personal: list[tuple[str, str]], with_networks: bool):
+    def registry(cls) -> list["StaffIdentity"]:
+        """Every registered identity, per process for REGISTRY_TTL seconds: the fraud
+        screen asks on every rating, and the registry changes a few times a year.
+        Registering or removing clears it in that process at once (`core.cache.clear_all`)."""
+        rows = _registry.get("all")
+        if rows is None:
+            rows = list(cls.select())
+            _registry.put("all", rows)
+        return rows
+
+    @classmethod
+    def matching(cls, personal: list[tuple[str, str]], with_networks: bool) -> list["StaffIdentity"]:
         """Rows matching any of the (kind, value) pairs, plus every network row if asked."""
-        condition = None
-        for kind, value in personal:
-            term = (cls.kind == kind) & (cls.value == value)
-            condition = term if condition is None else condition | term
-        if with_networks:
-            term = cls.kind == "network"
-            condition = term if condition is None else condition | term
-        if condition is None:
+        if not personal and not with_networks:
             return []
-        return list(cls.select().where(condition))
+        wanted = set(personal)
+        return [
+            row
+            for row in cls.registry()
+            if (row.kind, row.value) in wanted or (with_networks and row.kind == "network")
+        ]

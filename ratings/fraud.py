@@ -30,9 +30,8 @@ import ipaddress
 import logging
 import re
 
-from peewee import fn
-
 from cases.codes import normalize_phone
+from core import cache
 from core import clock
 from core.errors import error
 from models import AuditLog
@@ -73,7 +72,7 @@ def screen(rating: Rating, req, rules) -> RatingFlag | None:
             found["pad_too_fast"] = f"窗口评价器在办结后 {max(int(seconds), 0)} 秒内评价"
     burst = _burst_size(rating, rules)
     if burst > rules.burst_count:
-        found["burst"] = f"同一评价人 {rules.burst_minutes} 分钟内第 {burst} 条相同等级的评价"
+        found["burst"] = f"同一评价人 {rules.burst_minutes} 分钟内相同等级的评价超过 {rules.burst_count} 条"
     if not found:
         return None
     return _flag(rating, found)
@@ -116,20 +115,16 @@ def _in_network(address, cidr: str) -> bool:
 
 
 def _burst_size(rating: Rating, rules) -> int:
-    """How many ratings of this level this rater gave in the burst window, this one included."""
+    """How many ratings of this level this rater gave in the burst window, this one
+    included — counted up to one past the limit, which is all the rule needs."""
     if not rating.rater_ref or rating.channel == "paper":
         return 0
     since = rating.created_at - dt.timedelta(minutes=rules.burst_minutes)
-    query = Rating.select(fn.COUNT(Rating.id)).where(
-        (Rating.rater_ref == rating.rater_ref)
-        & (Rating.level == rating.level)
-        & (Rating.created_at > since)
-        & (Rating.created_at <= rating.created_at)
+    # A department key without a device id rates from every tablet: count per window.
+    per_window = rating.rater_ref.startswith("device:")
+    return Rating.recent_count(
+        rating.rater_ref, rating.level, since, rating.created_at, per_window, rating.window_id, rules.burst_count + 1
     )
-    if rating.rater_ref.startswith("device:"):
-        # A department key without a device id rates from every tablet: count per window.
-        query = query.where(Rating.window == rating.window_id)
-    return query.scalar() or 0
 
 
 def _flag(rating: Rating, found: dict[str, str]) -> RatingFlag:
@@ -225,6 +220,7 @@ def register_identity(staff, kind: str, raw: str, note: str, user) -> StaffIdent
         error("already_registered", "该标识已登记", 409)
     with db.atomic():
         row = StaffIdentity.create(staff=staff, kind=kind, value=value, shown=shown, note=note, created_by=user)
+        cache.clear_all()  # this process screens with it at once, the others within REGISTRY_TTL
         AuditLog.record(f"user:{user.username}", "staff_identity.create", f"staff:{staff.code}", kind=kind, shown=shown)
     return row
 
@@ -232,6 +228,7 @@ def register_identity(staff, kind: str, raw: str, note: str, user) -> StaffIdent
 def remove_identity(row: StaffIdentity, user) -> None:
     with db.atomic():
         StaffIdentity.delete().where(StaffIdentity.id == row.id).execute()
+        cache.clear_all()
         AuditLog.record(
             f"user:{user.username}", "staff_identity.delete", f"staff:{row.staff.code}", kind=row.kind, shown=row.shown
         )

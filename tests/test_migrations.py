@@ -4,6 +4,7 @@ from playhouse.schema_diff import diff_models
 
 from models import MODELS
 from models import db
+from models.db import is_postgres
 from models.migrate import migrate
 from models.migrate import pending
 from models.migrate import runner
@@ -19,7 +20,7 @@ def test_migrating_an_empty_database(app):
     # Drop everything, as on a fresh machine, then migrate from nothing.
     with db.connection_context():
         tables = db.get_tables()
-        if db.obj.__class__.__name__.startswith("PooledPostgres"):
+        if is_postgres():
             db.execute_sql("DROP TABLE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
         else:
             db.execute_sql("PRAGMA foreign_keys = OFF")

@@ -127,7 +127,8 @@ def test_bursts_of_identical_ratings_from_one_device_are_flagged(app, make, ctx)
         result = rate(5, channel="pad", window=make.police_window, rater_ref="device:abcd1234:PAD-1")
         flags.append(RatingFlag.for_rating(result.rating))
     assert [f is not None for f in flags] == [False] * 5 + [True, True]
-    assert flags[5].rule_codes == ["burst"] and "第 6 条" in flags[5].reason
+    assert flags[5].rule_codes == ["burst"] and "10 分钟内相同等级的评价超过 5 条" in flags[5].reason
+    assert flags[6].reason == flags[5].reason  # counted up to one past the limit: all the rule needs
     # Another level, another window, another device, or after the burst window: not flagged.
     checks = [
         dict(level=4, window=make.police_window, rater_ref="device:abcd1234:PAD-1"),
@@ -143,6 +144,40 @@ def test_bursts_of_identical_ratings_from_one_device_are_flagged(app, make, ctx)
         )
         is None
     )
+
+
+def test_the_burst_count_reads_one_rater_and_level_and_stops_past_the_limit(app, make, ctx):
+    start = clock.now()
+    for n in range(4):
+        clock.freeze(start + dt.timedelta(seconds=n))
+        rate(5, channel="pad", window=make.police_window, rater_ref="device:abcd1234:PAD-1")
+    rate(4, channel="pad", window=make.police_window, rater_ref="device:abcd1234:PAD-1")
+    rate(5, channel="pad", window=make.social_window, rater_ref="device:abcd1234:PAD-1")
+    until, since = start + dt.timedelta(minutes=1), start - dt.timedelta(minutes=1)
+    ref, window = "device:abcd1234:PAD-1", make.police_window.id
+    assert Rating.recent_count(ref, 5, since, until, True, window) == 4
+    assert Rating.recent_count(ref, 5, since, until, True, window, cap=2) == 2
+    assert Rating.recent_count(ref, 5, since, until) == 5  # every window
+    assert Rating.recent_count(ref, 4, since, until, True, window) == 1
+    assert Rating.recent_count(ref, 5, since, until, True, None) == 0  # no window is its own group
+    assert Rating.recent_count(ref, 5, start + dt.timedelta(seconds=1), until, True, window) == 2  # (since, until]
+
+
+def test_a_registered_identity_applies_at_once_here_and_within_the_ttl_elsewhere(app, make, ctx, monkeypatch):
+    import time
+
+    from models.staff_identity import REGISTRY_TTL
+
+    case = police_case(make)
+    assert StaffIdentity.matching([("openid", "o-officer-openid")], False) == []  # cached: none registered
+    # Another process registers it: this one screens with its cached registry until the TTL ends.
+    StaffIdentity.create(staff=make.officer, kind="openid", value="o-officer-openid", shown="o-officer-openid")
+    assert StaffIdentity.matching([("openid", "o-officer-openid")], False) == []
+    later = time.monotonic() + REGISTRY_TTL + 1
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    with pytest.raises(ApiError) as refused:
+        rate(5, case=case, rater_ref="wx:o-officer-openid")
+    assert refused.value.code == "staff_cannot_rate_own_case"
 
 
 @pytest.mark.settings({"ratings": {"onsite_daily_limit": 50}})

@@ -178,6 +178,7 @@ def test_xlsx_cells_that_look_like_formulas_stay_text():
         '{"code": "a\\u0000b"}',
         '{"code": "\\ud800"}',
         '{"code": "x", "extra": ["\\udfff"]}',
+        '{"code": "\\uDBFF", "pair": "\\ud83d\\ude00"}',
     ],
 )
 def test_text_no_database_can_store_is_a_400(client, make, body):
