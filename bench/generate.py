@@ -285,6 +285,7 @@ def _copy_value(v) -> str:
 def generate(url: str, ratings: int, months: int = 36, seed: int = 1, progress: bool = True) -> dict:
     """Migrate `url`, load master data if missing, append `ratings` ratings; returns timings."""
     from demo.seed import seed_master_data
+    from figures import case_rollup
     from figures import rollup
     from models import Case
     from models import Department
@@ -303,9 +304,10 @@ def generate(url: str, ratings: int, months: int = 36, seed: int = 1, progress: 
                 seed_master_data(random.Random(2026))
         units = Units()
         start = {"case": _next_id(Case), "rating": _next_id(Rating), "ticket": _next_id(Ticket)}
-        # Row triggers would maintain the rollup one rating at a time: a bulk load
-        # drops them, then rebuilds the rollup in set statements and puts them back.
+        # Row triggers would maintain the rollups one row at a time: a bulk load
+        # drops them, then rebuilds the rollups in set statements and puts them back.
         rollup.uninstall()
+        case_rollup.uninstall()
     database.close_all()
     writer = SqliteWriter(url) if url.startswith("sqlite") else PostgresWriter(url)
     columns = {m: _columns(m) for m in (Case, Rating, Ticket)}
@@ -330,7 +332,10 @@ def generate(url: str, ratings: int, months: int = 36, seed: int = 1, progress: 
     with db.connection_context():
         rollup.rebuild()
         rollup.install()
+        case_rollup.rebuild()
+        case_rollup.install()
         db.execute_sql("ANALYZE rating_rollup")
+        db.execute_sql("ANALYZE case_rollup")
     database.close_all()
     t_rollup = time.perf_counter() - t1
     return {**counts, "load_s": t_load, "rollup_s": t_rollup, "total_s": time.perf_counter() - t0}

@@ -43,6 +43,7 @@ from models import Window
 from models.db import is_postgres
 from models.rating import FIRST
 
+from . import case_rollup
 from . import rollup
 
 UNITS = {
@@ -145,7 +146,7 @@ def summary(f: Filters, raw: bool = False) -> dict:
     else:
         row = Rating.select(*_counts()).where(rating_where(f)).dicts().get()
     rated, good, bad = row["rated"] or 0, int(row["good"] or 0), int(row["bad"] or 0)
-    completed, unrated = completed_cases(f)
+    completed, unrated = completed_cases(f, raw)
     return {
         "rated": rated,
         "good": good,
@@ -169,8 +170,19 @@ def _rated_cases():
     return fn.COALESCE(fn.SUM(SqlCase(None, [(has_first, 1)], 0)), 0)
 
 
-def completed_cases(f: Filters) -> tuple[int, int]:
+def _case_counts(f: Filters, raw: bool) -> dict[int, tuple[int, int]] | None:
+    """{department_id: (completed, rated)} from the case rollup, or None when it does not cover `f`."""
+    if raw or any(v is not None for v in (f.hall_id, f.window_id, f.staff_id, f.item_id)):
+        return None
+    return case_rollup.counts(f.start, f.end, f.department_id)
+
+
+def completed_cases(f: Filters, raw: bool = False) -> tuple[int, int]:
     """(completed cases in the period, those of them without a first rating)."""
+    rolled = _case_counts(f, raw)
+    if rolled is not None:
+        completed, rated = sum(c for c, _ in rolled.values()), sum(r for _, r in rolled.values())
+        return completed, completed - rated
     cond = (Case.status == "completed") & (Case.completed_at >= _start(f.start)) & (Case.completed_at < _start(f.end))
     for field, value in (
         (Case.department, f.department_id),
@@ -304,15 +316,19 @@ def by_department(f: Filters, raw: bool = False) -> list[dict]:
     """Per department (every active one, even without ratings): levels, 好评率, 差评, 未评率."""
     good = good_levels()
     rows = {r["unit_id"]: r for r in _unit_rows(f, "department", raw)}
-    cases = {
-        r["department"]: r
-        for r in Case.select(Case.department, fn.COUNT(Case.id).alias("completed"), _rated_cases().alias("rated"))
-        .where(
-            (Case.status == "completed") & (Case.completed_at >= _start(f.start)) & (Case.completed_at < _start(f.end))
-        )
-        .group_by(Case.department)
-        .dicts()
-    }
+    cases = _case_counts(f, raw)
+    if cases is None:
+        cases = {
+            r["department"]: (r["completed"], r["rated"])
+            for r in Case.select(Case.department, fn.COUNT(Case.id).alias("completed"), _rated_cases().alias("rated"))
+            .where(
+                (Case.status == "completed")
+                & (Case.completed_at >= _start(f.start))
+                & (Case.completed_at < _start(f.end))
+            )
+            .group_by(Case.department)
+            .dicts()
+        }
     result = []
     departments = Department.directory()
     if f.department_id is not None:
@@ -323,9 +339,8 @@ def by_department(f: Filters, raw: bool = False) -> list[dict]:
         rated = r.get("rated") or 0
         good_n = sum(levels[lv] for lv in good)
         bad_n = levels[1] + levels[2]
-        c = cases.get(d.id, {})
-        completed = c.get("completed") or 0
-        unrated = completed - (c.get("rated") or 0)
+        completed, rated_cases = cases.get(d.id, (0, 0))
+        completed, unrated = completed or 0, (completed or 0) - (rated_cases or 0)
         result.append(
             {
                 "department": d,

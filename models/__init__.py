@@ -27,6 +27,7 @@ from .org import Window
 from .outbox import Outbox
 from .rating import CHANNELS
 from .rating import Rating
+from .rollup import CaseRollup
 from .rollup import RatingRollup
 from .staff_identity import StaffIdentity
 from .ticket import TICKET_STATES
@@ -75,6 +76,7 @@ MODELS = [
     UpstreamReconciliation,
     JobRun,
     RatingRollup,
+    CaseRollup,
     StaffIdentity,
     RatingFlag,
 ]
@@ -114,6 +116,7 @@ __all__ = [
     "RaterContact",
     "Rating",
     "RatingRollup",
+    "CaseRollup",
     "RatingFlag",
     "SmsInbox",
     "SmsMessage",

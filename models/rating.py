@@ -125,3 +125,7 @@ class Rating(BaseModel):
     def counted(cls):
         """Ratings that count in the figures."""
         return cls.select().where(~cls.excluded)
+
+
+# The 差评 by time, for the rectification figures (migration 0012): a partial index, 5 % of the rows.
+Rating.add_index(Rating.index(Rating.created_at, where=Rating.is_bad, name="rating_bad_created_at"))

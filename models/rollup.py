@@ -35,3 +35,17 @@ class RatingRollup(BaseModel):
             # The figures' reads: one dimension, one grain, a range of periods.
             (("dim", "grain", "period"), False),
         )
+
+
+class CaseRollup(BaseModel):
+    """Completed cases per department and Beijing day of completion, and how many of them
+    have a first rating (未评率). Kept by triggers (migration 0011, `figures/case_rollup.py`)."""
+
+    department_id = IntegerField()
+    day = DateField()
+    completed = IntegerField(default=0)
+    rated = IntegerField(default=0)
+
+    class Meta:
+        table_name = "case_rollup"
+        indexes = ((("department_id", "day"), True),)

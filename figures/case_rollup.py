@@ -1,0 +1,173 @@
+# ruff: noqa: S608 - every statement here is built from constants and NEW/OLD row names
+"""The case rollup: completed cases per department and day, and how many have a first rating.
+
+未评率 (the share of completed cases nobody rated) counts cases completed in the
+period and, of those, the ones with a first rating (whenever it came). Counting
+them live reads every case of the period and probes `rating` once per case —
+linear in the cases of the period (a month of a large district: hundreds of
+thousands). `case_rollup` keeps, per (department, Beijing day of completion),
+
+    completed = cases with status 'completed' completed that day
+    rated     = those of them with a first rating (sequence 1, excluded or not)
+
+exact under every change, by row triggers in both dialects:
+
+- a case inserted, updated (status, completion time, department) or deleted moves
+  its count, and its `rated` share as it stands (EXISTS over the (case, sequence) index);
+- a first rating inserted, deleted, or moved to another case or sequence moves
+  `rated` of its case's row, when the case counts.
+
+The triggers fire per statement row, immediately (not deferred as the rating rollup's
+are on PostgreSQL): a case and its rating written in one transaction must be counted
+in the order they were written, or the rating would be counted twice.
+
+Filters the rollup does not cover (hall, window, staff, item) read the live query.
+"""
+
+import datetime as dt
+
+from peewee import fn
+
+from models import CaseRollup
+from models import db
+from models.db import is_postgres
+
+TRIGGERS = ("case_rollup_case_ai", "case_rollup_case_au", "case_rollup_case_ad")
+TRIGGERS += ("case_rollup_rating_ai", "case_rollup_rating_au", "case_rollup_rating_ad")
+
+
+def _day(row: str, postgres: bool) -> str:
+    return f"{row}.completed_at::date" if postgres else f"date({row}.completed_at)"
+
+
+def _counted(row: str) -> str:
+    return f"{row}.status = 'completed' AND {row}.completed_at IS NOT NULL"
+
+
+def _rated(row: str) -> str:
+    return f"(CASE WHEN EXISTS (SELECT 1 FROM rating WHERE case_id = {row}.id AND sequence = 1) THEN 1 ELSE 0 END)"
+
+
+def _add_case(row: str, postgres: bool, guard: str = "1 = 1") -> str:
+    # INSERT … SELECT … WHERE: SQLite needs the WHERE before ON CONFLICT, and it carries the guard.
+    return (
+        "INSERT INTO case_rollup (department_id, day, completed, rated) "
+        f"SELECT {row}.department_id, {_day(row, postgres)}, 1, {_rated(row)} WHERE {guard} "
+        "ON CONFLICT (department_id, day) DO UPDATE SET completed = case_rollup.completed + 1, "
+        "rated = case_rollup.rated + excluded.rated"
+    )
+
+
+def _remove_case(row: str, postgres: bool) -> str:
+    return (
+        f"UPDATE case_rollup SET completed = completed - 1, rated = rated - {_rated(row)} "
+        f"WHERE department_id = {row}.department_id AND day = {_day(row, postgres)}"
+    )
+
+
+def _move_rated(row: str, delta: str, postgres: bool) -> str:
+    """± one rated case on the row of the rating's case, when that case counts."""
+    case = f'(SELECT {{}} FROM "case" c WHERE c.id = {row}.case_id AND {_counted("c")})'
+    return (
+        f"UPDATE case_rollup SET rated = rated {delta} 1 "
+        f"WHERE department_id = {case.format('c.department_id')} AND day = {case.format(_day('c', postgres))}"
+    )
+
+
+_CASE_CHANGED = ("status", "completed_at", "department_id")
+_RATING_CHANGED = ("case_id", "sequence")
+
+
+def trigger_sql(postgres: bool) -> list[str]:
+    first_new = "NEW.case_id IS NOT NULL AND NEW.sequence = 1"
+    first_old = "OLD.case_id IS NOT NULL AND OLD.sequence = 1"
+    if postgres:
+        case_changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in _CASE_CHANGED)
+        rating_changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in _RATING_CHANGED)
+        return [
+            "CREATE OR REPLACE FUNCTION case_rollup_case() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
+            f"  IF TG_OP = 'UPDATE' AND NOT ({case_changed}) THEN RETURN NULL; END IF;\n"
+            f"  IF TG_OP IN ('UPDATE', 'DELETE') AND {_counted('OLD')} THEN {_remove_case('OLD', True)}; END IF;\n"
+            f"  IF TG_OP IN ('INSERT', 'UPDATE') AND {_counted('NEW')} THEN {_add_case('NEW', True)}; END IF;\n"
+            "  RETURN NULL;\nEND $$",
+            "CREATE OR REPLACE FUNCTION case_rollup_rating() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
+            f"  IF TG_OP = 'UPDATE' AND NOT ({rating_changed}) THEN RETURN NULL; END IF;\n"
+            f"  IF TG_OP IN ('UPDATE', 'DELETE') AND {first_old} THEN {_move_rated('OLD', '-', True)}; END IF;\n"
+            f"  IF TG_OP IN ('INSERT', 'UPDATE') AND {first_new} THEN {_move_rated('NEW', '+', True)}; END IF;\n"
+            "  RETURN NULL;\nEND $$",
+            'CREATE TRIGGER case_rollup_case_trg AFTER INSERT OR UPDATE OR DELETE ON "case" '
+            "FOR EACH ROW EXECUTE FUNCTION case_rollup_case()",
+            "CREATE TRIGGER case_rollup_rating_trg AFTER INSERT OR UPDATE OR DELETE ON rating "
+            "FOR EACH ROW EXECUTE FUNCTION case_rollup_rating()",
+        ]
+    case_changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in _CASE_CHANGED)
+    rating_changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in _RATING_CHANGED)
+    # An UPDATE trigger's two statements each carry their own guard in the WHERE.
+    return [
+        f'CREATE TRIGGER case_rollup_case_ai AFTER INSERT ON "case" WHEN {_counted("NEW")} '
+        f"BEGIN {_add_case('NEW', False)}; END",
+        f'CREATE TRIGGER case_rollup_case_ad AFTER DELETE ON "case" WHEN {_counted("OLD")} '
+        f"BEGIN {_remove_case('OLD', False)}; END",
+        f'CREATE TRIGGER case_rollup_case_au AFTER UPDATE ON "case" WHEN {case_changed} BEGIN '
+        f"{_remove_case('OLD', False)} AND {_counted('OLD')}; "
+        f"{_add_case('NEW', False, _counted('NEW'))}; END",
+        f"CREATE TRIGGER case_rollup_rating_ai AFTER INSERT ON rating WHEN {first_new} "
+        f"BEGIN {_move_rated('NEW', '+', False)}; END",
+        f"CREATE TRIGGER case_rollup_rating_ad AFTER DELETE ON rating WHEN {first_old} "
+        f"BEGIN {_move_rated('OLD', '-', False)}; END",
+        f"CREATE TRIGGER case_rollup_rating_au AFTER UPDATE ON rating WHEN {rating_changed} BEGIN "
+        f"{_move_rated('OLD', '-', False)} AND {first_old}; "
+        f"{_move_rated('NEW', '+', False)} AND {first_new}; END",
+    ]
+
+
+def drop_trigger_sql(postgres: bool) -> list[str]:
+    if postgres:
+        return [
+            'DROP TRIGGER IF EXISTS case_rollup_case_trg ON "case"',
+            "DROP TRIGGER IF EXISTS case_rollup_rating_trg ON rating",
+            "DROP FUNCTION IF EXISTS case_rollup_case()",
+            "DROP FUNCTION IF EXISTS case_rollup_rating()",
+        ]
+    return [f"DROP TRIGGER IF EXISTS {name}" for name in TRIGGERS]
+
+
+def rebuild_sql(postgres: bool) -> list[str]:
+    """Recompute the whole rollup from `case` and `rating` (the migration's backfill, bulk loads)."""
+    return [
+        "DELETE FROM case_rollup",
+        "INSERT INTO case_rollup (department_id, day, completed, rated) "
+        f"SELECT c.department_id, {_day('c', postgres)}, COUNT(*), SUM({_rated('c')}) "
+        f'FROM "case" c WHERE {_counted("c")} GROUP BY c.department_id, {_day("c", postgres)}',
+    ]
+
+
+def install() -> None:
+    postgres = is_postgres()
+    for sql in drop_trigger_sql(postgres) + trigger_sql(postgres):
+        db.execute_sql(sql)
+
+
+def uninstall() -> None:
+    for sql in drop_trigger_sql(is_postgres()):
+        db.execute_sql(sql)
+
+
+def rebuild() -> None:
+    with db.atomic():
+        for sql in rebuild_sql(is_postgres()):
+            db.execute_sql(sql)
+
+
+def counts(start: dt.date, end: dt.date, department_id=None) -> dict[int, tuple[int, int]]:
+    """{department_id: (completed, rated)} for cases completed in [start, end)."""
+    query = (
+        CaseRollup.select(
+            CaseRollup.department_id, fn.SUM(CaseRollup.completed).alias("c"), fn.SUM(CaseRollup.rated).alias("r")
+        )
+        .where((CaseRollup.day >= start) & (CaseRollup.day < end))
+        .group_by(CaseRollup.department_id)
+    )
+    if department_id is not None:
+        query = query.where(CaseRollup.department_id == department_id)
+    return {dept: (int(c or 0), int(r or 0)) for dept, c, r in query.tuples()}
