@@ -9,6 +9,7 @@ from peewee import TextField
 from core import clock
 
 from .db import BaseModel
+from .db import insert_model
 
 
 class AuditLog(BaseModel):
@@ -22,4 +23,4 @@ class AuditLog(BaseModel):
 
     @classmethod
     def record(cls, actor: str, action: str, target: str = "", **detail) -> None:
-        cls.create(actor=actor, action=action, target=target, detail=json.dumps(detail, ensure_ascii=False))
+        insert_model(cls(actor=actor, action=action, target=target, detail=json.dumps(detail, ensure_ascii=False)))

@@ -127,3 +127,12 @@ def insert_row(model, values: dict, ignore: bool = False):
         row = cursor.fetchone()
         return row[0] if row else None
     return cursor.lastrowid if cursor.rowcount else None
+
+
+def insert_model(row, ignore: bool = False):
+    """INSERT a new model instance (its Python defaults applied) through `insert_row`; sets its id.
+
+    For rows written inside every 差评's transaction (ticket, event, audit line, notification)."""
+    values = {name: value for name, value in row.__data__.items() if name != row._meta.primary_key.name}
+    row.id = insert_row(type(row), values, ignore)
+    return row

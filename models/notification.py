@@ -13,6 +13,7 @@ from core import clock
 
 from .access import User
 from .db import BaseModel
+from .db import insert_model
 from .org import Department
 
 NOTIFICATION_KINDS = {
@@ -43,19 +44,7 @@ class Notification(BaseModel):
     @classmethod
     def put(cls, dedupe_key: str, kind: str, text: str, department=None, user=None, ref: str = "") -> None:
         """Notify once; a second put with the same key changes nothing."""
-        (
-            cls.insert(
-                department=department,
-                user=user,
-                kind=kind,
-                ref=ref,
-                text=text,
-                dedupe_key=dedupe_key,
-                created_at=clock.now(),
-            )
-            .on_conflict_ignore()
-            .execute()
-        )
+        insert_model(cls(department=department, user=user, kind=kind, ref=ref, text=text, dedupe_key=dedupe_key), True)
 
     @classmethod
     def for_user(cls, user):

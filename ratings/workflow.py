@@ -28,6 +28,7 @@ from models import AuditLog
 from models import Ticket
 from models import TicketEvent
 from models import db
+from models.db import insert_model
 
 DEPARTMENT = ("dept_staff", "dept_admin")
 REASSIGNABLE = ("new", "verifying", "rectifying", "rectified", "explained", "replied")
@@ -161,16 +162,18 @@ def move(ticket: Ticket, name: str, actor, note=None, evidence=None, target=None
 
 def record(ticket: Ticket, name: str, actor, note=None, evidence=None, from_state=None, to_state=None, ref=None):
     """The event and the audit row for one step (inside the caller's transaction)."""
-    TicketEvent.create(
-        ticket=ticket.id,
-        at=clock.now(),
-        actor=actor.id if actor is not None else None,
-        actor_ref=ref or actor_ref(actor),
-        action=name,
-        from_state=from_state,
-        to_state=to_state,
-        note=note,
-        evidence=evidence,
+    insert_model(
+        TicketEvent(
+            ticket=ticket.id,
+            at=clock.now(),
+            actor=actor.id if actor is not None else None,
+            actor_ref=ref or actor_ref(actor),
+            action=name,
+            from_state=from_state,
+            to_state=to_state,
+            note=note,
+            evidence=evidence,
+        )
     )
     # Notes may quote the citizen: the audit log keeps only the step.
     AuditLog.record(

@@ -37,6 +37,16 @@ def test_configured_contact_is_the_default_assignee(bad_ticket, staff, make, ref
     tickets.set_contact(make.police, staff.police_staff, staff.police_admin)
     assert TicketContact.user_for(make.police).id == staff.police_staff.id
     assert bad_ticket().assignee_id == staff.police_staff.id
+    # A contact who left (inactive) or moved to another department is passed over: the first admin.
+    staff.police_staff.active = False
+    staff.police_staff.save()
+    assert bad_ticket().assignee_id == staff.police_admin.id
+    staff.police_staff.active = True
+    staff.police_staff.department = make.social
+    staff.police_staff.save()
+    assert bad_ticket().assignee_id == staff.police_admin.id
+    staff.police_staff.department = make.police
+    staff.police_staff.save()
     with refused("forbidden", 403):
         tickets.set_contact(make.police, staff.police_staff, staff.social_staff)
     with refused("invalid_assignee", 422):
