@@ -287,6 +287,7 @@ def generate(url: str, ratings: int, months: int = 36, seed: int = 1, progress: 
     from demo.seed import seed_master_data
     from figures import case_rollup
     from figures import rollup
+    from figures import ticket_rollup
     from models import Case
     from models import Department
     from models import Rating
@@ -308,6 +309,7 @@ def generate(url: str, ratings: int, months: int = 36, seed: int = 1, progress: 
         # drops them, then rebuilds the rollups in set statements and puts them back.
         rollup.uninstall()
         case_rollup.uninstall()
+        ticket_rollup.uninstall()
     database.close_all()
     writer = SqliteWriter(url) if url.startswith("sqlite") else PostgresWriter(url)
     columns = {m: _columns(m) for m in (Case, Rating, Ticket)}
@@ -334,8 +336,11 @@ def generate(url: str, ratings: int, months: int = 36, seed: int = 1, progress: 
         rollup.install()
         case_rollup.rebuild()
         case_rollup.install()
+        ticket_rollup.rebuild()
+        ticket_rollup.install()
         db.execute_sql("ANALYZE rating_rollup")
         db.execute_sql("ANALYZE case_rollup")
+        db.execute_sql("ANALYZE ticket_rollup")
     database.close_all()
     t_rollup = time.perf_counter() - t1
     return {**counts, "load_s": t_load, "rollup_s": t_rollup, "total_s": time.perf_counter() - t0}

@@ -31,6 +31,8 @@ from models import Rating
 from models import Ticket
 from models.ticket import OPEN_STATES
 
+from . import ticket_rollup
+
 UNITS = {
     "department": Rating.department,
     "hall": Rating.hall,
@@ -102,25 +104,59 @@ def _measures(row: dict, basically_satisfied_counts: bool) -> dict:
     }
 
 
-def rectification_figures(period, unit: str | None = None, unit_id=None, basically_satisfied_counts: bool = True):
+def rectification_figures(
+    period, unit: str | None = None, unit_id=None, basically_satisfied_counts: bool = True, raw: bool = False
+):
     """The measures for `unit` ("department", "hall", "window", "staff", "item"; None: district-wide)
-    with id `unit_id` (or a model row) over `period`. See the module docstring for the formulas."""
+    with id `unit_id` (or a model row) over `period`. See the module docstring for the formulas.
+    District and department figures read the ticket rollup; the other units (or `raw`) the live query."""
     start, end = period_bounds(period)
-    query = _bad_reviews(start, end, *_columns(basically_satisfied_counts))
-    if unit is not None:
-        if unit not in UNITS:
-            raise ValueError(f"unit must be one of {', '.join(UNITS)}")
-        query = query.where(UNITS[unit] == (getattr(unit_id, "id", unit_id)))
+    if unit is not None and unit not in UNITS:
+        raise ValueError(f"unit must be one of {', '.join(UNITS)}")
+    ident = getattr(unit_id, "id", unit_id)
+    if unit in (None, "department") and not raw:
+        rows = _rolled(start, end, ident if unit else None, basically_satisfied_counts)
+        row = {key: sum(r.get(key, 0) for r in rows.values()) for key in FIELDS}
+    else:
+        query = _bad_reviews(start, end, *_columns(basically_satisfied_counts))
+        if unit is not None:
+            query = query.where(UNITS[unit] == ident)
+        row = query.dicts().get()
     return {
         "period": {"start": start.isoformat(), "end": end.isoformat()},
-        "unit": {"kind": unit or "district", "id": getattr(unit_id, "id", unit_id)},
-        **_measures(query.dicts().get(), basically_satisfied_counts),
+        "unit": {"kind": unit or "district", "id": ident},
+        **_measures(row, basically_satisfied_counts),
     }
 
 
-def by_department(period, basically_satisfied_counts: bool = True) -> dict[int, dict]:
-    """{department id: measures} over `period`, in one grouped query (the report, the public page)."""
+def _rolled(start: dt.date, end: dt.date, department_id=None, basically_satisfied_counts: bool = True) -> dict:
+    """{department id: FIELDS counts} from the ticket rollup, with "overdue now" counted live."""
+    rows = {}
+    for dept, counts in ticket_rollup.counts(start, end, department_id).items():
+        counts = dict(counts)
+        if basically_satisfied_counts:
+            counts["satisfied"] += counts["basically_satisfied"]
+        counts["overdue"] = 0
+        rows[dept] = counts
+    overdue = (
+        _bad_reviews(start, end, Rating.department, fn.COUNT(Rating.id).alias("n"))
+        .where(Ticket.state.in_(OPEN_STATES) & (Ticket.due_at < clock.now()))
+        .group_by(Rating.department)
+    )
+    if department_id is not None:
+        overdue = overdue.where(Rating.department == department_id)
+    for row in overdue.dicts():
+        rows.setdefault(row["department"], {key: 0 for key in FIELDS})["overdue"] = row["n"]
+    return rows
+
+
+def by_department(period, basically_satisfied_counts: bool = True, raw: bool = False) -> dict[int, dict]:
+    """{department id: measures} over `period` (the report, the public page): from the ticket
+    rollup, or with `raw` in one grouped live query."""
     start, end = period_bounds(period)
+    if not raw:
+        rows = _rolled(start, end, None, basically_satisfied_counts)
+        return {dept: _measures(row, basically_satisfied_counts) for dept, row in rows.items() if row["bad"]}
     query = _bad_reviews(start, end, Rating.department, *_columns(basically_satisfied_counts))
     rows = query.group_by(Rating.department).dicts()
     return {row["department"]: _measures(row, basically_satisfied_counts) for row in rows}

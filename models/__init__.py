@@ -29,6 +29,7 @@ from .rating import CHANNELS
 from .rating import Rating
 from .rollup import CaseRollup
 from .rollup import RatingRollup
+from .rollup import TicketRollup
 from .staff_identity import StaffIdentity
 from .ticket import TICKET_STATES
 from .ticket import LedgerItem
@@ -77,6 +78,7 @@ MODELS = [
     JobRun,
     RatingRollup,
     CaseRollup,
+    TicketRollup,
     StaffIdentity,
     RatingFlag,
 ]
@@ -117,6 +119,7 @@ __all__ = [
     "Rating",
     "RatingRollup",
     "CaseRollup",
+    "TicketRollup",
     "RatingFlag",
     "SmsInbox",
     "SmsMessage",

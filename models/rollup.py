@@ -49,3 +49,26 @@ class CaseRollup(BaseModel):
     class Meta:
         table_name = "case_rollup"
         indexes = ((("department_id", "day"), True),)
+
+
+class TicketRollup(BaseModel):
+    """The rectification counts of the counted 差评 per department and Beijing day of the
+    rating. Kept by triggers (migration 0013, `figures/ticket_rollup.py`)."""
+
+    department_id = IntegerField()
+    day = DateField()
+    bad = IntegerField(default=0)
+    replied = IntegerField(default=0)
+    followed_up = IntegerField(default=0)
+    satisfied = IntegerField(default=0)
+    basically_satisfied = IntegerField(default=0)
+    resolved = IntegerField(default=0)
+    on_time = IntegerField(default=0)
+    resolved_late = IntegerField(default=0)
+    on_the_spot = IntegerField(default=0)
+    on_ledger = IntegerField(default=0)
+    closed = IntegerField(default=0)
+
+    class Meta:
+        table_name = "ticket_rollup"
+        indexes = ((("department_id", "day"), True),)
