@@ -45,12 +45,15 @@ def _product_queries() -> dict[str, Callable]:
         for unit in ("department", "hall", "window", "staff", "item"):
             queries[f"dashboard: by {unit}, {period}"] = ranking(unit)
         queries[f"dashboard: by channel, {period}"] = lambda s, e: figures.channel_mix(Filters(start=s, end=e))
+    queries["dashboard: summary (levels, 好评率, 未评率), this month"] = lambda s, e: figures.summary(
+        Filters(start=s, end=e)
+    )
     queries["dashboard: by month, 12 months"] = lambda s, e: figures.monthly_trend(Filters(start=s, end=e))
     queries["report: by department, last month"] = lambda s, e: figures.by_department(Filters(start=s, end=e))
     queries["report: department × month, 12 months"] = lambda s, e: figures.trend_by_unit(
         Filters(start=s, end=e), "department"
     )
-    queries["report: tickets by department and state, last month"] = lambda s, e: rectification.by_department(
+    queries["report: rectification by department, last month"] = lambda s, e: rectification.by_department(
         (s, e - dt.timedelta(days=1))
     )
     return queries
@@ -93,6 +96,12 @@ def queries(postgres: bool, today: dt.date) -> list[tuple[str, str, tuple]]:
     ):
         out.append((f"dashboard: by {label}, this month", *grouped(key, month_start, today + dt.timedelta(days=1))))
         out.append((f"dashboard: by {label}, 12 months", *grouped(key, year_ago, month_start)))
+    out.append(
+        (
+            "dashboard: summary (levels, 好评率, 未评率), this month",
+            *grouped("level", month_start, today + dt.timedelta(days=1)),
+        )
+    )
     out.append(("dashboard: by month, 12 months", *grouped(month, year_ago, month_start)))
     out.append(("report: by department, last month", *grouped("department_id", last_month, month_start)))
     out.append(
@@ -103,12 +112,18 @@ def queries(postgres: bool, today: dt.date) -> list[tuple[str, str, tuple]]:
             (year_ago, month_start),
         )
     )
+    # The 差评 of the month with their tickets' state: what the rectification measures count.
     out.append(
         (
-            "report: tickets by department and state, last month",
-            f"SELECT department_id, state, COUNT(*) FROM ticket "  # noqa: S608
-            f"WHERE created_at >= {ph} AND created_at < {ph} "
-            "GROUP BY department_id, state",
+            "report: rectification by department, last month",
+            "SELECT r.department_id, COUNT(*) AS bad, "  # noqa: S608
+            "SUM(CASE WHEN t.replied_at IS NOT NULL THEN 1 ELSE 0 END) AS replied, "
+            "SUM(CASE WHEN t.followup_result IS NOT NULL THEN 1 ELSE 0 END) AS followed_up, "
+            "SUM(CASE WHEN t.resolved_at <= t.due_at THEN 1 ELSE 0 END) AS on_time, "
+            "SUM(CASE WHEN t.state = 'closed' THEN 1 ELSE 0 END) AS closed "
+            "FROM rating r LEFT JOIN ticket t ON t.rating_id = r.id "
+            f"WHERE r.is_bad AND NOT r.excluded AND r.created_at >= {ph} AND r.created_at < {ph} "
+            "GROUP BY r.department_id",
             (last_month, month_start),
         )
     )
