@@ -97,7 +97,10 @@ def trigger_sql(postgres: bool) -> list[str]:
             "  RETURN NULL;\nEND $$",
             'CREATE TRIGGER case_rollup_case_trg AFTER INSERT OR UPDATE OR DELETE ON "case" '
             "FOR EACH ROW EXECUTE FUNCTION case_rollup_case()",
-            "CREATE TRIGGER case_rollup_rating_trg AFTER INSERT OR UPDATE OR DELETE ON rating "
+            # Most ratings have no case or are 追评: the WHEN keeps the function call off their insert.
+            f"CREATE TRIGGER case_rollup_rating_ins AFTER INSERT ON rating FOR EACH ROW WHEN ({first_new}) "
+            "EXECUTE FUNCTION case_rollup_rating()",
+            "CREATE TRIGGER case_rollup_rating_trg AFTER UPDATE OR DELETE ON rating "
             "FOR EACH ROW EXECUTE FUNCTION case_rollup_rating()",
         ]
     case_changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in _CASE_CHANGED)
@@ -125,6 +128,7 @@ def drop_trigger_sql(postgres: bool) -> list[str]:
     if postgres:
         return [
             'DROP TRIGGER IF EXISTS case_rollup_case_trg ON "case"',
+            "DROP TRIGGER IF EXISTS case_rollup_rating_ins ON rating",
             "DROP TRIGGER IF EXISTS case_rollup_rating_trg ON rating",
             "DROP FUNCTION IF EXISTS case_rollup_case()",
             "DROP FUNCTION IF EXISTS case_rollup_rating()",

@@ -115,7 +115,10 @@ def trigger_sql(postgres: bool) -> list[str]:
             f"  IF TG_OP IN ('UPDATE', 'DELETE') THEN {_remove_ticket('OLD', True)}; END IF;\n"
             f"  IF TG_OP IN ('INSERT', 'UPDATE') THEN {_add_ticket('NEW', True)}; END IF;\n"
             "  RETURN NULL;\nEND $$",
-            "CREATE TRIGGER ticket_rollup_rating_trg AFTER INSERT OR UPDATE OR DELETE ON rating "
+            # 95 % of ratings are no 差评: the WHEN keeps the function call off their insert.
+            f"CREATE TRIGGER ticket_rollup_rating_ins AFTER INSERT ON rating FOR EACH ROW WHEN ({_counted('NEW')}) "
+            "EXECUTE FUNCTION ticket_rollup_rating()",
+            "CREATE TRIGGER ticket_rollup_rating_trg AFTER UPDATE OR DELETE ON rating "
             "FOR EACH ROW EXECUTE FUNCTION ticket_rollup_rating()",
             "CREATE TRIGGER ticket_rollup_ticket_trg AFTER INSERT OR UPDATE OR DELETE ON ticket "
             "FOR EACH ROW EXECUTE FUNCTION ticket_rollup_ticket()",
@@ -143,6 +146,7 @@ TRIGGERS += ("ticket_rollup_ticket_ai", "ticket_rollup_ticket_ad", "ticket_rollu
 def drop_trigger_sql(postgres: bool) -> list[str]:
     if postgres:
         return [
+            "DROP TRIGGER IF EXISTS ticket_rollup_rating_ins ON rating",
             "DROP TRIGGER IF EXISTS ticket_rollup_rating_trg ON rating",
             "DROP TRIGGER IF EXISTS ticket_rollup_ticket_trg ON ticket",
             "DROP FUNCTION IF EXISTS ticket_rollup_rating()",
