@@ -29,6 +29,8 @@ from peewee import fn
 from core import clock
 from models import Rating
 from models import Ticket
+from models import db
+from models.db import is_postgres
 from models.ticket import OPEN_STATES
 
 from . import ticket_rollup
@@ -138,15 +140,12 @@ def _rolled(start: dt.date, end: dt.date, department_id=None, basically_satisfie
             counts["satisfied"] += counts["basically_satisfied"]
         counts["overdue"] = 0
         rows[dept] = counts
-    overdue = (
-        _bad_reviews(start, end, Rating.department, fn.COUNT(Rating.id).alias("n"))
-        .where(Ticket.state.in_(OPEN_STATES) & (Ticket.due_at < clock.now()))
-        .group_by(Rating.department)
-    )
-    if department_id is not None:
-        overdue = overdue.where(Rating.department == department_id)
-    for row in overdue.dicts():
-        rows.setdefault(row["department"], {key: 0 for key in FIELDS})["overdue"] = row["n"]
+    sql = ticket_rollup.overdue_sql(is_postgres(), OPEN_STATES)
+    since, until = dt.datetime.combine(start, dt.time.min), dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min)
+    field = Ticket.created_at
+    for dept, n in db.execute_sql(sql, (field.db_value(since), field.db_value(until), field.db_value(clock.now()))):
+        if department_id is None or dept == department_id:
+            rows.setdefault(dept, {key: 0 for key in FIELDS})["overdue"] = n
     return rows
 
 

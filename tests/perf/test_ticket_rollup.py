@@ -143,6 +143,8 @@ def test_ticket_rollup_equals_raw_after_ratings_tickets_and_their_changes(ctx, m
             assert stored() == expected()
     assert stored() == expected()
     assert stored()
+    # A ticket's time follows its rating's corrected time: the open-ticket index reads it.
+    assert all(t.created_at == Rating.get_by_id(t.rating_id).created_at for t in Ticket.select())
     before = stored()
     ticket_rollup.rebuild()
     assert stored() == before
