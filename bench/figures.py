@@ -188,18 +188,22 @@ def rows_for(backend: str, results: list[dict], gen: dict | None) -> list[Row]:
     if gen:
         rate = f"{gen['ratings'] / gen['load_s']:,.0f} ratings/s"
         rows.append(Row(f"generate {size} ratings {name} (+cases, tickets)", gen["total_s"], None, "s", note=rate))
+    # The target is set on 10 M ratings; below that the raw query of one month is itself
+    # fast, so the ratio is shown but only the 100 ms bound is judged.
+    judge_ratio = n >= 10_000_000
+    target = f"≤ {TARGET_MS} ms, ≤ 0.05× raw" if judge_ratio else f"≤ {TARGET_MS} ms (20× judged at 10 M)"
     for r in results:
         product_ms = r["product_ms"]
         passed = None
         if product_ms is not None:
-            passed = product_ms <= TARGET_MS and r["raw_ms"] >= 20 * product_ms
+            passed = product_ms <= TARGET_MS and (r["raw_ms"] >= 20 * product_ms or not judge_ratio)
         rows.append(
             Row(
                 f"figures {name} {size}: {r['query']}",
                 product_ms,
                 r["raw_ms"],
                 "ms",
-                f"≤ {TARGET_MS} ms, ≤ 0.05× raw",
+                target,
                 passed,
                 note="" if product_ms is not None else "raw GROUP BY only",
             )
