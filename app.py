@@ -34,6 +34,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import core.errors
     import core.health
     import core.limits
+    import core.sessions
     import jobs.cli
     import models.pii
     import models.web
@@ -50,6 +51,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     models.pii.configure(settings.pii, app.instance_path)
     core.cache.clear_all()  # per-process caches never outlive the app (tests build many)
     models.web.init_app(app, settings.database)
+    core.sessions.init_app(app)
     core.errors.init_app(app)
     core.cli.init_app(app)
     jobs.cli.init_app(app)

@@ -42,7 +42,9 @@ FOLLOWUP = 2  # 追评
 
 
 class Rating(BaseModel):
-    case = ForeignKeyField(Case, backref="ratings", null=True, on_delete="RESTRICT")
+    # No single-column index on case or department: the (case, sequence) and (department,
+    # created_at) indexes below lead with them (migration 0015 dropped the duplicates).
+    case = ForeignKeyField(Case, backref="ratings", null=True, on_delete="RESTRICT", index=False)
     # 1 for the first rating of a case, 2 for its one 追评. A unique index on
     # (case, sequence) is what makes "one rating per case" race-safe.
     sequence = IntegerField(default=FIRST)
@@ -54,7 +56,7 @@ class Rating(BaseModel):
     # Who rated, as a pseudonymous reference ("wx:<openid>", "sms:<invitation>",
     # "device:<key>", "browser:<token>"); never a phone number or a name.
     rater_ref = CharField(max_length=80, null=True)
-    department = ForeignKeyField(Department, backref="ratings", on_delete="RESTRICT")
+    department = ForeignKeyField(Department, backref="ratings", on_delete="RESTRICT", index=False)
     hall = ForeignKeyField(Hall, null=True, on_delete="SET NULL")
     window = ForeignKeyField(Window, null=True, on_delete="SET NULL")
     staff = ForeignKeyField(Staff, null=True, on_delete="SET NULL")
