@@ -300,11 +300,14 @@ def run_product(url: str, expected: int, name: str) -> dict:
     try:
         gate = quiet_gate()
         scheduler = start_scheduler(config_path, f"{name}-scheduler")
-        t_city = t_done = None
+        t_first = t_city = t_done = None
         while time.perf_counter() - scheduler.started < TIMEOUT:
             if not scheduler.alive():
                 raise RuntimeError(f"the scheduler exited with {scheduler.proc.returncode}; see its log")
-            if t_city is None and sim.count() >= expected:
+            held = sim.count() if t_city is None else expected
+            if t_first is None and held:
+                t_first = time.perf_counter() - scheduler.started
+            if t_city is None and held >= expected:
                 t_city = time.perf_counter() - scheduler.started
             if t_city is not None and pending_count() == 0:
                 t_done = time.perf_counter() - scheduler.started
@@ -326,6 +329,8 @@ def run_product(url: str, expected: int, name: str) -> dict:
         "kind": "product",
         "seconds": t_done,
         "city_seconds": t_city,
+        # the scheduler's start-up (interpreter, app, lock, migrations) until the first batch is in
+        "first_seconds": t_first,
         "scheduler_peak_rss_mb": rss,
         "scheduler_cpu_s": cpu,
         "simulator_cpu_s": sim_cpu,
@@ -381,7 +386,8 @@ def rows(name: str, count: int, p: dict, ceilings: list[dict]) -> list[Row]:
             "s",
             f"≤ {TARGET_SECONDS} s",
             p["seconds"] is not None and p["seconds"] <= TARGET_SECONDS,
-            note=f"city held all at {_s(p['city_seconds'])}; {p['requests']:,} requests",
+            note=f"first batch in at {_s(p['first_seconds'])}, all at {_s(p['city_seconds'])}; "
+            f"{p['requests']:,} requests",
         ),
         Row(
             f"upstream {name}: lost / duplicated at the city",
@@ -393,7 +399,15 @@ def rows(name: str, count: int, p: dict, ceilings: list[dict]) -> list[Row]:
             note=f"{p['lost']} lost, {p['duplicated']} duplicated, {p['not_accepted']} not accepted, "
             f"{p['pending']} pending; {p['resent']} re-sends dropped by the city",
         ),
-        Row(f"upstream {name}: scheduler peak RSS", p["scheduler_peak_rss_mb"], None, "MB", "", None),
+        Row(
+            f"upstream {name}: scheduler peak RSS",
+            p["scheduler_peak_rss_mb"],
+            None,
+            "MB",
+            "",
+            None,
+            note=f"scheduler CPU {p['scheduler_cpu_s']:.1f} s = {p['scheduler_cpu_s'] / count * 1e6:.0f} µs a rating",
+        ),
     ]
 
 

@@ -35,51 +35,55 @@ log = logging.getLogger(__name__)
 
 KIND = "upstream.rating"
 # One job run keeps sending while there is backlog, for at most this long, so that it
-# ends in bounded time (a stopping scheduler waits for it) and a backlog still drains
-# at the city's pace rather than one batch per run.
+# ends in bounded time (a stopping scheduler waits for it) and a backlog drains at the
+# city's pace rather than a few batches per run.
 RUN_SECONDS = 10.0
+# The database work is done for this many queued rows at a time (about; a whole number of
+# batches), sent as requests of `batch_size`: a handful of statements and two commits per
+# chunk instead of per request, whatever the city's batch limit.
+CHUNK_ROWS = 500
 
 
 def current_profile() -> Profile:
     return Profile.from_settings(current_app.config["SETTINGS"].upstream)
 
 
-def push_due(client: Client | None = None, run_seconds: float = RUN_SECONDS) -> dict:
-    """The scheduler job: send what is due, batch by batch, until nothing is due or time is up."""
+def push_due(client: Client | None = None, run_seconds: float = RUN_SECONDS, chunk_rows: int = CHUNK_ROWS) -> dict:
+    """The scheduler job: send what is due, chunk by chunk, until nothing is due or time is up."""
     settings = current_app.config["SETTINGS"].upstream
     if not settings.enabled:
         return {"enabled": False}
     profile = Profile.from_settings(settings)
     client = client or Client(profile)
+    limit = profile.batch_size * max(1, -(-chunk_rows // profile.batch_size))
     totals = {"accepted": 0, "rejected": 0, "retry": 0}
     deadline = time.monotonic() + run_seconds
     with db.connection_context():
         while True:
-            rows = list(Outbox.due(KIND, limit=profile.batch_size))
+            rows = list(Outbox.due(KIND, limit=limit))
             if not rows:
                 break
-            outcome = push_batch(rows, profile, client)
+            outcome = push_rows(rows, profile, client)
             for key in totals:
                 totals[key] += outcome[key]
             if outcome["transient"]:
                 break  # the city is struggling: leave the rest for the next run
-            if len(rows) < profile.batch_size or time.monotonic() >= deadline:
+            if len(rows) < limit or time.monotonic() >= deadline:
                 break
     if any(totals.values()):
         log.info("upstream push: %(accepted)d accepted, %(rejected)d rejected, %(retry)d to retry", totals)
     return totals
 
 
-def push_batch(rows: list, profile: Profile, client: Client) -> dict:
-    """One batch: a few set statements around one request, whatever the batch size."""
+def push_rows(rows: list, profile: Profile, client: Client) -> dict:
+    """Queued rows as requests of `batch_size`, with one transaction before the first and one after the last."""
     outcome = {"accepted": 0, "rejected": 0, "retry": 0, "transient": False}
     wanted = {row.id: _rating_id(row) for row in rows}
     facts = RatingFacts.load([rating_id for rating_id in wanted.values() if rating_id is not None])
-    now = clock.now()
-    batch = []  # (outbox row, rating id, evalId, record)
+    ready = []  # (outbox row, rating id, evalId, record)
     with db.atomic():
-        # The evalIds are stored before the first send, and staff see what is in flight.
-        eval_ids = _eval_ids_for(list(facts), profile, now)
+        # Every evalId is stored before the first send: a crash from here on re-sends the same ones.
+        eval_ids = _eval_ids_for(list(facts), profile, clock.now())
         for row in rows:
             rating = facts.get(wanted[row.id])
             if rating is None:
@@ -87,44 +91,48 @@ def push_batch(rows: list, profile: Profile, client: Client) -> dict:
                 continue
             eval_id = eval_ids[rating.rating_id]
             try:
-                batch.append((row, rating.rating_id, eval_id, profile.record(rating, eval_id)))
+                ready.append((row, rating.rating_id, eval_id, profile.record(rating, eval_id)))
             except MappingError as exc:
                 _reject(row, rating.rating_id, eval_id, f"本地字段映射失败：{exc}")
                 outcome["rejected"] += 1
-        sending = [rating_id for _, rating_id, _, _ in batch]
-        if sending:
-            UpstreamPush.update(
-                attempts=UpstreamPush.attempts + 1,
-                last_sent_at=now,
-                first_sent_at=fn.COALESCE(UpstreamPush.first_sent_at, now),
-            ).where(UpstreamPush.rating.in_(sending)).execute()
-    if not batch:
-        return outcome
-    try:
-        answer = client.send([record for _, _, _, record in batch])
-    except TransientError as exc:
-        reason = str(exc)
-        with db.atomic():
+    sent, accepted, rejected, missing, failed = [], [], [], [], None
+    for start in range(0, len(ready), profile.batch_size):
+        batch = ready[start : start + profile.batch_size]
+        sent_at = clock.now()
+        try:
+            answer = client.send([record for _, _, _, record in batch])
+        except TransientError as exc:
+            failed = (batch, str(exc), sent_at)
+            break  # the rest of the chunk stays queued as it was, untried
+        sent.append(([rating_id for _, rating_id, _, _ in batch], sent_at))
+        for item in batch:
+            eval_id = item[2]
+            if eval_id in answer.rejected:
+                rejected.append((item, answer.rejected[eval_id]))
+            elif eval_id in answer.accepted:
+                accepted.append(item)
+            else:
+                missing.append(item)
+    with db.atomic():
+        if failed is not None:
+            batch, reason, sent_at = failed
+            sent.append(([rating_id for _, rating_id, _, _ in batch], sent_at))
             for row, *_ in batch:
                 row.retry_later(reason, backoff(row.attempts, profile.backoff_seconds, profile.backoff_max_seconds))
-            UpstreamPush.update(last_error=reason[:2000]).where(UpstreamPush.rating.in_(sending)).execute()
-        outcome["retry"] += len(batch)
-        outcome["transient"] = True
-        return outcome
-    accepted = []
-    with db.atomic():
-        for row, rating_id, eval_id, _ in batch:
-            if eval_id in answer.rejected:
-                _reject(row, rating_id, eval_id, answer.rejected[eval_id])
-                outcome["rejected"] += 1
-            elif eval_id in answer.accepted:
-                accepted.append((row.id, rating_id))
-            else:
-                reason = "上级系统应答中没有该记录"
-                row.retry_later(reason, backoff(row.attempts, profile.backoff_seconds, profile.backoff_max_seconds))
-                outcome["retry"] += 1
+            failing = [rating_id for _, rating_id, _, _ in batch]
+            UpstreamPush.update(last_error=reason[:2000]).where(UpstreamPush.rating.in_(failing)).execute()
+            outcome["retry"] += len(batch)
+            outcome["transient"] = True
+        _count_attempts(sent)
         _accept(accepted)
+        for (row, rating_id, eval_id, _), reason in rejected:
+            _reject(row, rating_id, eval_id, reason)
+        for row, *_ in missing:
+            reason = "上级系统应答中没有该记录"
+            row.retry_later(reason, backoff(row.attempts, profile.backoff_seconds, profile.backoff_max_seconds))
     outcome["accepted"] += len(accepted)
+    outcome["rejected"] += len(rejected)
+    outcome["retry"] += len(missing)
     return outcome
 
 
@@ -152,16 +160,29 @@ def _eval_ids_for(rating_ids: list[int], profile: Profile, now) -> dict:
     return eval_ids
 
 
+def _count_attempts(sent: list) -> None:
+    """One more attempt for each rating sent (one statement per send time; usually all the same second)."""
+    by_time: dict = {}
+    for rating_ids, sent_at in sent:
+        by_time.setdefault(sent_at, []).extend(rating_ids)
+    for sent_at, rating_ids in by_time.items():
+        UpstreamPush.update(
+            attempts=UpstreamPush.attempts + 1,
+            last_sent_at=sent_at,
+            first_sent_at=fn.COALESCE(UpstreamPush.first_sent_at, sent_at),
+        ).where(UpstreamPush.rating.in_(rating_ids)).execute()
+
+
 def _accept(accepted: list) -> None:
-    """Mark a batch's accepted outbox rows and pushes, in two statements."""
+    """Mark accepted outbox rows and pushes, in two statements."""
     if not accepted:
         return
     now = clock.now()
     Outbox.update(state="sent", sent_at=now, last_error=None).where(
-        Outbox.id.in_([row_id for row_id, _ in accepted])
+        Outbox.id.in_([row.id for row, *_ in accepted])
     ).execute()
     UpstreamPush.update(state="accepted", accepted_at=now, last_error=None, reject_reason=None).where(
-        UpstreamPush.rating.in_([rating_id for _, rating_id in accepted])
+        UpstreamPush.rating.in_([rating_id for _, rating_id, *_ in accepted])
     ).execute()
 
 

@@ -4,6 +4,7 @@ import datetime as dt
 import logging
 
 import pytest
+import requests
 
 from core import clock
 from models import Department
@@ -12,6 +13,8 @@ from models import Rating
 from models import UpstreamPush
 from models import db
 from upstream import status
+from upstream.client import Client
+from upstream.push import current_profile
 from upstream.push import push_due
 
 from ..conftest import NOW
@@ -246,8 +249,8 @@ def test_a_backlog_drains_in_one_run_while_there_is_time(app, rate, simulator, f
 def test_a_run_stops_after_its_time_budget_and_the_next_run_goes_on(app, rate, simulator, fast_client):
     rate(25)
     with app.app_context():
-        # No time left after the first batch: the run ends there.
-        assert push_due(fast_client, run_seconds=0)["accepted"] == 10
+        # No time left after the first chunk (of one batch here): the run ends there.
+        assert push_due(fast_client, run_seconds=0, chunk_rows=10)["accepted"] == 10
     assert pending_count() == 15
     assert push(app, fast_client)["accepted"] == 15
     assert len(simulator.records) == 25
@@ -270,12 +273,13 @@ def statements_of_one_push(app, client, count):
     return len(seen)
 
 
-@pytest.mark.settings({"upstream": {"batch_size": 40}})
-def test_a_batch_costs_the_same_statements_whatever_its_size(app, rate, simulator, fast_client):
+@pytest.mark.settings({"upstream": {"batch_size": 10}})
+def test_a_chunk_costs_the_same_statements_whatever_its_size(app, rate, simulator, fast_client):
     rate(2)
     small = statements_of_one_push(app, fast_client, 2)
     rate(39)
     large = statements_of_one_push(app, fast_client, 39)
+    assert simulator.stats["requests"] == 1 + 4
     assert large == small
     # the queue, the ratings, their evalIds (looked up, issued, marked as sent), the answer (outbox, pushes)
     assert small <= 8
@@ -301,3 +305,34 @@ def test_a_push_created_between_lookup_and_insert_keeps_its_eval_id(app, rate, s
     stored = eval_ids(ids)
     assert stored[ids[1]] == "610118-issued-elsewhere"
     assert sorted(simulator.records) == sorted(stored.values())
+
+
+@pytest.mark.settings({"upstream": {"batch_size": 5}})
+def test_a_failure_mid_chunk_keeps_what_was_accepted_and_leaves_the_untried_rows_as_they_were(
+    app, rate, simulator, fast_client
+):
+    ids = rate(15)  # one chunk, three requests
+    session = requests.Session()
+    # The city answers the first request, then fails every one after it.
+    session.hooks["response"].append(lambda response, *args, **kwargs: simulator.configure(fail_rate=1.0))
+    with app.app_context():
+        client = Client(current_profile(), session=session, sleep=lambda seconds: None)
+        assert push_due(client) == {"accepted": 5, "rejected": 0, "retry": 5}
+    with db.connection_context():
+        outbox = {row.dedupe_key: row for row in Outbox.select()}
+        pushes = {push.rating_id: push for push in UpstreamPush.select()}
+    row = {rating_id: outbox[f"rating:{rating_id}"] for rating_id in ids}
+    # Every evalId was stored before the first send.
+    assert all(pushes[rating_id].eval_id for rating_id in ids)
+    for rating_id in ids[:5]:  # accepted
+        assert (row[rating_id].state, pushes[rating_id].state, pushes[rating_id].attempts) == ("sent", "accepted", 1)
+    for rating_id in ids[5:10]:  # tried and failed: backoff
+        assert (row[rating_id].state, row[rating_id].attempts, pushes[rating_id].attempts) == ("pending", 1, 1)
+        assert row[rating_id].available_at > NOW and "503" in pushes[rating_id].last_error
+    for rating_id in ids[10:]:  # never tried: as they were
+        assert (row[rating_id].state, row[rating_id].attempts, pushes[rating_id].attempts) == ("pending", 0, 0)
+        assert row[rating_id].available_at == NOW and pushes[rating_id].last_sent_at is None
+    simulator.configure(fail_rate=0.0)
+    clock.freeze(NOW + dt.timedelta(minutes=1))
+    assert push(app, fast_client)["accepted"] == 10
+    assert sorted(simulator.records) == sorted(eval_ids(ids).values())
