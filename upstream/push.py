@@ -36,7 +36,9 @@ log = logging.getLogger(__name__)
 KIND = "upstream.rating"
 # One job run keeps sending while there is backlog, for at most this long, so that it
 # ends in bounded time (a stopping scheduler waits for it) and a backlog drains at the
-# city's pace rather than a few batches per run.
+# city's pace rather than a few batches per run. A run does not start a chunk it does
+# not expect to finish in time, so it ends just before a tick of its 2 s interval and
+# the next run starts at once.
 RUN_SECONDS = 10.0
 # The database work is done for this many queued rows at a time (about; a whole number of
 # batches), sent as requests of `batch_size`: a handful of statements and two commits per
@@ -60,6 +62,7 @@ def push_due(client: Client | None = None, run_seconds: float = RUN_SECONDS, chu
     deadline = time.monotonic() + run_seconds
     with db.connection_context():
         while True:
+            started = time.monotonic()
             rows = list(Outbox.due(KIND, limit=limit))
             if not rows:
                 break
@@ -68,7 +71,8 @@ def push_due(client: Client | None = None, run_seconds: float = RUN_SECONDS, chu
                 totals[key] += outcome[key]
             if outcome["transient"]:
                 break  # the city is struggling: leave the rest for the next run
-            if len(rows) < limit or time.monotonic() >= deadline:
+            now = time.monotonic()
+            if len(rows) < limit or now + 2 * (now - started) > deadline:
                 break
     if any(totals.values()):
         log.info("upstream push: %(accepted)d accepted, %(rejected)d rejected, %(retry)d to retry", totals)
