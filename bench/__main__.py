@@ -23,6 +23,7 @@ PARTS: dict[str, tuple[str, str]] = {
     "ingest": ("bench.ingest:run", "POST /api/v1/ratings under gunicorn + wrk vs the bare insert endpoint"),
     "batch": ("bench.batch:run", "cases/s through /api/v1/cases/batch vs the bare insert_many endpoint"),
     "figures": ("bench.figures:run", "generate 1M ratings; time the dashboard/report GROUP BYs"),
+    "upstream": ("bench.upstream:run", "100,000-rating backlog → the city simulator, by the scheduler process"),
 }
 BACKENDS = ("sqlite", "postgresql")
 

@@ -47,6 +47,11 @@ class UpstreamPush(BaseModel):
         return cls.get_or_none(cls.rating == rating_id)
 
     @classmethod
+    def eval_ids_for(cls, rating_ids: list[int]) -> dict:
+        """{rating id: evalId} of those ratings that have one."""
+        return dict(cls.select(cls.rating, cls.eval_id).where(cls.rating.in_(rating_ids)).tuples())
+
+    @classmethod
     def counts(cls) -> dict:
         rows = cls.select(cls.state, fn.COUNT(cls.id).alias("n")).group_by(cls.state)
         return {row.state: row.n for row in rows}

@@ -14,17 +14,13 @@ and the default profile has no correction message.
 """
 
 import logging
+import time
 
 from flask import current_app
-from peewee import JOIN
 from peewee import fn
 
 from core import clock
-from models import Case
-from models import Department
-from models import Item
 from models import Outbox
-from models import Rating
 from models import UpstreamPush
 from models import db
 
@@ -33,88 +29,114 @@ from .client import TransientError
 from .client import backoff
 from .profile import MappingError
 from .profile import Profile
+from .profile import RatingFacts
 
 log = logging.getLogger(__name__)
 
 KIND = "upstream.rating"
-# One job run drains at most this many batches, so that it ends in bounded time.
-MAX_BATCHES_PER_RUN = 20
+# One job run keeps sending while there is backlog, for at most this long, so that it
+# ends in bounded time (a stopping scheduler waits for it) and a backlog drains at the
+# city's pace rather than a few batches per run. A run does not start a chunk it does
+# not expect to finish in time, so it ends just before a tick of its 2 s interval and
+# the next run starts at once.
+RUN_SECONDS = 10.0
+# The database work is done for this many queued rows at a time (about; a whole number of
+# batches), sent as requests of `batch_size`: a handful of statements and two commits per
+# chunk instead of per request, whatever the city's batch limit.
+CHUNK_ROWS = 500
 
 
 def current_profile() -> Profile:
     return Profile.from_settings(current_app.config["SETTINGS"].upstream)
 
 
-def push_due(client: Client | None = None) -> dict:
-    """The scheduler job: send what is due, batch by batch."""
+def push_due(client: Client | None = None, run_seconds: float = RUN_SECONDS, chunk_rows: int = CHUNK_ROWS) -> dict:
+    """The scheduler job: send what is due, chunk by chunk, until nothing is due or time is up."""
     settings = current_app.config["SETTINGS"].upstream
     if not settings.enabled:
         return {"enabled": False}
     profile = Profile.from_settings(settings)
     client = client or Client(profile)
+    limit = profile.batch_size * max(1, -(-chunk_rows // profile.batch_size))
     totals = {"accepted": 0, "rejected": 0, "retry": 0}
+    deadline = time.monotonic() + run_seconds
     with db.connection_context():
-        for _ in range(MAX_BATCHES_PER_RUN):
-            rows = list(Outbox.due(KIND, limit=profile.batch_size))
+        while True:
+            started = time.monotonic()
+            rows = list(Outbox.due(KIND, limit=limit))
             if not rows:
                 break
-            outcome = push_batch(rows, profile, client)
+            outcome = push_rows(rows, profile, client)
             for key in totals:
                 totals[key] += outcome[key]
             if outcome["transient"]:
                 break  # the city is struggling: leave the rest for the next run
+            now = time.monotonic()
+            if len(rows) < limit or now + 2 * (now - started) > deadline:
+                break
     if any(totals.values()):
         log.info("upstream push: %(accepted)d accepted, %(rejected)d rejected, %(retry)d to retry", totals)
     return totals
 
 
-def push_batch(rows: list, profile: Profile, client: Client) -> dict:
+def push_rows(rows: list, profile: Profile, client: Client) -> dict:
+    """Queued rows as requests of `batch_size`, with one transaction before the first and one after the last."""
     outcome = {"accepted": 0, "rejected": 0, "retry": 0, "transient": False}
-    batch = []  # (outbox row, push, record)
     wanted = {row.id: _rating_id(row) for row in rows}
-    ratings = _load_ratings([rating_id for rating_id in wanted.values() if rating_id is not None])
-    for row in rows:
-        rating = ratings.get(wanted[row.id])
-        if rating is None:
-            row.fail("评价记录不存在或推送内容无效")
-            continue
-        push = _push_for(rating, profile)
-        try:
-            batch.append((row, push, profile.record(rating, push.eval_id)))
-        except MappingError as exc:
-            _reject(row, push, f"本地字段映射失败：{exc}")
-            outcome["rejected"] += 1
-    if not batch:
-        return outcome
-    now = clock.now()
-    ids = [push.id for _, push, _ in batch]
-    # Written before sending: staff see what is in flight; the evalIds are already stored.
-    UpstreamPush.update(
-        attempts=UpstreamPush.attempts + 1, last_sent_at=now, first_sent_at=fn.COALESCE(UpstreamPush.first_sent_at, now)
-    ).where(UpstreamPush.id.in_(ids)).execute()
-    try:
-        answer = client.send([record for _, _, record in batch])
-    except TransientError as exc:
-        reason = str(exc)
-        with db.atomic():
-            for row, _push, _ in batch:
-                row.retry_later(reason, backoff(row.attempts, profile.backoff_seconds, profile.backoff_max_seconds))
-            UpstreamPush.update(last_error=reason[:2000]).where(UpstreamPush.id.in_(ids)).execute()
-        outcome["retry"] += len(batch)
-        outcome["transient"] = True
-        return outcome
+    facts = RatingFacts.load([rating_id for rating_id in wanted.values() if rating_id is not None])
+    ready = []  # (outbox row, rating id, evalId, record)
     with db.atomic():
-        for row, push, _ in batch:
-            if push.eval_id in answer.rejected:
-                _reject(row, push, answer.rejected[push.eval_id])
+        # Every evalId is stored before the first send: a crash from here on re-sends the same ones.
+        eval_ids = _eval_ids_for(list(facts), profile, clock.now())
+        for row in rows:
+            rating = facts.get(wanted[row.id])
+            if rating is None:
+                row.fail("评价记录不存在或推送内容无效")
+                continue
+            eval_id = eval_ids[rating.rating_id]
+            try:
+                ready.append((row, rating.rating_id, eval_id, profile.record(rating, eval_id)))
+            except MappingError as exc:
+                _reject(row, rating.rating_id, eval_id, f"本地字段映射失败：{exc}")
                 outcome["rejected"] += 1
-            elif push.eval_id in answer.accepted:
-                _accept(row, push)
-                outcome["accepted"] += 1
+    sent, accepted, rejected, missing, failed = [], [], [], [], None
+    for start in range(0, len(ready), profile.batch_size):
+        batch = ready[start : start + profile.batch_size]
+        sent_at = clock.now()
+        try:
+            answer = client.send([record for _, _, _, record in batch])
+        except TransientError as exc:
+            failed = (batch, str(exc), sent_at)
+            break  # the rest of the chunk stays queued as it was, untried
+        sent.append(([rating_id for _, rating_id, _, _ in batch], sent_at))
+        for item in batch:
+            eval_id = item[2]
+            if eval_id in answer.rejected:
+                rejected.append((item, answer.rejected[eval_id]))
+            elif eval_id in answer.accepted:
+                accepted.append(item)
             else:
-                reason = "上级系统应答中没有该记录"
+                missing.append(item)
+    with db.atomic():
+        if failed is not None:
+            batch, reason, sent_at = failed
+            sent.append(([rating_id for _, rating_id, _, _ in batch], sent_at))
+            for row, *_ in batch:
                 row.retry_later(reason, backoff(row.attempts, profile.backoff_seconds, profile.backoff_max_seconds))
-                outcome["retry"] += 1
+            failing = [rating_id for _, rating_id, _, _ in batch]
+            UpstreamPush.update(last_error=reason[:2000]).where(UpstreamPush.rating.in_(failing)).execute()
+            outcome["retry"] += len(batch)
+            outcome["transient"] = True
+        _count_attempts(sent)
+        _accept(accepted)
+        for (row, rating_id, eval_id, _), reason in rejected:
+            _reject(row, rating_id, eval_id, reason)
+        for row, *_ in missing:
+            reason = "上级系统应答中没有该记录"
+            row.retry_later(reason, backoff(row.attempts, profile.backoff_seconds, profile.backoff_max_seconds))
+    outcome["accepted"] += len(accepted)
+    outcome["rejected"] += len(rejected)
+    outcome["retry"] += len(missing)
     return outcome
 
 
@@ -126,45 +148,54 @@ def _rating_id(row):
     return rating_id if isinstance(rating_id, int) and not isinstance(rating_id, bool) else None
 
 
-def _load_ratings(ids: list[int]) -> dict:
-    """The ratings with what the record needs, in one query."""
-    if not ids:
-        return {}
-    query = (
-        Rating.select(Rating, Case, Item, Department)
-        .join(Case, JOIN.LEFT_OUTER, on=(Rating.case == Case.id))
-        .switch(Rating)
-        .join(Item, JOIN.LEFT_OUTER, on=(Rating.item == Item.id))
-        .switch(Rating)
-        .join(Department, on=(Rating.department == Department.id))
-        .where(Rating.id.in_(ids))
-    )
-    return {rating.id: rating for rating in query}
+def _eval_ids_for(rating_ids: list[int], profile: Profile, now) -> dict:
+    """{rating id: its evalId}, issuing (in one insert) the evalIds of ratings that have none."""
+    eval_ids = UpstreamPush.eval_ids_for(rating_ids)
+    # In rating order, as one insert at a time would have numbered them.
+    missing = sorted(rating_id for rating_id in rating_ids if rating_id not in eval_ids)
+    if missing:
+        rows = [(rating_id, profile.new_eval_id(), now) for rating_id in missing]
+        fields = [UpstreamPush.rating, UpstreamPush.eval_id, UpstreamPush.created_at]
+        inserted = UpstreamPush.insert_many(rows, fields=fields).on_conflict_ignore(True).as_rowcount().execute()
+        if inserted == len(rows):
+            eval_ids.update((rating_id, eval_id) for rating_id, eval_id, _ in rows)
+        else:  # a push created meanwhile keeps its evalId: read back what is stored
+            eval_ids.update(UpstreamPush.eval_ids_for(missing))
+    return eval_ids
 
 
-def _push_for(rating, profile: Profile) -> UpstreamPush:
-    push = UpstreamPush.for_rating_id(rating.id)
-    if push is None:
-        UpstreamPush.insert(rating=rating.id, eval_id=profile.new_eval_id(), created_at=clock.now()).on_conflict_ignore(
-            True
-        ).execute()
-        push = UpstreamPush.for_rating_id(rating.id)
-    return push
+def _count_attempts(sent: list) -> None:
+    """One more attempt for each rating sent (one statement per send time; usually all the same second)."""
+    by_time: dict = {}
+    for rating_ids, sent_at in sent:
+        by_time.setdefault(sent_at, []).extend(rating_ids)
+    for sent_at, rating_ids in by_time.items():
+        UpstreamPush.update(
+            attempts=UpstreamPush.attempts + 1,
+            last_sent_at=sent_at,
+            first_sent_at=fn.COALESCE(UpstreamPush.first_sent_at, sent_at),
+        ).where(UpstreamPush.rating.in_(rating_ids)).execute()
 
 
-def _accept(row, push) -> None:
-    row.mark_sent()
-    UpstreamPush.update(state="accepted", accepted_at=clock.now(), last_error=None, reject_reason=None).where(
-        UpstreamPush.id == push.id
+def _accept(accepted: list) -> None:
+    """Mark accepted outbox rows and pushes, in two statements."""
+    if not accepted:
+        return
+    now = clock.now()
+    Outbox.update(state="sent", sent_at=now, last_error=None).where(
+        Outbox.id.in_([row.id for row, *_ in accepted])
+    ).execute()
+    UpstreamPush.update(state="accepted", accepted_at=now, last_error=None, reject_reason=None).where(
+        UpstreamPush.rating.in_([rating_id for _, rating_id, *_ in accepted])
     ).execute()
 
 
-def _reject(row, push, reason: str) -> None:
+def _reject(row, rating_id: int, eval_id: str, reason: str) -> None:
     row.fail(f"上级系统拒收：{reason}")
     UpstreamPush.update(state="rejected", rejected_at=clock.now(), reject_reason=reason[:2000]).where(
-        UpstreamPush.id == push.id
+        UpstreamPush.rating == rating_id
     ).execute()
-    log.warning("upstream rejected rating %s (%s): %s", push.rating_id, push.eval_id, reason)
+    log.warning("upstream rejected rating %s (%s): %s", rating_id, eval_id, reason)
 
 
 def requeue(rating_ids) -> int:

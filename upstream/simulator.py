@@ -11,7 +11,8 @@ a 503 before anything is stored (`fail_rate`), answers are delayed by up to
 storing (`drop_rate`: the connection is closed without a reply).
 
 Endpoints: `POST /push` (also `/`), `GET /query?date=YYYY-MM-DD` (对账), and
-for tests and the demo `GET /_sim/records`, `POST /_sim/config`, `POST /_sim/reset`.
+for tests, the demo and the benchmark `GET /_sim/records`, `GET /_sim/stats` (how many
+records it holds, without them), `GET /_sim/eval-ids`, `POST /_sim/config`, `POST /_sim/reset`.
 """
 
 import argparse
@@ -134,7 +135,12 @@ class Simulator:
             return "签名校验失败"
         with self.lock:
             now = time.time()
-            self.nonces = {n: t for n, t in self.nonces.items() if now - t < TIMESTAMP_WINDOW}
+            # Nonces are kept in arrival order: forget the expired ones from the front.
+            while self.nonces:
+                oldest, seen = next(iter(self.nonces.items()))
+                if now - seen < TIMESTAMP_WINDOW:
+                    break
+                del self.nonces[oldest]
             if nonce in self.nonces:
                 return "X-Nonce 重复（重放）"
             self.nonces[nonce] = now
@@ -217,6 +223,12 @@ class Simulator:
         if request.path == "/_sim/records" and request.method == "GET":
             with self.lock:
                 return _json({"records": list(self.records.values()), "stats": dict(self.stats)})
+        if request.path == "/_sim/stats" and request.method == "GET":
+            with self.lock:
+                return _json({"count": len(self.records), "stats": dict(self.stats)})
+        if request.path == "/_sim/eval-ids" and request.method == "GET":
+            with self.lock:
+                return _json({"evalIds": list(self.records)})
         if request.path == "/_sim/reset" and request.method == "POST":
             self.reset()
             return _json({"ok": True})

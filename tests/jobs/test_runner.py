@@ -1,5 +1,7 @@
 """The job table, the scheduler built from it, the lock, and the operator commands."""
 
+import logging
+
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -134,3 +136,34 @@ def test_staff_see_each_jobs_last_run_and_whether_it_is_late(app):
         assert entries["upstream.reconcile"]["runs"] == 0 and entries["upstream.reconcile"]["late"] is False
         clock.freeze(clock.now().replace(hour=11))
         assert {entry["id"]: entry for entry in job_runs()}["upstream.push"]["late"] is True
+
+
+def test_a_tick_skipped_while_the_previous_run_drains_is_not_logged_as_a_warning(caplog):
+    """A job that outlasts its interval (the upstream push on a backlog) gets its ticks skipped
+    by APScheduler; the runner keeps that out of the log, and nothing else."""
+    import threading
+    import time
+
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    def skipped_warnings(filtered: bool) -> list:
+        caplog.clear()
+        logger = logging.getLogger("apscheduler.scheduler")
+        if filtered:
+            logger.addFilter(runner.not_a_skipped_tick)
+        done = threading.Event()
+        scheduler = BackgroundScheduler()
+        scheduler.add_job(lambda: (time.sleep(2.5), done.set()), "interval", seconds=1, max_instances=1, coalesce=True)
+        try:
+            scheduler.start()
+            assert done.wait(10)
+        finally:
+            scheduler.shutdown(wait=True)
+            logger.removeFilter(runner.not_a_skipped_tick)
+        return [r for r in caplog.records if r.levelno == logging.WARNING and "skipped" in r.getMessage()]
+
+    caplog.set_level(logging.WARNING, logger="apscheduler")
+    assert skipped_warnings(filtered=False)  # APScheduler does warn …
+    assert skipped_warnings(filtered=True) == []  # … and the runner's filter drops exactly that
+    other = logging.LogRecord("apscheduler.scheduler", logging.WARNING, __file__, 1, "Run time missed", (), None)
+    assert runner.not_a_skipped_tick(other)

@@ -159,12 +159,13 @@ def test_upstream_records_carry_no_personal_data(populate, opened, app):
     from ratings.core import RatingRequest
     from ratings.core import submit_rating
     from upstream.profile import Profile
+    from upstream.profile import RatingFacts
 
     case = populate()
     opened()
     submit_rating(RatingRequest(level=2, channel="h5", case=case, comment="窗口人员态度差", rater_ref="b:2"))
     profile = Profile.from_settings(app.config["SETTINGS"].upstream)
-    for rating in Rating.select():
-        record = json.dumps(profile.record(rating, "610118-x"), ensure_ascii=False)
+    for facts in RatingFacts.load([rating.id for rating in Rating.select()]).values():
+        record = json.dumps(profile.record(facts, "610118-x"), ensure_ascii=False)
         for value in CLEAR_VALUES:
             assert value not in record

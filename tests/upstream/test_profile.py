@@ -4,15 +4,15 @@ import pytest
 
 from core import config
 from models import Department
-from models import Rating
 from models import db
 from upstream.profile import MappingError
 from upstream.profile import Profile
+from upstream.profile import RatingFacts
 from upstream.push import current_profile
 
 
 def load_rating(rating_id):
-    return Rating.get_by_id(rating_id)
+    return RatingFacts.load([rating_id])[rating_id]
 
 
 def test_a_case_rating_as_the_default_profile_record(app, make, client, rate):

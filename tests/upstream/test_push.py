@@ -1,8 +1,10 @@
 """The push job against the simulator: delivery, retries, rejection, outages, exactly once."""
 
 import datetime as dt
+import logging
 
 import pytest
+import requests
 
 from core import clock
 from models import Department
@@ -11,6 +13,8 @@ from models import Rating
 from models import UpstreamPush
 from models import db
 from upstream import status
+from upstream.client import Client
+from upstream.push import current_profile
 from upstream.push import push_due
 
 from ..conftest import NOW
@@ -232,3 +236,103 @@ def test_a_timeout_is_retried_and_the_late_record_is_not_stored_twice(app, rate,
     assert push(app, fast_client)["accepted"] == 2
     assert sorted(simulator.records) == sorted(eval_ids(ids).values())
     assert simulator.stats["duplicates"] == 2
+
+
+@pytest.mark.settings({"upstream": {"batch_size": 1}})
+def test_a_backlog_drains_in_one_run_while_there_is_time(app, rate, simulator, fast_client):
+    rate(25)  # more batches than one run used to send (20)
+    assert push(app, fast_client)["accepted"] == 25
+    assert simulator.stats["requests"] == 25
+    assert pending_count() == 0
+
+
+def test_a_run_stops_after_its_time_budget_and_the_next_run_goes_on(app, rate, simulator, fast_client):
+    rate(25)
+    with app.app_context():
+        # No time left after the first chunk (of one batch here): the run ends there.
+        assert push_due(fast_client, run_seconds=0, chunk_rows=10)["accepted"] == 10
+    assert pending_count() == 15
+    assert push(app, fast_client)["accepted"] == 15
+    assert len(simulator.records) == 25
+
+
+def statements_of_one_push(app, client, count):
+    """The SQL statements one run sends to push `count` ratings in one batch."""
+    seen = []
+    handler = logging.Handler()
+    handler.emit = lambda record: record.name == "peewee" and seen.append(record.msg)
+    peewee_log = logging.getLogger("peewee")
+    level = peewee_log.level
+    peewee_log.addHandler(handler)
+    peewee_log.setLevel(logging.DEBUG)
+    try:
+        assert push(app, client)["accepted"] == count
+    finally:
+        peewee_log.removeHandler(handler)
+        peewee_log.setLevel(level)
+    return len(seen)
+
+
+@pytest.mark.settings({"upstream": {"batch_size": 10}})
+def test_a_chunk_costs_the_same_statements_whatever_its_size(app, rate, simulator, fast_client):
+    rate(2)
+    small = statements_of_one_push(app, fast_client, 2)
+    rate(39)
+    large = statements_of_one_push(app, fast_client, 39)
+    assert simulator.stats["requests"] == 1 + 4
+    assert large == small
+    # the queue, the ratings, their evalIds (looked up, issued, marked as sent), the answer (outbox, pushes)
+    assert small <= 8
+    with db.connection_context():
+        assert {p.state for p in UpstreamPush.select()} == {"accepted"}
+        assert {p.attempts for p in UpstreamPush.select()} == {1}
+        assert Outbox.select().where(Outbox.state == "sent").count() == 41
+
+
+def test_a_push_created_between_lookup_and_insert_keeps_its_eval_id(app, rate, simulator, fast_client, monkeypatch):
+    ids = rate(3)
+    looked_up = UpstreamPush.eval_ids_for
+
+    def lookup_then_lose_the_race(rating_ids):
+        found = looked_up(rating_ids)
+        if not found:  # the first lookup of the batch: another writer issues one evalId meanwhile
+            monkeypatch.setattr(UpstreamPush, "eval_ids_for", looked_up)
+            UpstreamPush.insert(rating=ids[1], eval_id="610118-issued-elsewhere", created_at=NOW).execute()
+        return found
+
+    monkeypatch.setattr(UpstreamPush, "eval_ids_for", lookup_then_lose_the_race)
+    assert push(app, fast_client)["accepted"] == 3
+    stored = eval_ids(ids)
+    assert stored[ids[1]] == "610118-issued-elsewhere"
+    assert sorted(simulator.records) == sorted(stored.values())
+
+
+@pytest.mark.settings({"upstream": {"batch_size": 5}})
+def test_a_failure_mid_chunk_keeps_what_was_accepted_and_leaves_the_untried_rows_as_they_were(
+    app, rate, simulator, fast_client
+):
+    ids = rate(15)  # one chunk, three requests
+    session = requests.Session()
+    # The city answers the first request, then fails every one after it.
+    session.hooks["response"].append(lambda response, *args, **kwargs: simulator.configure(fail_rate=1.0))
+    with app.app_context():
+        client = Client(current_profile(), session=session, sleep=lambda seconds: None)
+        assert push_due(client) == {"accepted": 5, "rejected": 0, "retry": 5}
+    with db.connection_context():
+        outbox = {row.dedupe_key: row for row in Outbox.select()}
+        pushes = {push.rating_id: push for push in UpstreamPush.select()}
+    row = {rating_id: outbox[f"rating:{rating_id}"] for rating_id in ids}
+    # Every evalId was stored before the first send.
+    assert all(pushes[rating_id].eval_id for rating_id in ids)
+    for rating_id in ids[:5]:  # accepted
+        assert (row[rating_id].state, pushes[rating_id].state, pushes[rating_id].attempts) == ("sent", "accepted", 1)
+    for rating_id in ids[5:10]:  # tried and failed: backoff
+        assert (row[rating_id].state, row[rating_id].attempts, pushes[rating_id].attempts) == ("pending", 1, 1)
+        assert row[rating_id].available_at > NOW and "503" in pushes[rating_id].last_error
+    for rating_id in ids[10:]:  # never tried: as they were
+        assert (row[rating_id].state, row[rating_id].attempts, pushes[rating_id].attempts) == ("pending", 0, 0)
+        assert row[rating_id].available_at == NOW and pushes[rating_id].last_sent_at is None
+    simulator.configure(fail_rate=0.0)
+    clock.freeze(NOW + dt.timedelta(minutes=1))
+    assert push(app, fast_client)["accepted"] == 10
+    assert sorted(simulator.records) == sorted(eval_ids(ids).values())

@@ -105,6 +105,15 @@ def test_the_simulator_refuses_wrong_signatures_stale_timestamps_and_replayed_no
     assert server.simulator.stats["bad_signature"] == 3
 
 
+def test_the_simulator_forgets_nonces_only_once_they_are_outside_the_timestamp_window(server):
+    simulator = server.simulator
+    now = time.time()
+    simulator.nonces = {"old": now - 301, "recent": now - 10}
+    assert post(server, {"records": [RECORD]}).status_code == 200
+    assert "old" not in simulator.nonces and "recent" in simulator.nonces
+    assert len(simulator.nonces) == 2  # "recent" and this request's
+
+
 def test_the_simulator_stores_once_and_answers_duplicates_as_accepted(server):
     first = post(server, {"records": [RECORD]}).json()
     again = post(server, {"records": [RECORD, dict(RECORD, evalId="610118-2")]}).json()
@@ -114,6 +123,10 @@ def test_the_simulator_stores_once_and_answers_duplicates_as_accepted(server):
     assert server.simulator.stats["duplicates"] == 1
     listed = requests.get(server.base + "/_sim/records", timeout=5).json()
     assert {r["evalId"] for r in listed["records"]} == {"610118-1", "610118-2"}
+    # What the benchmark polls: the count without the records, and the evalIds alone.
+    stats = requests.get(server.base + "/_sim/stats", timeout=5).json()
+    assert stats["count"] == 2 and stats["stats"]["duplicates"] == 1 and "records" not in stats
+    assert sorted(requests.get(server.base + "/_sim/eval-ids", timeout=5).json()["evalIds"]) == ["610118-1", "610118-2"]
     day = requests.get(server.query_url, params={"date": "2026-11-26"}, timeout=5)
     assert day.status_code == 401  # the query is signed too
 
