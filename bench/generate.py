@@ -27,6 +27,8 @@ from urllib.parse import urlparse
 
 from tqdm import tqdm
 
+from core import clock
+
 CHUNK = 20000
 CASE_CHANNELS = (("sms", 30), ("h5", 15), ("wechat", 25), ("pad", 25), ("pc", 5))
 ONSITE_CHANNELS = (("qr", 60), ("pad", 25), ("kiosk", 15))
@@ -313,7 +315,7 @@ def generate(url: str, ratings: int, months: int = 36, seed: int = 1, progress: 
     database.close_all()
     writer = SqliteWriter(url) if url.startswith("sqlite") else PostgresWriter(url)
     columns = {m: _columns(m) for m in (Case, Rating, Ticket)}
-    end = dt.datetime.now().replace(microsecond=0)
+    end = clock.now().replace(microsecond=0)  # Beijing time, as the product stamps ratings
     counts = {"cases": 0, "ratings": 0, "tickets": 0}
     bar = tqdm(total=ratings, unit="rating", unit_scale=True, disable=not progress, desc="ratings")
     for cases, rows, tickets in generate_rows(units, ratings, start, months, seed, end):
