@@ -1,18 +1,27 @@
-"""Batch intake (`POST /api/v1/cases/batch`): up to 1000 cases in a few queries.
+"""Batch intake (`POST /api/v1/cases/batch`): up to 1000 cases in a few statements.
 
 Every element is validated on its own and answered in order; a bad element
-spoils nothing. The valid ones are written in one transaction with bulk
-statements — existing cases, ratings, invitations and opt-outs read once,
-new cases, invitations and outbox rows inserted together — so that a batch
-holds the database for milliseconds, not seconds. The outcome per element is
-the one the single-case path (`intake.upsert_case`) gives, which handles what
-the bulk path leaves to it: a case number repeated within the batch, and a
-batch that loses a race with a concurrent writer of the same case.
+spoils nothing. The valid ones are written in one transaction with set-based
+statements (`models.bulk`: SQL text built once, multi-row INSERTs), so that a
+batch holds the database for tens of milliseconds: what does not depend on the
+stored rows — validation, the new case row with its rating code, encrypted
+personal data and phone hash — is prepared before the transaction opens. The
+outcome per element is the one the single-case path (`intake.upsert_case`)
+gives one message after the other: both apply a message with `apply_case` and
+decide its invitation with `invitation_decision`.
+
+Concurrent batches of the same cases: rows are written in one order (new cases
+by case number, stored ones by id) so that two batches seldom wait on each
+other in a cycle, and a batch that loses a race all the same — a case number
+taken by a concurrent transaction, or PostgreSQL breaking a deadlock — runs
+again in a new transaction, where the winner's cases read as stored.
 """
 
-import datetime as dt
+import logging
 
+from flask import current_app
 from peewee import IntegrityError
+from peewee import OperationalError
 from peewee import chunked
 
 from core import clock
@@ -24,6 +33,9 @@ from models import OptOut
 from models import Outbox
 from models import Rating
 from models import db
+from models.bulk import insert_rows
+from models.bulk import to_db
+from models.bulk import update_rows
 from models.pii import phone_hash
 from models.rating import FIRST
 
@@ -32,138 +44,184 @@ from .intake import Lookups
 from .intake import apply_case
 from .intake import invitation_decision
 from .intake import parse_case
-from .intake import rating_url
-from .intake import upsert_case
 
-CHUNK = 500  # SQLite allows 999 bound variables per statement before 3.32
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 3
+RETRY_PGCODES = ("40P01", "40001")  # deadlock_detected, serialization_failure
+CHUNK = 500  # ids per IN list of the peewee queries (re-posted cases only)
+# Every column but the id; an update writes them all but the case's identity, as Model.save does.
+CASE_COLUMNS = tuple(field.name for field in Case._meta.sorted_fields if field.name != "id")
+UPDATE_COLUMNS = tuple(name for name in CASE_COLUMNS if name not in ("case_no", "rating_code", "created_at"))
+INVITATION_COLUMNS = ("case", "channel", "state", "send_after", "attempts", "created_at")
+OUTBOX_COLUMNS = ("kind", "dedupe_key", "payload", "state", "attempts", "available_at", "created_at")
 
 
 def upsert_cases(payload: list, department: Department) -> list[dict]:
     """One result per element, in order: {"index", "status", …body or error}."""
     lookups = Lookups()
     results: list = [None] * len(payload)
-    parsed, repeats = [], []
-    seen = set()
+    # Wave k holds the k-th message of each case number: a case reported twice in one
+    # batch (accepted, then completed) is written by the second wave over the first,
+    # in the batch's order, as the single-case path would one message after the other.
+    waves: list[list] = []
+    seen: dict[str, int] = {}
     for index, element in enumerate(payload):
         try:
             fields = parse_case(element, department, lookups)
         except ApiError as exc:
             results[index] = _failure(index, exc)
             continue
-        (repeats if fields["case_no"] in seen else parsed).append((index, fields))
-        seen.add(fields["case_no"])
-    try:
-        with db.atomic():
-            _bulk(parsed, department, results)
-    except IntegrityError:
-        # A concurrent request wrote one of these cases first: one by one, each
-        # single-case path settles its own race.
-        repeats = sorted(parsed + repeats, key=lambda pair: pair[0])
-    with db.atomic():
-        for index, _fields in repeats:
-            try:
-                with db.atomic():
-                    body, created = upsert_case(payload[index], department, lookups)
-                results[index] = {"index": index, "status": 201 if created else 200, **body}
-            except ApiError as exc:
-                results[index] = _failure(index, exc)
-    return results
+        wave = seen.get(fields["case_no"], 0)
+        seen[fields["case_no"]] = wave + 1
+        if wave == len(waves):
+            waves.append([])
+        waves[wave].append((index, fields))
+    first = waves[0] if waves else []
+    drafts = {fields["case_no"]: _draft(fields) for _, fields in first}
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with db.atomic():
+                for wave in waves:
+                    _bulk(wave, drafts, department, results)
+            return results
+        except (IntegrityError, OperationalError) as exc:
+            if attempt == ATTEMPTS or not _lost_race(exc):
+                raise
+            # A concurrent writer of the same cases committed first (or, once in 2^45, took
+            # a rating code): all over again, now reading its cases as stored.
+            log.info("batch of %d lost a race (%s), attempt %d", len(payload), type(exc).__name__, attempt + 1)
+            drafts = {fields["case_no"]: _draft(fields) for _, fields in first}
+    raise AssertionError("unreachable")
+
+
+def _lost_race(exc: Exception) -> bool:
+    """A unique key taken by a concurrent transaction, or PostgreSQL's deadlock and
+    serialization failures, which roll the transaction back for the caller to retry."""
+    if isinstance(exc, IntegrityError):
+        return True
+    driver_error = exc.args[0] if exc.args else None  # peewee wraps the driver's exception
+    return getattr(driver_error, "pgcode", None) in RETRY_PGCODES
 
 
 def _failure(index: int, exc: ApiError) -> dict:
     return {"index": index, "status": exc.status, **exc.to_dict()}
 
 
-def _bulk(parsed: list, department: Department, results: list) -> None:
-    numbers = [fields["case_no"] for _, fields in parsed]
-    stored = {
-        case.case_no: case for chunk in chunked(numbers, CHUNK) for case in Case.select().where(Case.case_no.in_(chunk))
-    }
-    now = clock.now()
-    new_rows, created = [], set()
-    cases: dict[int, Case] = {}
-    for index, fields in parsed:
-        case = stored.get(fields["case_no"])
-        if case is not None and case.department_id != department.id:
-            results[index] = _failure(
-                index, ApiError("forbidden_department", "该办件属于其他部门，本密钥无权修改", 403)
-            )
-            continue
-        if case is None:
-            case = Case(case_no=fields["case_no"], rating_code=new_rating_code(), created_at=now)
-            created.add(index)
-        apply_case(case, fields)
-        if index in created:
-            new_rows.append(case)
-        elif case.is_dirty():
-            case.save()
-        cases[index] = case
-    _insert_cases(new_rows)
-    states = _invite(list(cases.values()))
+def _draft(fields: dict) -> tuple[Case, tuple]:
+    """The case and its row as they are stored if it is new (used only then), built
+    before the transaction: rating code, encrypted personal data, phone hash."""
+    case = Case(case_no=fields["case_no"], rating_code=new_rating_code(), created_at=clock.now())
+    apply_case(case, fields)
+    case.applicant_phone_hash = phone_hash(case.applicant_phone)
+    return case, to_db(Case, CASE_COLUMNS, [tuple(case.__data__.get(name) for name in CASE_COLUMNS)])[0]
+
+
+def _bulk(wave: list, drafts: dict, department: Department, results: list) -> None:
+    cases, created = {}, set()
+    pending = wave
+    # Twice at most: a case number that a concurrent batch took between our look and our
+    # INSERT is skipped by it, and is stored (committed) when we look the second time.
+    for _ in range(2):
+        stored = Case.stored_numbers([fields["case_no"] for _, fields in pending])
+        new, known = [], {}
+        for index, fields in pending:
+            hit = stored.get(fields["case_no"])
+            if hit is None:
+                new.append((index, drafts[fields["case_no"]]))
+            elif hit[1] != department.id:
+                results[index] = _failure(
+                    index, ApiError("forbidden_department", "该办件属于其他部门，本密钥无权修改", 403)
+                )
+            else:
+                known[index] = (hit[0], fields)
+        cases.update(_update_cases(known))
+        inserted = _insert_cases(new)
+        cases.update(inserted)
+        created.update(inserted)
+        taken = {index for index, _ in new if index not in inserted}
+        pending = [(index, fields) for index, fields in pending if index in taken]
+        if not pending:
+            break
+    else:
+        raise OperationalError("case numbers taken concurrently and not readable")  # retried by the caller
+    states = _invite(list(cases.values()), old={case.id for index, case in cases.items() if index not in created})
+    base = current_app.config["SETTINGS"].app.base_url.rstrip("/") + "/r/"
     for index, case in cases.items():
-        body = {
+        results[index] = {
+            "index": index,
+            "status": 201 if index in created else 200,
             "case_no": case.case_no,
             "rating_code": case.rating_code,
-            "rating_url": rating_url(case.rating_code),
+            "rating_url": base + case.rating_code,
             "invitation": states[case.id],
         }
-        results[index] = {"index": index, "status": 201 if index in created else 200, **body}
 
 
-def _insert_cases(rows: list[Case]) -> None:
-    fields = [field for field in Case._meta.sorted_fields if field.name != "id"]
-    for chunk in chunked(rows, max(1, CHUNK // len(fields))):
-        Case.insert_many([[getattr(row, f.name) for f in fields] for row in chunk], fields=fields).execute()
-    ids = {}
-    for chunk in chunked([row.case_no for row in rows], CHUNK):
-        ids.update(Case.select(Case.case_no, Case.id).where(Case.case_no.in_(chunk)).tuples())
-    for row in rows:
-        row.id = ids[row.case_no]
+def _update_cases(known: dict) -> dict[int, Case]:
+    """Apply each message to its stored case and write them back; {index: case}."""
+    ids = [case_id for case_id, _ in known.values()]
+    loaded = {case.id: case for chunk in chunked(ids, CHUNK) for case in Case.select().where(Case.id.in_(chunk))}
+    updated, rows = {}, []
+    for index, (case_id, fields) in known.items():
+        case = loaded[case_id]
+        apply_case(case, fields)
+        case.applicant_phone_hash = phone_hash(case.applicant_phone)
+        updated[index] = case
+        rows.append((case.id, *(case.__data__.get(name) for name in UPDATE_COLUMNS)))
+    update_rows(Case, UPDATE_COLUMNS, sorted(rows))
+    return updated
 
 
-def _invite(cases: list[Case]) -> dict[int, str]:
-    """The invitation answer per case id; new invitations and their outbox rows in bulk."""
-    ids = [case.id for case in cases]
-    rated, existing, opted = set(), {}, set()
-    for chunk in chunked(ids, CHUNK):
+def _insert_cases(new: list) -> dict[int, Case]:
+    """INSERT the new cases ((index, draft) pairs); {index: case} of those this batch stored,
+    without the ones whose number a concurrent batch took first."""
+    new = sorted(new, key=lambda pair: pair[1][0].case_no)
+    insert_rows(Case, CASE_COLUMNS, [row for _, (_, row) in new], unique=("case_no",))
+    stored = Case.stored_numbers([case.case_no for _, (case, _) in new])
+    inserted = {}
+    for index, (case, _) in new:
+        hit = stored.get(case.case_no)
+        if hit is not None and hit[2] == case.rating_code:
+            case.id = hit[0]
+            inserted[index] = case
+    return inserted
+
+
+def _invite(cases: list[Case], old: set) -> dict[int, str]:
+    """The invitation answer per case id; new invitations and their outbox rows in bulk.
+    Only the `old` (already stored) cases can have a rating or an invitation."""
+    rated, existing = set(), {}
+    for chunk in chunked(sorted(old), CHUNK):
         rated.update(
             r for (r,) in Rating.select(Rating.case).where(Rating.case.in_(chunk) & (Rating.sequence == FIRST)).tuples()
         )
-        existing.update({inv.case_id: inv for inv in Invitation.select().where(Invitation.case.in_(chunk))})
-    hashes = {case.id: phone_hash(case.applicant_phone) for case in cases if case.applicant_phone}
-    for chunk in chunked(sorted(set(hashes.values())), CHUNK):
-        opted.update(h for (h,) in OptOut.select(OptOut.phone_hash).where(OptOut.phone_hash.in_(chunk)).tuples())
+        query = Invitation.select().where(Invitation.case.in_(chunk) & (Invitation.channel == "sms"))
+        existing.update({inv.case_id: inv for inv in query})
+    opted = OptOut.among(sorted({case.applicant_phone_hash for case in cases if case.applicant_phone_hash}))
     states, due = {}, {}
     for case in cases:
         state, send_after = invitation_decision(
-            case, case.id in rated, existing.get(case.id), hashes.get(case.id) in opted
+            case, case.id in rated, existing.get(case.id), case.applicant_phone_hash in opted
         )
         states[case.id] = state
         if send_after is not None:
             due[case.id] = send_after
-    if due:
-        _write_invitations(due)
+    _schedule(due)
     return states
 
 
-def _write_invitations(due: dict[int, dt.datetime]) -> None:
+def _schedule(due: dict) -> None:
+    """The SMS invitations {case id: send after} and, in the same transaction, their outbox rows."""
+    if not due:
+        return
     now = clock.now()
-    rows = [{"case": case_id, "channel": "sms", "send_after": at, "created_at": now} for case_id, at in due.items()]
-    for chunk in chunked(rows, CHUNK // 4):
-        Invitation.insert_many(chunk).execute()
-    invitations = []
-    for chunk in chunked(list(due), CHUNK):
-        query = Invitation.select(Invitation.id, Invitation.case, Invitation.send_after)
-        invitations.extend(query.where(Invitation.case.in_(chunk) & (Invitation.channel == "sms")))
+    invitations = [(case_id, "sms", "scheduled", at, 0, now) for case_id, at in due.items()]
+    # A concurrent batch may have invited a stored case meanwhile: its one invitation stands.
+    insert_rows(Invitation, INVITATION_COLUMNS, to_db(Invitation, INVITATION_COLUMNS, invitations), ("case", "channel"))
+    ids = Invitation.ids_for(list(due))
     outbox = [
-        {
-            "kind": "sms.invite",
-            "dedupe_key": f"invite:{inv.id}",
-            "payload": f'{{"invitation_id": {inv.id}}}',
-            "available_at": inv.send_after,
-            "created_at": now,
-        }
-        for inv in invitations
+        ("sms.invite", f"invite:{ids[case_id]}", f'{{"invitation_id": {ids[case_id]}}}', "pending", 0, at, now)
+        for case_id, at in due.items()
     ]
-    for chunk in chunked(outbox, CHUNK // 5):
-        Outbox.insert_many(chunk).on_conflict_ignore().execute()
+    insert_rows(Outbox, OUTBOX_COLUMNS, to_db(Outbox, OUTBOX_COLUMNS, outbox), ("dedupe_key",))

@@ -11,7 +11,10 @@ _PHONE = re.compile(r"^1[3-9]\d{9}$")
 
 
 def new_rating_code() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    # One draw of 45 bits, 5 per symbol: as uniform as a choice per symbol, at a
+    # tenth of the cost (a batch of 1000 cases draws 1000 codes).
+    bits = secrets.randbits(5 * CODE_LENGTH)
+    return "".join(ALPHABET[(bits >> shift) & 31] for shift in range(0, 5 * CODE_LENGTH, 5))
 
 
 def normalize_phone(raw: str) -> str | None:

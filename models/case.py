@@ -9,6 +9,7 @@ from peewee import TextField
 
 from core import clock
 
+from .bulk import select_in
 from .db import BaseModel
 from .item import Item
 from .org import Department
@@ -60,6 +61,12 @@ class Case(PiiModel):
         return cls.get_or_none(cls.rating_code == code)
 
     @classmethod
+    def stored_numbers(cls, case_nos: list) -> dict:
+        """{case_no: (id, department_id, rating_code)} of the stored ones among `case_nos` (batch intake)."""
+        rows = select_in(cls, ("case_no", "id", "department", "rating_code"), "case_no", case_nos)
+        return {case_no: tuple(rest) for case_no, *rest in rows}
+
+    @classmethod
     def of_phone(cls, phone: str):
         """The cases whose applicant has this phone number (any mainland format)."""
         return cls.select().where(cls.applicant_phone_hash == phone_hash(phone))
@@ -100,6 +107,11 @@ class Invitation(BaseModel):
     def for_case(cls, case, channel: str = "sms"):
         return cls.get_or_none((cls.case == case) & (cls.channel == channel))
 
+    @classmethod
+    def ids_for(cls, case_ids: list, channel: str = "sms") -> dict:
+        """{case_id: invitation id} of the cases' invitations on `channel` (batch intake)."""
+        return dict(select_in(cls, ("case", "id"), "case", case_ids, equal=(("channel", channel),)))
+
 
 class OptOut(PiiModel):
     """A phone number that replied TD/退订: it gets no further invitation.
@@ -116,3 +128,8 @@ class OptOut(PiiModel):
     @classmethod
     def has(cls, phone: str) -> bool:
         return cls.select().where(cls.phone_hash == phone_hash(phone)).exists()
+
+    @classmethod
+    def among(cls, hashes: list) -> set:
+        """The phone hashes among `hashes` that opted out (batch intake)."""
+        return {h for (h,) in select_in(cls, ("phone_hash",), "phone_hash", hashes)}
