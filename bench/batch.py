@@ -3,9 +3,10 @@
 few concurrent Python clients, beside the bare endpoint that `insert_many`s a batch.
 
 The bodies are encoded before the clock starts; every element answered 201 must be a
-stored case.
+stored case, and every "scheduled" answer one stored invitation with its outbox row.
 """
 
+import datetime as dt
 import http.client
 import json
 import os
@@ -20,8 +21,10 @@ from .common import Server
 from .common import Target
 from .common import log
 from .common import median
+from .common import postgres_cpu_seconds
 from .common import quiet_gate
 from .common import save
+from .common import tree_cpu_seconds
 from .ingest import ceiling_helper
 
 BATCH = 1000
@@ -31,7 +34,9 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 
 
 def case_payloads(fixture, prefix: str, count: int, seed: int = 1) -> list[dict]:
+    """Cases completed yesterday (Beijing time): inside the rating window, so each one is invited."""
     rng = random.Random(seed)
+    day = (dt.datetime.now(dt.timezone(dt.timedelta(hours=8))) - dt.timedelta(days=1)).date().isoformat()
     out = []
     for n in range(count):
         minute = rng.randint(0, 8 * 60)
@@ -43,8 +48,8 @@ def case_payloads(fixture, prefix: str, count: int, seed: int = 1) -> list[dict]
                 "window_code": rng.choice(fixture.window_codes),
                 "mode": "offline",
                 "status": "completed",
-                "accepted_at": f"2026-11-25T{9 + minute // 60:02d}:{minute % 60:02d}:00+08:00",
-                "completed_at": f"2026-11-25T{9 + minute // 60:02d}:{minute % 60:02d}:30+08:00",
+                "accepted_at": f"{day}T{9 + minute // 60:02d}:{minute % 60:02d}:00+08:00",
+                "completed_at": f"{day}T{9 + minute // 60:02d}:{minute % 60:02d}:30+08:00",
                 "applicant": {"name": "测试申请人", "phone": f"139{rng.randint(0, 99999999):08d}", "type": "person"},
             }
         )
@@ -96,15 +101,22 @@ def post_all(port: int, path: str, bodies: list[bytes], key: str, clients: int) 
     return elapsed, answers + [None] * len(failures)
 
 
-def case_count(url: str) -> int:
+def stored_counts(url: str) -> tuple[int, int, int]:
+    """(cases, invitations, sms.invite outbox rows) stored by the product."""
     from models import Case
+    from models import Invitation
+    from models import Outbox
     from models import db
 
     database = product.bind(url)
     with db.connection_context():
-        n = Case.select().count()
+        counts = (
+            Case.select().count(),
+            Invitation.select().count(),
+            Outbox.select().where(Outbox.kind == "sms.invite").count(),
+        )
     database.close_all()
-    return n
+    return counts
 
 
 def one_run(kind: str, fixture, ceiling_url: str, round_no: int) -> dict:
@@ -112,19 +124,25 @@ def one_run(kind: str, fixture, ceiling_url: str, round_no: int) -> dict:
     bodies = [json.dumps(payloads[i : i + BATCH]).encode() for i in range(0, len(payloads), BATCH)]
     if kind == "product":
         server, path = product.serve(fixture.url, "batch-product"), "/api/v1/cases/batch"
-        before = case_count(fixture.url)
+        before = stored_counts(fixture.url)
     else:
         server = Server("bench.ceiling_app:app", {"BENCH_CEILING_URL": ceiling_url}, "batch-ceiling")
-        path, before = "/cases/batch", int(ceiling_helper(ceiling_url, "count").split()[1])
+        path, before = "/cases/batch", (int(ceiling_helper(ceiling_url, "count").split()[1]), 0, 0)
     try:
         gate = quiet_gate()
+        cpu0, pg0 = tree_cpu_seconds(server.proc.pid), postgres_cpu_seconds()
         elapsed, answers = post_all(server.port, path, bodies, fixture.api_key, CLIENTS)
+        cpu1, pg1 = tree_cpu_seconds(server.proc.pid), postgres_cpu_seconds()
         rss = server.worker_peak_rss_mb()
     finally:
         server.stop()
     created = sum(1 for a in answers if a for e in a if e.get("status") == 201)
     bad = sum(1 for a in answers if a for e in a if e.get("status") != 201) + BATCH * answers.count(None)
-    after = case_count(fixture.url) if kind == "product" else int(ceiling_helper(ceiling_url, "count").split()[1])
+    if kind == "product":
+        after = stored_counts(fixture.url)
+    else:
+        after = (int(ceiling_helper(ceiling_url, "count").split()[1]), 0, 0)
+    scheduled = sum(1 for a in answers if a for e in a if e.get("invitation") == "scheduled")
     r = {
         "kind": kind,
         "cases": CASES,
@@ -133,14 +151,23 @@ def one_run(kind: str, fixture, ceiling_url: str, round_no: int) -> dict:
         "cases_per_s": created / elapsed,
         "created": created,
         "rejected": bad,
-        "rows_added": after - before,
+        "rows_added": after[0] - before[0],
+        "scheduled": scheduled,
+        "invitations_added": after[1] - before[1],
+        "outbox_added": after[2] - before[2],
         "worker_peak_rss_mb": rss,
+        # gunicorn tree + every postgres process (others' too, on a shared machine)
+        "server_cpu_ms_per_1000": (cpu1 - cpu0 + pg1 - pg0) * 1e6 / max(1, CASES),
         **gate,
     }
+    # Every 201 is a stored case; every "scheduled" answer one invitation and its outbox row.
     r["lost"] = abs(created - r["rows_added"])
+    if kind == "product":
+        r["lost"] += abs(scheduled - r["invitations_added"]) + abs(scheduled - r["outbox_added"])
     log(
         f"  {kind:8s} {r['cases_per_s']:7.0f} cases/s ({created} in {elapsed:.1f} s) rejected={bad} "
-        f"rows+{r['rows_added']} rss {rss:.0f} MB bg {gate['bg_cores']}"
+        f"rows+{r['rows_added']} invited+{r['invitations_added']} "
+        f"cpu {r['server_cpu_ms_per_1000']:.0f} ms/1000 rss {rss:.0f} MB bg {gate['bg_cores']}"
     )
     return r
 
@@ -166,6 +193,7 @@ def run_backend(backend: str, rounds: int = ROUNDS) -> list[Row]:
     rate = median([r["cases_per_s"] for r in p])
     ratio = median([a["cases_per_s"] / b["cases_per_s"] for a, b in zip(p, c, strict=True) if b["cases_per_s"]])
     lost = sum(r["lost"] + r["rejected"] for r in p)
+    bg = median([r["bg_cores"] for r in p + c])
     return [
         Row(
             f"batch intake {name}: cases/s ({CLIENTS} clients × {BATCH})",
@@ -174,7 +202,14 @@ def run_backend(backend: str, rounds: int = ROUNDS) -> list[Row]:
             "/s",
             "≥ 5,000 /s",
             rate is not None and rate >= 5000,
+            note=f"other load {bg:.1f} cores" if bg and bg > 0.3 else "",
             paired_ratio=ratio,
+        ),
+        Row(
+            f"batch intake {name}: server CPU per 1000 cases",
+            median([r["server_cpu_ms_per_1000"] for r in p]),
+            median([r["server_cpu_ms_per_1000"] for r in c]),
+            "ms",
         ),
         Row(f"batch intake {name}: cases rejected or not stored", lost, None, "", "0", lost == 0),
     ]
