@@ -10,11 +10,14 @@ outcome per element is the one the single-case path (`intake.upsert_case`)
 gives one message after the other: both apply a message with `apply_case` and
 decide its invitation with `invitation_decision`.
 
-Concurrent batches of the same cases: rows are written in one order (new cases
-by case number, stored ones by id) so that two batches seldom wait on each
-other in a cycle, and a batch that loses a race all the same — a case number
-taken by a concurrent transaction, or PostgreSQL breaking a deadlock — runs
-again in a new transaction, where the winner's cases read as stored.
+Concurrent batches of the same cases (PostgreSQL; SQLite runs one writer at a
+time): a case number that another batch inserts between our look and our
+INSERT is skipped by the INSERT (ON CONFLICT DO NOTHING waits for the other
+transaction) and then updated as a stored case. Rows are written in one order
+(new cases by case number, stored ones by id) so that two batches seldom wait
+on each other in a cycle; a deadlock that PostgreSQL breaks all the same, or
+another unique conflict (a rating code drawn twice), rolls the batch back and
+runs it again, up to ATTEMPTS times.
 """
 
 import logging
@@ -144,7 +147,7 @@ def _bulk(wave: list, drafts: dict, department: Department, results: list) -> No
         if not pending:
             break
     else:
-        raise OperationalError("case numbers taken concurrently and not readable")  # retried by the caller
+        raise IntegrityError("case numbers taken concurrently and still not readable")  # run again by the caller
     states = _invite(list(cases.values()), old={case.id for index, case in cases.items() if index not in created})
     base = current_app.config["SETTINGS"].app.base_url.rstrip("/") + "/r/"
     for index, case in cases.items():
@@ -169,7 +172,7 @@ def _update_cases(known: dict) -> dict[int, Case]:
         case.applicant_phone_hash = phone_hash(case.applicant_phone)
         updated[index] = case
         rows.append((case.id, *(case.__data__.get(name) for name in UPDATE_COLUMNS)))
-    update_rows(Case, UPDATE_COLUMNS, sorted(rows))
+    update_rows(Case, UPDATE_COLUMNS, sorted(rows, key=lambda row: row[0]))
     return updated
 
 

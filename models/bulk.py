@@ -6,7 +6,8 @@ times what the database spends running it (one Python node per value), so the
 batch path writes SQL text from the models' metadata and passes values through
 each field's `db_value`, as `models.db.insert_row` does for single rows.
 Statements are split to stay under SQLite's bound-variable limit (999 before
-3.32, 32766 after; read from the connection). Errors are peewee's.
+3.32, 32766 after; read from the connection). ON CONFLICT needs SQLite 3.24.
+Errors are peewee's.
 """
 
 import sqlite3
