@@ -326,3 +326,21 @@ def test_concurrent_shuffled_batches_over_stored_and_new_cases(app, make):
         assert Case.select().count() == 40 + len(created)
         assert Invitation.select().count() == Case.select().count()
         assert Outbox.select().where(Outbox.kind == "sms.invite").count() == Case.select().count()
+
+
+def test_the_case_rollup_counts_what_batches_store(client, make):
+    """The rollup's triggers see the bulk INSERTs and UPDATEs as they see single cases."""
+    from tests.perf.test_case_rollup import expected
+    from tests.perf.test_case_rollup import stored
+
+    headers = make.auth(make.police_key)
+    accepted = {"status": "accepted", "completed_at": None}
+    first = [make.case_payload(f"U-{n}", **(accepted if n % 3 else {})) for n in range(30)]
+    second = [make.case_payload(f"U-{n}", completed_at=f"2026-11-2{n % 4}T09:00:00+08:00") for n in range(0, 40, 2)]
+    for payload in (first, first + second, second):
+        assert client.post("/api/v1/cases/batch", json=payload, headers=headers).status_code == 200
+    with db.connection_context():
+        assert stored() == expected()
+        # Completed: the even numbers 0–38 and the odd multiples of 3 below 30.
+        assert sum(n for (_, _, kind), n in expected().items() if kind == "completed") == 25
+        assert Case.select().count() == 35
