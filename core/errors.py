@@ -76,12 +76,27 @@ def handle_http_error(exc: HTTPException):
 def handle_database_busy(exc: Exception):
     """Every connection or the SQLite write lock is taken past the busy timeout:
     a 503 that tells the caller to retry, not a 500."""
-    if isinstance(exc, OperationalError) and "locked" not in str(exc) and "timeout" not in str(exc):
+    if isinstance(exc, OperationalError) and not _retryable(exc):
         return handle_unexpected(exc)
     log.warning("database busy on %s %s: %s", request.method, request.path, exc)
     response = make_response(_respond("database_busy", "系统繁忙，请稍后重试", 503))
     response.headers["Retry-After"] = "2"
     return response
+
+
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction was rolled back
+# whole, and the same request may succeed when repeated.
+_RETRY_PGCODES = ("40P01", "40001")
+
+
+def _retryable(exc: Exception) -> bool:
+    text = str(exc)
+    if "locked" in text or "timeout" in text:  # SQLite's busy timeout, the pool's wait
+        return True
+    for cause in (getattr(exc, "orig", None), exc.__cause__, exc.__context__):  # peewee keeps the driver's as .orig
+        if getattr(cause, "pgcode", None) in _RETRY_PGCODES:
+            return True
+    return False
 
 
 def handle_unexpected(exc: Exception):

@@ -7,8 +7,11 @@ handler, which polls in sleeps of 1, 2, 5, 10 … 100 ms. Under several gunicorn
 workers that left a core idle while writers slept past the moment the lock was
 free. An exclusive `flock` on `<database>-writer.lock`, taken before BEGIN and
 released once the connection is out of its transaction, wakes the next writer
-as soon as the previous one commits. Reads (WAL) never take it; a write outside
-`atomic()` still takes SQLite's own lock and waits in the busy handler as before.
+as soon as the previous one commits. Like SQLite's own wait it gives up after the
+busy timeout (10 s) with "database is locked" (a 503 to retry): a main thread
+waits in flock under an interval timer, other threads poll in steps of ≤ 2 ms.
+Reads (WAL) never take it; a write outside `atomic()` still takes SQLite's own
+lock and waits in the busy handler as before.
 
 PostgreSQL: peewee checks a pooled connection out with a `SELECT 1` round trip
 every time. Here the round trip is made only for a connection that sat in the
@@ -19,14 +22,20 @@ locally (closed flag, transaction status).
 
 import fcntl
 import os
+import signal
 import threading
 import time
 
+from peewee import OperationalError
 from playhouse.pool import PooledPostgresqlDatabase
 from playhouse.pool import PooledSqliteDatabase
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
 PING_AFTER = 5.0
+
+
+class _Expired(Exception):
+    pass
 
 
 class WriterLock:
@@ -46,14 +55,56 @@ class WriterLock:
             self._thread_lock = threading.Lock()
         return self._fd
 
-    def acquire(self) -> None:
+    def acquire(self, timeout: float) -> None:
+        """Wait at most `timeout` seconds (the SQLite busy timeout), then raise the busy error."""
         fd = self._file()
-        self._thread_lock.acquire()
+        if not self._thread_lock.acquire(timeout=timeout):
+            raise OperationalError("database is locked (writer queue)")
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                pass
+            if threading.current_thread() is threading.main_thread():
+                self._wait(fd, timeout)  # gunicorn's sync workers: woken the moment it is free
+            else:
+                self._poll(fd, timeout)  # threads (the scheduler) cannot take a signal
         except BaseException:
             self._thread_lock.release()
             raise
+
+    @staticmethod
+    def _wait(fd: int, timeout: float) -> None:
+        def expire(signum, frame):
+            raise _Expired
+
+        previous = signal.signal(signal.SIGALRM, expire)
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except _Expired:
+            # The alarm may have come just after the lock did: holding it already, this succeeds.
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise OperationalError("database is locked (writer queue)") from None
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+    @staticmethod
+    def _poll(fd: int, timeout: float) -> None:
+        deadline, pause = time.monotonic() + timeout, 0.0001
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise OperationalError("database is locked (writer queue)") from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.002)
 
     def release(self) -> None:
         fcntl.flock(self._fd, fcntl.LOCK_UN)
@@ -64,10 +115,11 @@ class SqliteDatabase(PooledSqliteDatabase):
     def __init__(self, database, *args, **kwargs):
         super().__init__(database, *args, **kwargs)
         self._writer = WriterLock(f"{database}-writer.lock")
+        self._busy_timeout = float(kwargs.get("timeout", 5))
         self._holding = threading.local()
 
     def begin(self, lock_type=None):
-        self._writer.acquire()
+        self._writer.acquire(self._busy_timeout)
         self._holding.yes = True
         try:
             super().begin(lock_type)

@@ -70,3 +70,20 @@ def test_a_busy_database_is_a_503_to_retry_not_a_500(app, client):
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "database_busy"
     assert response.headers["Retry-After"] == "2"
+
+
+def test_a_postgresql_deadlock_is_a_503_by_its_code_and_other_errors_stay_500(app, client):
+    from peewee import OperationalError
+
+    class Cause(Exception):
+        def __init__(self, pgcode):
+            super().__init__("deadlock detected")  # its text: no "locked" in it
+            self.pgcode = pgcode
+
+    @app.get("/api/v1/pg/<code>")
+    def pg(code):
+        raise OperationalError(Cause(code))
+
+    assert client.get("/api/v1/pg/40P01").status_code == 503
+    assert client.get("/api/v1/pg/40001").status_code == 503
+    assert client.get("/api/v1/pg/53100").status_code == 500  # disk full: no use retrying

@@ -1,0 +1,94 @@
+"""SQLite writers queue on a file lock (models/pools.py): the next one goes the moment the
+lock is free, and none waits longer than the busy timeout, in the main thread or another."""
+
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from peewee import OperationalError
+
+from models.pools import SqliteDatabase
+
+HOLD = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+@pytest.fixture
+def database(tmp_path):
+    database = SqliteDatabase(
+        str(tmp_path / "w.db"), timeout=0.5, autoconnect=False, lock_type="IMMEDIATE", check_same_thread=False
+    )
+    with database.connection_context():
+        database.execute_sql("CREATE TABLE t (x INTEGER)")
+    yield database
+    database.close_all()
+
+
+def holder(database, seconds: float) -> subprocess.Popen:
+    """Another process holding the writer lock for `seconds`."""
+    proc = subprocess.Popen(  # noqa: S603 - this interpreter and a fixed script
+        [sys.executable, "-c", HOLD, database._writer.path, str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def write(database) -> None:
+    with database.connection_context(), database.atomic():
+        database.execute_sql("INSERT INTO t VALUES (1)")
+
+
+@pytest.mark.parametrize("in_thread", [False, True])
+def test_a_writer_gives_up_after_the_busy_timeout_and_the_lock_is_free_after(database, in_thread):
+    proc = holder(database, 3)
+    errors = []
+
+    def attempt():
+        t0 = time.monotonic()
+        try:
+            write(database)
+        except OperationalError as exc:
+            errors.append((str(exc), time.monotonic() - t0))
+
+    if in_thread:
+        worker = threading.Thread(target=attempt)
+        worker.start()
+        worker.join()
+    else:
+        attempt()
+    proc.kill()
+    proc.wait()
+    proc.stdout.close()
+    [(message, waited)] = errors
+    assert "database is locked" in message and 0.4 < waited < 2.0
+    write(database)  # nothing left held by the refused attempt
+    with database.connection_context():
+        assert database.execute_sql("SELECT COUNT(*) FROM t").fetchone()[0] == 1
+
+
+@pytest.mark.parametrize("in_thread", [False, True])
+def test_a_waiting_writer_goes_as_soon_as_the_lock_is_released(database, in_thread):
+    proc = holder(database, 0.2)
+    done = []
+
+    def attempt():
+        write(database)
+        done.append(time.monotonic())
+
+    t0 = time.monotonic()
+    if in_thread:
+        worker = threading.Thread(target=attempt)
+        worker.start()
+        worker.join()
+    else:
+        attempt()
+    proc.wait()
+    proc.stdout.close()
+    assert done and 0.1 < done[0] - t0 < 0.45
