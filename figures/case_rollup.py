@@ -14,6 +14,8 @@ exact under every change, by row triggers in both dialects:
 
 - a case inserted, updated (status, completion time, department) or deleted moves
   its count, and its `rated` share as it stands (EXISTS over the (case, sequence) index);
+  on PostgreSQL the cases of one INSERT statement are added together (a statement
+  trigger over its transition table: a batch of 1000 makes a few upserts, not 1000);
 - a first rating inserted, deleted, or moved to another case or sequence moves
   `rated` of its case's row, when the case counts.
 
@@ -95,7 +97,19 @@ def trigger_sql(postgres: bool) -> list[str]:
             f"  IF TG_OP IN ('UPDATE', 'DELETE') AND {first_old} THEN {_move_rated('OLD', '-', True)}; END IF;\n"
             f"  IF TG_OP IN ('INSERT', 'UPDATE') AND {first_new} THEN {_move_rated('NEW', '+', True)}; END IF;\n"
             "  RETURN NULL;\nEND $$",
-            'CREATE TRIGGER case_rollup_case_trg AFTER INSERT OR UPDATE OR DELETE ON "case" '
+            # A batch inserts up to 1000 cases of a few departments and days in one statement:
+            # one upsert per (department, day) from the statement's rows, not one per case.
+            "CREATE OR REPLACE FUNCTION case_rollup_cases_inserted() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            "BEGIN\n"
+            "  INSERT INTO case_rollup (department_id, day, completed, rated) "
+            f"SELECT n.department_id, {_day('n', True)}, COUNT(*), SUM({_rated('n')}) FROM inserted n "
+            f"WHERE {_counted('n')} GROUP BY n.department_id, {_day('n', True)} "
+            "ON CONFLICT (department_id, day) DO UPDATE SET completed = case_rollup.completed + excluded.completed, "
+            "rated = case_rollup.rated + excluded.rated;\n"
+            "  RETURN NULL;\nEND $$",
+            'CREATE TRIGGER case_rollup_case_ins AFTER INSERT ON "case" REFERENCING NEW TABLE AS inserted '
+            "FOR EACH STATEMENT EXECUTE FUNCTION case_rollup_cases_inserted()",
+            'CREATE TRIGGER case_rollup_case_trg AFTER UPDATE OR DELETE ON "case" '
             "FOR EACH ROW EXECUTE FUNCTION case_rollup_case()",
             # Most ratings have no case or are 追评: the WHEN keeps the function call off their insert.
             f"CREATE TRIGGER case_rollup_rating_ins AFTER INSERT ON rating FOR EACH ROW WHEN ({first_new}) "
@@ -127,7 +141,9 @@ def trigger_sql(postgres: bool) -> list[str]:
 def drop_trigger_sql(postgres: bool) -> list[str]:
     if postgres:
         return [
+            'DROP TRIGGER IF EXISTS case_rollup_case_ins ON "case"',
             'DROP TRIGGER IF EXISTS case_rollup_case_trg ON "case"',
+            "DROP FUNCTION IF EXISTS case_rollup_cases_inserted()",
             "DROP TRIGGER IF EXISTS case_rollup_rating_ins ON rating",
             "DROP TRIGGER IF EXISTS case_rollup_rating_trg ON rating",
             "DROP FUNCTION IF EXISTS case_rollup_case()",
