@@ -14,15 +14,14 @@ import queue
 import random
 import threading
 import time
-from urllib.parse import urlparse
 
 from . import product
-from .common import HZ
 from .common import Row
 from .common import Server
 from .common import Target
 from .common import log
 from .common import median
+from .common import postgres_cpu_seconds
 from .common import quiet_gate
 from .common import save
 from .common import tree_cpu_seconds
@@ -102,32 +101,6 @@ def post_all(port: int, path: str, bodies: list[bytes], key: str, clients: int) 
     return elapsed, answers + [None] * len(failures)
 
 
-def backend_cpu_seconds(url: str) -> float:
-    """User + system CPU of the PostgreSQL backends connected to the database of `url`
-    (its name is in their process title), so that other databases' load on a shared
-    machine is not counted; 0 for SQLite."""
-    parsed = urlparse(url)
-    if parsed.scheme != "postgresql":
-        return 0.0
-    marker = f" {parsed.path.lstrip('/')} ".encode()
-    total = 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as fh:
-                title = fh.read()
-            if not title.startswith(b"postgres: ") or marker not in title:
-                continue
-            with open(f"/proc/{pid}/stat") as fh:
-                raw = fh.read()
-        except OSError:
-            continue
-        rest = raw[raw.rindex(")") + 2 :].split()
-        total += int(rest[11]) + int(rest[12])
-    return total / HZ
-
-
 def stored_counts(url: str) -> tuple[int, int, int]:
     """(cases, invitations, sms.invite outbox rows) stored by the product."""
     from models import Case
@@ -158,9 +131,9 @@ def one_run(kind: str, fixture, ceiling_url: str, round_no: int) -> dict:
     try:
         gate = quiet_gate()
         database = fixture.url if kind == "product" else ceiling_url
-        cpu0, pg0 = tree_cpu_seconds(server.proc.pid), backend_cpu_seconds(database)
+        cpu0, pg0 = tree_cpu_seconds(server.proc.pid), postgres_cpu_seconds(database)
         elapsed, answers = post_all(server.port, path, bodies, fixture.api_key, CLIENTS)
-        cpu1, pg1 = tree_cpu_seconds(server.proc.pid), backend_cpu_seconds(database)
+        cpu1, pg1 = tree_cpu_seconds(server.proc.pid), postgres_cpu_seconds(database)
         rss = server.worker_peak_rss_mb()
     finally:
         server.stop()

@@ -228,19 +228,29 @@ def tree_cpu_seconds(pid: int) -> float:
     return total / HZ
 
 
-def postgres_cpu_seconds() -> float:
+def postgres_cpu_seconds(url: str) -> float:
+    """User + system CPU of the PostgreSQL backends connected to the database of `url`
+    (its name is in their process title), so that other databases' load on a shared
+    machine is not counted; 0 for SQLite."""
+    parsed = urlparse(url)
+    if parsed.scheme != "postgresql":
+        return 0.0
+    marker = f" {parsed.path.lstrip('/')} ".encode()
     total = 0
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
             continue
         try:
-            with open(f"/proc/{d}/stat") as fh:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                title = fh.read()
+            if not title.startswith(b"postgres: ") or marker not in title:
+                continue
+            with open(f"/proc/{pid}/stat") as fh:
                 raw = fh.read()
         except OSError:
             continue
-        if raw[raw.index("(") + 1 : raw.rindex(")")] == "postgres":
-            rest = raw[raw.rindex(")") + 2 :].split()
-            total += int(rest[11]) + int(rest[12])
+        rest = raw[raw.rindex(")") + 2 :].split()
+        total += int(rest[11]) + int(rest[12])
     return total / HZ
 
 

@@ -122,6 +122,7 @@ def ceiling_helper(url: str, arg: str) -> str:
 
 
 def one_run(kind: str, fixture, ceiling_url: str, outdir: str) -> dict:
+    database = fixture.url if kind == "product" else ceiling_url
     if kind == "product":
         server = product.serve(fixture.url, "ingest-product")
         path, before = "/api/v1/ratings", product.rating_count(fixture.url)
@@ -131,9 +132,9 @@ def one_run(kind: str, fixture, ceiling_url: str, outdir: str) -> dict:
     script = lua_script(fixture, path, outdir)
     try:
         gate = quiet_gate()
-        cpu0, pg0 = tree_cpu_seconds(server.proc.pid), postgres_cpu_seconds()
+        cpu0, pg0 = tree_cpu_seconds(server.proc.pid), postgres_cpu_seconds(database)
         r = run_wrk(server.base + path, script, ["-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--timeout", "5s"])
-        cpu1, pg1 = tree_cpu_seconds(server.proc.pid), postgres_cpu_seconds()
+        cpu1, pg1 = tree_cpu_seconds(server.proc.pid), postgres_cpu_seconds(database)
         r["worker_peak_rss_mb"] = server.worker_peak_rss_mb()
     finally:
         server.stop()
