@@ -24,6 +24,7 @@ PARTS: dict[str, tuple[str, str]] = {
     "batch": ("bench.batch:run", "cases/s through /api/v1/cases/batch vs the bare insert_many endpoint"),
     "figures": ("bench.figures:run", "generate 1M ratings; time the dashboard/report GROUP BYs"),
     "upstream": ("bench.upstream:run", "100,000-rating backlog → the city simulator, by the scheduler process"),
+    "sms": ("bench.sms:run", "10,000 SmsUp replies in callbacks of 100 → time until all are ratings"),
 }
 BACKENDS = ("sqlite", "postgresql")
 

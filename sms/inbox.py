@@ -3,23 +3,34 @@
 Every item gets a dedupe key — `(phone_number, sequence_id)` for a reply,
 `(biz_id, phone_number)` for a delivery report, the number as its lookup
 hash — so a repeated push is stored once and processed once. The item itself
-is stored encrypted (SmsInbox.payload).
+is stored encrypted (SmsInbox.payload). A push is stored with one multi-row
+INSERT that skips keys already stored.
+
+The job drains the inbox in arrival order, in chunks of up to CHUNK callbacks,
+each chunk in one transaction (sms/chunk.py: its reads done once, its trailing
+writes done once). A chunk holds at most one callback per phone. When any of
+its callbacks raises, the chunk is rolled back and its callbacks are redone
+one by one, each in its own transaction, so that the failing one is marked
+failed and the others are handled.
 """
 
-import datetime as dt
 import json
 import logging
+import time
+
+from peewee import chunked
 
 from cases.codes import normalize_phone
 from core import clock
 from core.errors import error
-from models import Invitation
-from models import Outbox
 from models import db
+from models.db import is_postgres
 from models.pii import phone_hash
 
+from .chunk import Chunk
+from .chunk import active
 from .models import SmsInbox
-from .models import SmsMessage
+from .receipts import handle_report
 
 log = logging.getLogger(__name__)
 
@@ -89,114 +100,111 @@ def dedupe_key(kind: str, stored: dict) -> str:
 def store_callback(kind: str, items: list) -> None:
     """Check every item, then store them all or nothing; a repeated item is a no-op."""
     parse = _up if kind == "up" else _report
+    now = clock.now()
     rows = []
     for item in items:
         if not isinstance(item, dict):
             error("invalid_item", "回执数组的每一项必须是 JSON 对象", 400)
         key, stored = parse(item)
-        rows.append({"kind": kind, "dedupe_key": key, "payload": json.dumps(stored, ensure_ascii=False)})
+        payload = json.dumps(stored, ensure_ascii=False)
+        rows.append({"kind": kind, "dedupe_key": key, "payload": payload, "state": "pending", "received_at": now})
     with db.atomic():
-        for row in rows:
-            SmsInbox.insert(received_at=clock.now(), **row).on_conflict_ignore().execute()
+        for part in chunked(rows, STORE_ROWS):
+            SmsInbox.insert_many(part).on_conflict_ignore().execute()
 
 
-def process_inbox(limit: int = 200) -> dict:
-    """The job: handle stored callbacks in arrival order, each once."""
-    from .router import handle_reply
+# Callbacks per chunk: one transaction holds the (SQLite) write lock for about
+# this many replies, so the webhook's inserts wait at most that long.
+CHUNK = 100
+STORE_ROWS = 100  # rows per INSERT: 5 columns each, under SQLite's old 999-variable limit
+BUDGET_SECONDS = 20.0
 
+
+def process_inbox(limit: int | None = None, budget_seconds: float = BUDGET_SECONDS) -> dict:
+    """The job: handle stored callbacks in arrival order, each once, until none is
+    pending — or `limit` callbacks are handled, or `budget_seconds` have passed
+    (the next run goes on). Returns counts by outcome."""
     counts: dict = {}
+    deadline = time.monotonic() + budget_seconds
+    handled = 0
     with db.connection_context():
-        for row in list(SmsInbox.pending(limit)):
-            try:
-                with db.atomic():
-                    claimed = (
-                        SmsInbox.update(state="done", processed_at=clock.now())
-                        .where((SmsInbox.id == row.id) & (SmsInbox.state == "pending"))
-                        .execute()
-                    )
-                    if claimed != 1:
-                        continue
-                    data = row.data
-                    if row.kind == "up":
-                        outcome, detail = handle_reply(row.id, data["phone_number"], data.get("content") or "")
-                    else:
-                        outcome, detail = handle_report(data)
-                    SmsInbox.update(outcome=outcome, detail=detail).where(SmsInbox.id == row.id).execute()
-            except Exception:
-                log.exception("sms inbox row %s could not be processed", row.id)
-                SmsInbox.update(state="failed", outcome="error", detail="处理出错，请检查日志").where(
-                    (SmsInbox.id == row.id) & (SmsInbox.state == "pending")
-                ).execute()
-                outcome = "error"
-            counts[outcome] = counts.get(outcome, 0) + 1
+        while limit is None or handled < limit:
+            size = CHUNK if limit is None else min(CHUNK, limit - handled)
+            done = _chunk(size, counts)
+            handled += done
+            if done == 0 or time.monotonic() >= deadline:
+                break
     return counts
 
 
-def _report_time(data: dict) -> dt.datetime:
+def _chunk(size: int, counts: dict) -> int:
+    """Handle one chunk; returns how many callbacks it took (0: none pending)."""
+    # The reply limit per phone is counted once per callback, also when the chunk is redone.
+    decisions: dict = {}
+    rows: list[SmsInbox] = []
     try:
-        return dt.datetime.strptime(data.get("report_time") or "", "%Y-%m-%d %H:%M:%S")
-    except ValueError:
-        return clock.now()
+        with db.atomic():
+            rows = _take(size)
+            if not rows:
+                return 0
+            chunk = Chunk(decisions)
+            chunk.prefetch([row.data for row in rows if row.kind == "up"])
+            with active(chunk):
+                results = [(row.id, *_handle(row)) for row in rows]
+                chunk.flush()
+            SmsInbox.finish(results)
+    except Exception:
+        if not rows:
+            raise  # the inbox itself could not be read: the job fails and is retried
+        log.warning("sms inbox chunk of %d rolled back by an error; handling its rows one by one", len(rows))
+        results = [(row.id, *_one_by_one(row, decisions)) for row in rows]
+    for _id, outcome, _detail in results:
+        if outcome is not None:
+            counts[outcome] = counts.get(outcome, 0) + 1
+    return len(rows)
 
 
-def handle_report(data: dict) -> tuple[str, str | None]:
-    """A delivery receipt: the message (and its invitation) becomes delivered or failed."""
-    phone, biz_id, out_id = data["phone_number"], data["biz_id"], data.get("out_id")
-    message = SmsMessage.by_provider_id(biz_id)
-    if message is None and out_id:
-        # An attempt whose answer was lost has no BizId yet; OutId names it.
-        message = (
-            SmsMessage.select()
-            .where(
-                (SmsMessage.out_id == out_id)
-                & (SmsMessage.phone_hash == phone_hash(phone))
-                & SmsMessage.provider_id.is_null()
+def _take(size: int) -> list[SmsInbox]:
+    """The next pending callbacks, cut before the first repeated phone."""
+    query = SmsInbox.pending(size)
+    if is_postgres():
+        # Another processor running now (a manual run) takes other rows.
+        query = query.for_update("FOR UPDATE SKIP LOCKED")
+    rows, phones = [], set()
+    for row in query:
+        if row.phone_key in phones:
+            break
+        phones.add(row.phone_key)
+        rows.append(row)
+    return rows
+
+
+def _handle(row: SmsInbox) -> tuple[str, str | None]:
+    from .router import handle_reply
+
+    data = row.data
+    if row.kind == "up":
+        return handle_reply(row.id, data["phone_number"], data.get("content") or "")
+    return handle_report(data)
+
+
+def _one_by_one(row: SmsInbox, decisions: dict) -> tuple[str | None, str | None]:
+    """One callback in its own transaction, claimed first; an error marks it failed."""
+    try:
+        with db.atomic(), active(Chunk(decisions, batched=False)):
+            claimed = (
+                SmsInbox.update(state="done", processed_at=clock.now())
+                .where((SmsInbox.id == row.id) & (SmsInbox.state == "pending"))
+                .execute()
             )
-            .where(SmsMessage.state.in_(("sending", "unknown")))
-            .order_by(SmsMessage.id.desc())
-            .first()
-        )
-    if message is None:
-        return "unknown_message", f"biz_id {biz_id}"
-    if message.state in ("sending", "unknown"):
-        _confirm_lost_answer(message, biz_id)
-    code, text = (data.get("err_code") or "")[:64], data.get("err_msg") or ""
-    return apply_receipt(message, data["success"], code, text, _report_time(data))
-
-
-def apply_receipt(message: SmsMessage, success: bool, code: str, text: str, at: dt.datetime) -> tuple[str, str | None]:
-    """Delivered or not: the message, and the invitation it carried. A receipt
-    never overrides an earlier one, so reordered pushes change nothing."""
-    if success:
-        SmsMessage.update(state="delivered", delivered_at=at).where(
-            (SmsMessage.id == message.id) & (SmsMessage.state == "sent")
+            if claimed != 1:
+                return None, None  # handled meanwhile by another run
+            outcome, detail = _handle(row)
+            SmsInbox.update(outcome=outcome, detail=detail).where(SmsInbox.id == row.id).execute()
+            return outcome, detail
+    except Exception:
+        log.exception("sms inbox row %s could not be processed", row.id)
+        SmsInbox.update(state="failed", outcome="error", detail="处理出错，请检查日志").where(
+            (SmsInbox.id == row.id) & (SmsInbox.state == "pending")
         ).execute()
-        if message.purpose == "invite" and message.invitation_id:
-            Invitation.update(state="delivered", delivered_at=at).where(
-                (Invitation.id == message.invitation_id) & (Invitation.state == "sent")
-            ).execute()
-        return "delivered", None
-    SmsMessage.update(state="failed", error_code=code, error_message=text).where(
-        (SmsMessage.id == message.id) & (SmsMessage.state == "sent")
-    ).execute()
-    if message.purpose == "invite" and message.invitation_id:
-        Invitation.update(state="failed", error_code=code, error_message=text or "运营商回执：发送失败").where(
-            (Invitation.id == message.invitation_id) & (Invitation.state == "sent")
-        ).execute()
-    return "undelivered", code
-
-
-def _confirm_lost_answer(message: SmsMessage, biz_id: str) -> None:
-    """A receipt proves an attempt whose answer was lost did reach Aliyun:
-    it is sent, and its outbox row must not send it again."""
-    now = clock.now()
-    SmsMessage.update(state="sent", provider_id=biz_id, sent_at=now, error_code=None, error_message=None).where(
-        SmsMessage.id == message.id
-    ).execute()
-    Outbox.update(state="sent", sent_at=now, last_error=None).where(
-        (Outbox.id == message.outbox_id) & (Outbox.state == "pending")
-    ).execute()
-    if message.purpose == "invite" and message.invitation_id:
-        Invitation.update(state="sent", sent_at=now, provider_id=biz_id).where(
-            (Invitation.id == message.invitation_id) & (Invitation.state == "scheduled")
-        ).execute()
+        return "error", None

@@ -4,11 +4,14 @@ Aliyun posts to it (SmsInbox), stored before it is processed."""
 import datetime as dt
 import json
 
+from peewee import Case as SqlCase
 from peewee import CharField
 from peewee import DateTimeField
 from peewee import ForeignKeyField
 from peewee import IntegerField
 from peewee import TextField
+from peewee import Tuple
+from peewee import chunked
 from peewee import fn
 
 from core import clock
@@ -88,10 +91,23 @@ class SmsMessage(PiiModel):
     @classmethod
     def open_prompts(cls, phone: str):
         """Prompts to `phone` still waiting for an answer, newest first."""
+        return cls._open(cls.phone_hash == phone_hash(phone))
+
+    @classmethod
+    def open_prompts_by_phone(cls, hashes: list[str]) -> dict[str, list]:
+        """{phone hash: its open prompts, newest first} for many phones in one query."""
+        found: dict[str, list] = {h: [] for h in hashes}
+        for part in chunked(hashes, 500):
+            for prompt in cls._open(cls.phone_hash.in_(part)):
+                found[prompt.phone_hash].append(prompt)
+        return found
+
+    @classmethod
+    def _open(cls, phones):
         return (
             cls.select()
             .where(
-                (cls.phone_hash == phone_hash(phone))
+                phones
                 & cls.closed_at.is_null()
                 & (cls.expects_reply_until > clock.now())
                 # Only what reached the provider can be answered.
@@ -108,6 +124,18 @@ class SmsMessage(PiiModel):
         if ref:
             query = query.where(cls.ref == ref)
         query.execute()
+
+    @classmethod
+    def close_rated(cls, pairs: list[tuple[str, str]]) -> None:
+        """For each (phone hash, ref) of a rated invitation: close that phone's
+        prompts about it and its clarifications — one UPDATE for many phones."""
+        for part in chunked(pairs, 200):
+            hashes = [h for h, _ in part]
+            cls.update(closed_at=clock.now()).where(
+                cls.closed_at.is_null()
+                & cls.phone_hash.in_(hashes)
+                & ((cls.purpose == "clarify") | Tuple(cls.phone_hash, cls.ref).in_(part))
+            ).execute()
 
     @classmethod
     def by_provider_id(cls, biz_id: str):
@@ -148,6 +176,25 @@ class SmsInbox(BaseModel):
     def data(self) -> dict:
         return json.loads(self.payload)
 
+    @property
+    def phone_key(self) -> str:
+        """The phone's lookup hash, from the dedupe key (`up:<hash>:<seq>`, `report:<biz>:<hash>`)."""
+        parts = self.dedupe_key.split(":")
+        return parts[1] if self.kind == "up" else parts[-1]
+
     @classmethod
     def pending(cls, limit: int = 200):
         return cls.select().where(cls.state == "pending").order_by(cls.id).limit(limit)
+
+    @classmethod
+    def finish(cls, results: list[tuple[int, str, str | None]]) -> None:
+        """Mark handled callbacks done with their (outcome, detail), in one UPDATE."""
+        if not results:
+            return
+        ids = [row_id for row_id, _, _ in results]
+        cls.update(
+            state="done",
+            processed_at=clock.now(),
+            outcome=SqlCase(cls.id, [(row_id, outcome) for row_id, outcome, _ in results]),
+            detail=SqlCase(cls.id, [(row_id, detail) for row_id, _, detail in results]),
+        ).where(cls.id.in_(ids) & (cls.state == "pending")).execute()

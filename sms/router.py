@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app
+from peewee import chunked
 
 from core import clock
 from core.errors import ApiError
@@ -32,6 +33,7 @@ from ratings.core import RatingRequest
 from ratings.core import submit_rating
 
 from . import texts
+from .chunk import current
 from .models import SmsMessage
 from .parser import Reply
 from .parser import parse_reply
@@ -63,13 +65,25 @@ def handle_reply(inbox_id: int, phone: str, text: str) -> tuple[str, str | None]
     incoming = Incoming(inbox_id, phone, text)
     if parse_reply(text).kind == "opt_out":
         return opt_out(phone)
-    if not allow("sms_phone", phone_key(phone)):
+    if not _allowed(incoming):
         return "rate_limited", "该号码回复过于频繁，本条未处理"  # a reply loop or a flood: no answer either
-    for prompt in SmsMessage.open_prompts(phone):
+    chunk = current()
+    prompts = chunk.prompts(phone_hash(phone)) if chunk else None
+    for prompt in SmsMessage.open_prompts(phone) if prompts is None else prompts:
         handler = HANDLERS.get(prompt.purpose)
         if handler is not None:
             return handler(incoming, prompt)
     return _late_reply(incoming)
+
+
+def _allowed(incoming: Incoming) -> bool:
+    """The per-phone reply limit, counted once per stored callback (see sms/chunk.py)."""
+    chunk = current()
+    if chunk is None:
+        return allow("sms_phone", phone_key(incoming.phone))
+    if incoming.inbox_id not in chunk.decisions:
+        chunk.decisions[incoming.inbox_id] = allow("sms_phone", phone_key(incoming.phone))
+    return chunk.decisions[incoming.inbox_id]
 
 
 def say(incoming: Incoming, key: str, text: str, purpose: str = "reply", ref=None, context=None) -> None:
@@ -77,7 +91,11 @@ def say(incoming: Incoming, key: str, text: str, purpose: str = "reply", ref=Non
     payload = {"phone": incoming.phone, "text": text, "purpose": purpose, "ref": ref}
     if context:
         payload["context"] = context
-    Outbox.put("sms.message", f"sms:{key}", payload)
+    chunk = current()
+    if chunk is not None and chunk.batched:
+        chunk.put("sms.message", f"sms:{key}", payload)
+    else:
+        Outbox.put("sms.message", f"sms:{key}", payload)
 
 
 def opt_out(phone: str) -> tuple[str, str | None]:
@@ -92,12 +110,29 @@ def opt_out(phone: str) -> tuple[str, str | None]:
 
 def open_invitations(phone: str) -> list[Invitation]:
     """Invitations this phone received that can still be answered, newest first."""
+    chunk = current()
+    found = chunk.invitations(phone_hash(phone)) if chunk else None
+    if found is not None:
+        return found
+    return list(_open_invitations(Case.applicant_phone_hash == phone_hash(phone)))
+
+
+def open_invitations_by_phone(hashes: list[str]) -> dict[str, list[Invitation]]:
+    """{phone hash: its open invitations, newest first} for many phones in one query."""
+    found: dict[str, list[Invitation]] = {h: [] for h in hashes}
+    for part in chunked(hashes, 500):
+        for invitation in _open_invitations(Case.applicant_phone_hash.in_(part)):
+            found[invitation.case.applicant_phone_hash].append(invitation)
+    return found
+
+
+def _open_invitations(phones):
     window = current_app.config["SETTINGS"].ratings.rating_window_days
-    return list(
+    return (
         Invitation.select(Invitation, Case)
         .join(Case)
         .where(
-            (Case.applicant_phone_hash == phone_hash(phone))
+            phones
             & (Invitation.channel == "sms")
             & Invitation.state.in_(("sent", "delivered", "failed"))
             & Invitation.sent_at.is_null(False)
@@ -190,8 +225,7 @@ def rate(incoming: Incoming, invitation: Invitation, level: int, comment: str | 
         if exc.code == "staff_cannot_rate_own_case":
             return "refused", exc.message  # a staff member rating their own case: stored nowhere, no reply
         raise
-    SmsMessage.close_prompts(incoming.phone, ref=f"invitation:{invitation.id}")
-    SmsMessage.close_prompts(incoming.phone, purposes=("clarify",))
+    _close_rated(incoming, invitation)
     rating, ticket = result.rating, result.ticket
     if ticket is not None:
         due = ticket.due_at
@@ -207,6 +241,16 @@ def rate(incoming: Incoming, invitation: Invitation, level: int, comment: str | 
     else:
         say(incoming, f"thanks:{rating.id}", texts.thanks(level))
     return "rated", f"rating {rating.id}"
+
+
+def _close_rated(incoming: Incoming, invitation: Invitation) -> None:
+    """The conversation about a rated invitation is over: its prompts and any clarification."""
+    chunk = current()
+    if chunk is not None and chunk.batched:
+        chunk.close_rated(phone_hash(incoming.phone), f"invitation:{invitation.id}")  # rate() ends the reply
+        return
+    SmsMessage.close_prompts(incoming.phone, ref=f"invitation:{invitation.id}")
+    SmsMessage.close_prompts(incoming.phone, purposes=("clarify",))
 
 
 # -- after a 差评: the next free text is the reason -------------------------------
