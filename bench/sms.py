@@ -37,8 +37,10 @@ from .common import Server
 from .common import Target
 from .common import log
 from .common import peak_rss_mb
+from .common import postgres_cpu_seconds
 from .common import quiet_gate
 from .common import save
+from .common import tree_cpu_seconds
 from .ingest import LEVEL_MIX
 from .ingest import ceiling_helper
 
@@ -344,6 +346,16 @@ def raw_connect(url: str):
     return lambda: psycopg2.connect(url)
 
 
+def py_spy(pid: int):
+    """With BENCH_SMS_PROFILE=<file>, sample the scheduler with py-spy during the run (collapsed stacks)."""
+    out = os.environ.get("BENCH_SMS_PROFILE")
+    if not out:
+        return None
+    exe = os.path.join(os.path.dirname(sys.executable), "py-spy")
+    cmd = [exe, "record", "--pid", str(pid), "--format", "raw", "--output", out, "--rate", "200", "--nonblocking"]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603 - local py-spy
+
+
 def product_run(backend: str, gate: dict | None = None) -> dict:
     target = Target(backend, "product").create()
     fake = start_fake()
@@ -364,6 +376,8 @@ def product_run(backend: str, gate: dict | None = None) -> dict:
             path = f"/sms/aliyun/{TOKEN}/up"
             posted: dict = {}
             poster = threading.Thread(target=lambda: posted.update(post_all(server.port, path, bodies)))
+            spy = py_spy(scheduler.proc.pid)
+            cpu0 = (tree_cpu_seconds(scheduler.proc.pid), tree_cpu_seconds(server.proc.pid), postgres_cpu_seconds())
             t0 = time.perf_counter()
             poster.start()
             n = 0
@@ -371,13 +385,20 @@ def product_run(backend: str, gate: dict | None = None) -> dict:
                 time.sleep(0.05)
                 n = count()
             elapsed = time.perf_counter() - t0
+            cpu1 = (tree_cpu_seconds(scheduler.proc.pid), tree_cpu_seconds(server.proc.pid), postgres_cpu_seconds())
             poster.join()
             close()
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)
+                spy.wait(timeout=30)
             time.sleep(1)  # let the last chunk's transaction settle before counting
             result = {
                 "kind": "product",
                 "seconds": elapsed if n >= REPLIES else None,
                 "ratings_at_stop": n,
+                "scheduler_cpu_s": cpu1[0] - cpu0[0],
+                "web_cpu_s": cpu1[1] - cpu0[1],
+                "postgres_cpu_s": cpu1[2] - cpu0[2] if backend == "postgresql" else 0.0,
                 "scheduler_peak_rss_mb": scheduler.peak_rss_mb(),
                 "worker_peak_rss_mb": server.worker_peak_rss_mb(),
                 **posted,
@@ -396,7 +417,8 @@ def product_run(backend: str, gate: dict | None = None) -> dict:
     result["failed_rows"] = result["inbox"].get("failed", 0)
     log(
         f"  product {result['seconds'] or float('nan'):.1f} s to {result['ratings']} ratings; posts "
-        f"{result['post_s']:.1f} s, failed posts {result['failed_posts']}; inbox {result['inbox']}; "
+        f"{result['post_s']:.1f} s, failed posts {result['failed_posts']}; inbox {result['inbox']}; CPU s: "
+        f"scheduler {result['scheduler_cpu_s']:.1f} web {result['web_cpu_s']:.1f} pg {result['postgres_cpu_s']:.1f}; "
         f"scheduler RSS {result['scheduler_peak_rss_mb']:.0f} MB; bg {result['bg_cores']}"
     )
     return result

@@ -20,7 +20,7 @@ JOBS: list[dict] = [
     # invitations/reminders/messages; handle stored Aliyun callbacks; schedule
     # reminders and expire invitations; look up delivery receipts that never came.
     {"id": "sms.send", "func": "sms.jobs:send_due", "every": 5},
-    {"id": "sms.inbox", "func": "sms.jobs:process_inbox", "every": 1},
+    {"id": "sms.inbox", "func": "sms.jobs:drain_inbox", "every": 1},
     {"id": "sms.sweep", "func": "sms.jobs:sweep_invitations", "every": 600},
     {"id": "sms.receipts", "func": "sms.jobs:reconcile_receipts", "every": 1800},
     # A rating reaches the city system within 10 seconds of its creation.

@@ -113,32 +113,38 @@ def store_callback(kind: str, items: list) -> None:
             SmsInbox.insert_many(part).on_conflict_ignore().execute()
 
 
-# Callbacks per chunk: one transaction holds the (SQLite) write lock for about
-# this many replies, so the webhook's inserts wait at most that long.
+# A chunk takes up to CHUNK callbacks and stops taking more after CHUNK_SECONDS:
+# its transaction holds SQLite's one write lock that long. Between chunks the
+# drain leaves the lock free for PAUSE_SECONDS, so that the webhook's inserts and
+# the other jobs' writes (waiting in SQLite's busy handler, which retries every
+# 100 ms after a while) get their turn. PostgreSQL locks rows: no pause there.
 CHUNK = 100
+CHUNK_SECONDS = 0.1
+PAUSE_SECONDS = 0.02
 STORE_ROWS = 100  # rows per INSERT: 5 columns each, under SQLite's old 999-variable limit
-BUDGET_SECONDS = 20.0
 
 
-def process_inbox(limit: int | None = None, budget_seconds: float = BUDGET_SECONDS) -> dict:
-    """The job: handle stored callbacks in arrival order, each once, until none is
-    pending — or `limit` callbacks are handled, or `budget_seconds` have passed
-    (the next run goes on). Returns counts by outcome."""
+def process_inbox(limit: int | None = None, budget_seconds: float | None = None) -> dict:
+    """Handle stored callbacks in arrival order, each once, until none is pending —
+    or `limit` callbacks are handled, or `budget_seconds` have passed (the next run
+    goes on; sms.jobs.drain_inbox is the job). Returns counts by outcome."""
     counts: dict = {}
-    deadline = time.monotonic() + budget_seconds
+    deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
+    pause = 0.0 if is_postgres() else PAUSE_SECONDS
     handled = 0
     with db.connection_context():
         while limit is None or handled < limit:
             size = CHUNK if limit is None else min(CHUNK, limit - handled)
             done = _chunk(size, counts)
             handled += done
-            if done == 0 or time.monotonic() >= deadline:
+            if done == 0 or (deadline is not None and time.monotonic() + pause >= deadline):
                 break
+            time.sleep(pause)
     return counts
 
 
 def _chunk(size: int, counts: dict) -> int:
-    """Handle one chunk; returns how many callbacks it took (0: none pending)."""
+    """Handle one chunk; returns how many callbacks it handled (0: none pending)."""
     # The reply limit per phone is counted once per callback, also when the chunk is redone.
     decisions: dict = {}
     rows: list[SmsInbox] = []
@@ -148,9 +154,15 @@ def _chunk(size: int, counts: dict) -> int:
             if not rows:
                 return 0
             chunk = Chunk(decisions)
-            chunk.prefetch([row.data for row in rows if row.kind == "up"])
+            data = {row.id: row.data for row in rows}
+            chunk.prefetch([data[row.id] for row in rows if row.kind == "up"])
+            stop = time.monotonic() + CHUNK_SECONDS
+            results = []
             with active(chunk):
-                results = [(row.id, *_handle(row)) for row in rows]
+                for row in rows:
+                    results.append((row.id, *_handle(row, data[row.id])))
+                    if time.monotonic() >= stop:
+                        break  # the rest stay pending for the next chunk
                 chunk.flush()
             SmsInbox.finish(results)
     except Exception:
@@ -161,7 +173,7 @@ def _chunk(size: int, counts: dict) -> int:
     for _id, outcome, _detail in results:
         if outcome is not None:
             counts[outcome] = counts.get(outcome, 0) + 1
-    return len(rows)
+    return len(results)
 
 
 def _take(size: int) -> list[SmsInbox]:
@@ -179,10 +191,9 @@ def _take(size: int) -> list[SmsInbox]:
     return rows
 
 
-def _handle(row: SmsInbox) -> tuple[str, str | None]:
+def _handle(row: SmsInbox, data: dict) -> tuple[str, str | None]:
     from .router import handle_reply
 
-    data = row.data
     if row.kind == "up":
         return handle_reply(row.id, data["phone_number"], data.get("content") or "")
     return handle_report(data)
@@ -199,7 +210,7 @@ def _one_by_one(row: SmsInbox, decisions: dict) -> tuple[str | None, str | None]
             )
             if claimed != 1:
                 return None, None  # handled meanwhile by another run
-            outcome, detail = _handle(row)
+            outcome, detail = _handle(row, row.data)
             SmsInbox.update(outcome=outcome, detail=detail).where(SmsInbox.id == row.id).execute()
             return outcome, detail
     except Exception:

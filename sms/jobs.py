@@ -16,7 +16,16 @@ from .inbox import process_inbox
 from .receipts import reconcile_receipts
 from .sender import send_due
 
-__all__ = ["process_inbox", "reconcile_receipts", "send_due", "sweep_invitations"]
+__all__ = ["drain_inbox", "process_inbox", "reconcile_receipts", "send_due", "sweep_invitations"]
+
+# The inbox job runs every second (jobs/table.py) and drains for at most this long,
+# so that a run ends before the next one is due: a backlog is worked off run after
+# run, and a new reply waits a second at most.
+INBOX_BUDGET_SECONDS = 0.8
+
+
+def drain_inbox() -> dict:
+    return process_inbox(budget_seconds=INBOX_BUDGET_SECONDS)
 
 
 def sweep_invitations() -> dict:
