@@ -25,6 +25,7 @@ from core import clock
 from core.errors import error
 from models import db
 from models.db import is_postgres
+from models.pii import PiiKeyError
 from models.pii import phone_hash
 
 from .chunk import Chunk
@@ -137,7 +138,8 @@ def process_inbox(limit: int | None = None, budget_seconds: float | None = None)
             size = CHUNK if limit is None else min(CHUNK, limit - handled)
             done = _chunk(size, counts)
             handled += done
-            if done == 0 or (deadline is not None and time.monotonic() + pause >= deadline):
+            # No chunk is started that might not end within the budget.
+            if done == 0 or (deadline is not None and time.monotonic() + pause + CHUNK_SECONDS > deadline):
                 break
             time.sleep(pause)
     return counts
@@ -150,11 +152,10 @@ def _chunk(size: int, counts: dict) -> int:
     rows: list[SmsInbox] = []
     try:
         with db.atomic():
-            rows = _take(size)
+            rows, data = _take(size)
             if not rows:
                 return 0
             chunk = Chunk(decisions)
-            data = {row.id: row.data for row in rows}
             chunk.prefetch([data[row.id] for row in rows if row.kind == "up"])
             stop = time.monotonic() + CHUNK_SECONDS
             results = []
@@ -176,19 +177,32 @@ def _chunk(size: int, counts: dict) -> int:
     return len(results)
 
 
-def _take(size: int) -> list[SmsInbox]:
-    """The next pending callbacks, cut before the first repeated phone."""
-    query = SmsInbox.pending(size)
+def _take(size: int) -> tuple[list[SmsInbox], dict[int, dict | None]]:
+    """The next pending callbacks, cut before the first repeated phone, and their items."""
+    try:
+        rows = list(_locked(SmsInbox.pending(size)))
+    except PiiKeyError:
+        # A stored item that does not decrypt (a key dropped, altered data): take the
+        # callbacks one at a time, so that it fails alone in the one-by-one redo.
+        first = _locked(SmsInbox.select(SmsInbox.id, SmsInbox.kind).where(SmsInbox.state == "pending"))
+        return [row := first.order_by(SmsInbox.id).limit(1).get()], {row.id: None}
+    taken, data, phones = [], {}, set()
+    for row in rows:
+        item = row.data
+        phone = phone_hash(item["phone_number"])
+        if phone in phones:
+            break
+        phones.add(phone)
+        taken.append(row)
+        data[row.id] = item
+    return taken, data
+
+
+def _locked(query):
     if is_postgres():
         # Another processor running now (a manual run) takes other rows.
         query = query.for_update("FOR UPDATE SKIP LOCKED")
-    rows, phones = [], set()
-    for row in query:
-        if row.phone_key in phones:
-            break
-        phones.add(row.phone_key)
-        rows.append(row)
-    return rows
+    return query
 
 
 def _handle(row: SmsInbox, data: dict) -> tuple[str, str | None]:
@@ -210,7 +224,8 @@ def _one_by_one(row: SmsInbox, decisions: dict) -> tuple[str | None, str | None]
             )
             if claimed != 1:
                 return None, None  # handled meanwhile by another run
-            outcome, detail = _handle(row, row.data)
+            stored = SmsInbox.get_by_id(row.id)
+            outcome, detail = _handle(stored, stored.data)
             SmsInbox.update(outcome=outcome, detail=detail).where(SmsInbox.id == row.id).execute()
             return outcome, detail
     except Exception:

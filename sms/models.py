@@ -176,12 +176,6 @@ class SmsInbox(BaseModel):
     def data(self) -> dict:
         return json.loads(self.payload)
 
-    @property
-    def phone_key(self) -> str:
-        """The phone's lookup hash, from the dedupe key (`up:<hash>:<seq>`, `report:<biz>:<hash>`)."""
-        parts = self.dedupe_key.split(":")
-        return parts[1] if self.kind == "up" else parts[-1]
-
     @classmethod
     def pending(cls, limit: int = 200):
         return cls.select().where(cls.state == "pending").order_by(cls.id).limit(limit)

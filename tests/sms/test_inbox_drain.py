@@ -6,7 +6,6 @@ import pytest
 from models import Outbox
 from models import Rating
 from models import db
-from models.pii import phone_hash
 from sms import inbox
 from sms import router
 from sms.models import SmsInbox
@@ -34,7 +33,7 @@ def push(client, fake, *replies, **kw):
 
 def inbox_states(app):
     with app.app_context(), db.connection_context():
-        return [(row.state, row.outcome) for row in SmsInbox.select().order_by(SmsInbox.id)]
+        return list(SmsInbox.select(SmsInbox.state, SmsInbox.outcome).order_by(SmsInbox.id).tuples())
 
 
 def test_one_run_drains_every_chunk_in_arrival_order_per_phone(app, client, fake, invited, monkeypatch):
@@ -129,7 +128,17 @@ def test_a_report_and_a_reply_of_one_phone_go_to_separate_chunks(app, client, fa
     assert client.post(f"/sms/aliyun/{TOKEN}/report", json=[fake.report_item(sms)]).status_code == 200
     push(client, fake, (p1, "5"))
     with app.app_context(), db.connection_context():
-        keys = [row.phone_key for row in SmsInbox.select().order_by(SmsInbox.id)]
-        assert keys == [phone_hash(p1), phone_hash(p1)]
-        assert len(inbox._take(10)) == 1
+        rows, data = inbox._take(10)
+        assert [row.kind for row in rows] == ["report"] and list(data) == [rows[0].id]
     assert invited.process() == {"delivered": 1, "rated": 1}
+
+
+def test_an_unreadable_callback_fails_alone(app, client, fake, invited):
+    p1, p2 = PHONES[:2]
+    push(client, fake, (p1, "5"))
+    with app.app_context(), db.connection_context():
+        SmsInbox.update(payload=SmsInbox.payload.concat("x")).execute()  # altered: it no longer decrypts
+    push(client, fake, (p2, "4"))
+    assert invited.process() == {"error": 1, "rated": 1}
+    assert inbox_states(app) == [("failed", "error"), ("done", "rated")]
+    assert invited.process() == {}
