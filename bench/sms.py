@@ -435,12 +435,15 @@ def ceiling_run(backend: str, bodies: list[bytes]) -> dict:
         server = Server("bench.ceiling_app:app", {"BENCH_CEILING_URL": target.url}, "sms-ceiling")
         try:
             gate = quiet_gate()
+            web0, pg0 = tree_cpu_seconds(server.proc.pid), postgres_cpu_seconds()
             t0 = time.perf_counter()
             posted = post_all(server.port, "/cases/batch", cases)
             stored_s = time.perf_counter() - t0
+            web_cpu = tree_cpu_seconds(server.proc.pid) - web0
         finally:
             server.stop()
         database = make_database(target.url)
+        own0 = time.process_time()
         t1 = time.perf_counter()
         with database.connection_context(), database.atomic():
             rows = database.execute_sql("SELECT id, payload FROM ceiling_case ORDER BY id").fetchall()
@@ -453,6 +456,8 @@ def ceiling_run(backend: str, bodies: list[bytes]) -> dict:
             sql = f"INSERT INTO ceiling_rating (window_code, channel, level, labels, created_at) VALUES ({marks})"  # noqa: S608
             database.cursor().executemany(sql, values)
         converted_s = time.perf_counter() - t1
+        loop_cpu = time.process_time() - own0
+        pg_cpu = postgres_cpu_seconds() - pg0 if backend == "postgresql" else 0.0
         database.close_all()
         stored = ceiling_helper(target.url, "count").split()
     finally:
@@ -462,6 +467,7 @@ def ceiling_run(backend: str, bodies: list[bytes]) -> dict:
         "seconds": stored_s + converted_s,
         "stored_s": stored_s,
         "converted_s": converted_s,
+        "cpu_s": web_cpu + loop_cpu + pg_cpu,
         "ratings": int(stored[0]),
         "cases": int(stored[1]),
         **posted,
@@ -493,13 +499,22 @@ def run_backend(backend: str) -> list[Row]:
             note=f"bg {got['bg_cores']} cores",
         ),
         Row(
-            f"{name}: replies lost / duplicated / failed",
+            f"sms {name}: replies lost / duplicated / failed",
             bad,
             None,
             "",
             "0",
             bad == 0,
             note=f"{got['lost']} / {got['duplicated']} / {got['failed_rows']}",
+        ),
+        Row(
+            f"sms {name}: CPU per reply (scheduler + web + PostgreSQL)",
+            1000 * (got["scheduler_cpu_s"] + got["web_cpu_s"] + got["postgres_cpu_s"]) / REPLIES,
+            1000 * ceiling["cpu_s"] / REPLIES,
+            "ms",
+            "",
+            None,
+            note=f"scheduler alone {1000 * got['scheduler_cpu_s'] / REPLIES:.2f} ms",
         ),
         Row(f"sms {name}: scheduler peak RSS", got["scheduler_peak_rss_mb"], None, "MB", "", None),
         Row(f"sms {name}: web worker peak RSS", got["worker_peak_rss_mb"], None, "MB", "", None),
