@@ -17,10 +17,11 @@ JOBS: list[dict] = [
     {"id": "tickets.deadlines", "func": "ratings.reminders:recount_deadlines", "cron": {"hour": 6, "minute": 10}},
     {"id": "wechat.reply_notices", "func": "wechat.notices:deliver_reply_notices", "every": 10},
     # SMS bot (each needs the Flask app context for its settings): send due
-    # invitations/reminders/messages; handle stored Aliyun callbacks; schedule
-    # reminders and expire invitations; look up delivery receipts that never came.
+    # invitations/reminders/messages; handle stored Aliyun callbacks (a run drains the
+    # inbox, then watches it until just before the next run); schedule reminders and
+    # expire invitations; look up delivery receipts that never came.
     {"id": "sms.send", "func": "sms.jobs:send_due", "every": 5},
-    {"id": "sms.inbox", "func": "sms.jobs:drain_inbox", "every": 1},
+    {"id": "sms.inbox", "func": "sms.jobs:drain_inbox", "every": 5},
     {"id": "sms.sweep", "func": "sms.jobs:sweep_invitations", "every": 600},
     {"id": "sms.receipts", "func": "sms.jobs:reconcile_receipts", "every": 1800},
     # A rating reaches the city system within 10 seconds of its creation.

@@ -122,27 +122,39 @@ def store_callback(kind: str, items: list) -> None:
 CHUNK = 100
 CHUNK_SECONDS = 0.1
 PAUSE_SECONDS = 0.02
+POLL_SECONDS = 0.1
 STORE_ROWS = 100  # rows per INSERT: 5 columns each, under SQLite's old 999-variable limit
 
 
-def process_inbox(limit: int | None = None, budget_seconds: float | None = None) -> dict:
+def process_inbox(limit: int | None = None, budget_seconds: float | None = None, linger: bool = False) -> dict:
     """Handle stored callbacks in arrival order, each once, until none is pending —
     or `limit` callbacks are handled, or `budget_seconds` have passed (the next run
-    goes on; sms.jobs.drain_inbox is the job). Returns counts by outcome."""
+    goes on). With `linger`, an empty inbox is polled every POLL_SECONDS until the
+    budget is spent (the job: a reply is taken up within POLL_SECONDS). Returns
+    counts by outcome."""
     counts: dict = {}
     deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
     pause = 0.0 if is_postgres() else PAUSE_SECONDS
     handled = 0
     with db.connection_context():
         while limit is None or handled < limit:
-            size = CHUNK if limit is None else min(CHUNK, limit - handled)
-            done = _chunk(size, counts)
-            handled += done
             # No chunk is started that might not end within the budget.
-            if done == 0 or (deadline is not None and time.monotonic() + pause + CHUNK_SECONDS > deadline):
+            if deadline is not None and handled and time.monotonic() + CHUNK_SECONDS > deadline:
                 break
-            time.sleep(pause)
+            # A plain read first: an empty inbox costs no transaction (no SQLite write lock).
+            done = _chunk(CHUNK if limit is None else min(CHUNK, limit - handled), counts) if _waiting() else 0
+            handled += done
+            if done:
+                time.sleep(pause)
+            elif linger and deadline is not None and time.monotonic() + POLL_SECONDS + CHUNK_SECONDS < deadline:
+                time.sleep(POLL_SECONDS)
+            else:
+                break
     return counts
+
+
+def _waiting() -> bool:
+    return SmsInbox.select(SmsInbox.id).where(SmsInbox.state == "pending").exists()
 
 
 def _chunk(size: int, counts: dict) -> int:

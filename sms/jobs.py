@@ -7,6 +7,7 @@ import datetime as dt
 from flask import current_app
 
 from core import clock
+from jobs.table import JOBS
 from models import Case
 from models import Invitation
 from models import Outbox
@@ -18,14 +19,22 @@ from .sender import send_due
 
 __all__ = ["drain_inbox", "process_inbox", "reconcile_receipts", "send_due", "sweep_invitations"]
 
-# The inbox job runs every second (jobs/table.py) and drains for at most this long,
-# so that a run ends before the next one is due (APScheduler would skip that one with
-# a warning): a backlog is worked off run after run, and a new reply waits a second at most.
-INBOX_BUDGET_SECONDS = 0.9
-
 
 def drain_inbox() -> dict:
-    return process_inbox(budget_seconds=INBOX_BUDGET_SECONDS)
+    """The inbox job: drains the inbox and then watches it until shortly before its
+    next run is due (APScheduler would skip that run with a warning), so a reply is
+    taken up within a poll interval and a backlog is worked off without a break."""
+    every = next(job["every"] for job in JOBS if job["id"] == "sms.inbox")
+    for pair in current_app.config["SETTINGS"].jobs.intervals:
+        name, _, seconds = pair.partition("=")
+        if name == "sms.inbox":
+            every = int(seconds)
+    return process_inbox(budget_seconds=max(0.0, every - INBOX_MARGIN_SECONDS), linger=True)
+
+
+# What a run of the inbox job leaves free before the next one: its bookkeeping
+# and a chunk that overruns its time cap.
+INBOX_MARGIN_SECONDS = 0.3
 
 
 def sweep_invitations() -> dict:

@@ -1,6 +1,9 @@
 """The inbox job: pushes stored with one INSERT, drained in chunks of one
 transaction, a failing callback redone alone and marked failed."""
 
+import threading
+import time
+
 import pytest
 
 from models import Outbox
@@ -8,6 +11,7 @@ from models import Rating
 from models import db
 from sms import inbox
 from sms import router
+from sms.jobs import drain_inbox
 from sms.models import SmsInbox
 from sms.models import SmsMessage
 
@@ -142,3 +146,26 @@ def test_an_unreadable_callback_fails_alone(app, client, fake, invited):
     assert invited.process() == {"error": 1, "rated": 1}
     assert inbox_states(app) == [("failed", "error"), ("done", "rated")]
     assert invited.process() == {}
+
+
+@pytest.mark.settings({"jobs": {"intervals": ["sms.inbox=1"]}})
+def test_the_job_takes_up_a_reply_that_arrives_while_it_watches(app, client, fake, invited):
+    p1, p2 = PHONES[:2]
+    push(client, fake, (p1, "5"))
+    later = fake.up_item(p2, "4")
+
+    def arrive():
+        with app.app_context(), db.connection_context():
+            inbox.store_callback("up", [later])
+
+    timer = threading.Timer(0.3, arrive)
+    timer.start()
+    with app.app_context():
+        started = time.monotonic()
+        outcomes = drain_inbox()
+        took = time.monotonic() - started
+    timer.join()
+    assert outcomes == {"rated": 2}
+    # It watched until shortly before its next run (every 1 s here), not longer.
+    assert 0.4 < took < 1.0
+    assert inbox_states(app) == [("done", "rated"), ("done", "rated")]
