@@ -47,6 +47,7 @@ REPLIES = int(os.environ.get("BENCH_SMS_REPLIES", "10000"))
 PER_CALLBACK = 100
 CLIENTS = int(os.environ.get("BENCH_SMS_CLIENTS", "4"))
 TIMEOUT = float(os.environ.get("BENCH_SMS_TIMEOUT", "600"))
+STALL = 30.0  # seconds without a new rating after the last push: the run is over
 POLL = 0.1  # seconds between counts of the ratings (a COUNT over `rating`: kept rare)
 TOKEN = "bench-sms-callback-token-0123456789"  # noqa: S105 - a local benchmark's path token
 FAKE_AK, FAKE_SECRET = "bench-ak", "bench-fake-secret"
@@ -408,10 +409,14 @@ def product_run(backend: str, gate: dict | None = None) -> dict:
             cpu0 = cpu_now(scheduler, server, target.url)
             t0 = time.perf_counter()
             poster.start()
-            n = 0
+            n, changed = 0, t0
             while n < REPLIES and time.perf_counter() - t0 < TIMEOUT:
                 time.sleep(POLL)
-                n = count()
+                n, before = count(), n
+                if n != before:
+                    changed = time.perf_counter()
+                elif not poster.is_alive() and time.perf_counter() - changed > STALL:
+                    break  # every push answered and nothing moves any more: some replies are lost
             elapsed = time.perf_counter() - t0
             cpu1 = cpu_now(scheduler, server, target.url)
             poster.join()

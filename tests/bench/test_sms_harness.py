@@ -70,3 +70,40 @@ def test_the_setup_sends_real_invitations_and_every_reply_becomes_one_rating(dat
     assert count() == 30
     close()
     db.obj.close_all()
+
+
+def test_pushes_are_retried_like_aliyun_and_failures_counted():
+    """post_all sends every body once, retrying a refused push after 1 s (at most 3 times)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler
+    from http.server import ThreadingHTTPServer
+
+    seen, refuse = [], {b"[2]": 1, b"[3]": 9}
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            return
+
+        def do_POST(self):  # noqa: N802 - http.server's naming
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            seen.append(body)
+            status = 200
+            if refuse.get(body, 0) > 0:
+                refuse[body] -= 1
+                status = 503
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        result = sms.post_all(server.server_address[1], "/up", [b"[1]", b"[2]", b"[3]"], clients=2)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert sorted(seen) == [b"[1]", b"[2]", b"[2]", b"[3]", b"[3]", b"[3]", b"[3]"]
+    assert (result["failed_posts"], result["retried_posts"]) == (5, 4)
+    assert sms.database_cpu_seconds("sqlite:///tmp/x.db") == 0.0
