@@ -115,12 +115,14 @@ def store_callback(kind: str, items: list) -> None:
 
 
 # A chunk takes up to CHUNK callbacks and stops taking more after CHUNK_SECONDS:
-# its transaction holds SQLite's one write lock that long. Between chunks the
-# drain leaves the lock free for PAUSE_SECONDS, so that the webhook's inserts and
-# the other jobs' writes (waiting in SQLite's busy handler, which retries every
-# 100 ms after a while) get their turn. PostgreSQL locks rows: no pause there.
-CHUNK = 100
-CHUNK_SECONDS = 0.1
+# its transaction holds SQLite's one write lock that long (the webhook waits at
+# most that, queued on the writer lock of models/pools.py). Between chunks the
+# drain leaves the lock free for PAUSE_SECONDS for the writes made outside a
+# transaction (the other jobs' bookkeeping and sending), which still wait in
+# SQLite's busy handler and retry only every 100 ms after a while: ~9 % of the
+# time free keeps them far from its 10 s timeout. PostgreSQL locks rows: no pause.
+CHUNK = 200
+CHUNK_SECONDS = 0.2
 PAUSE_SECONDS = 0.02
 POLL_SECONDS = 0.1
 STORE_ROWS = 100  # rows per INSERT: 5 columns each, under SQLite's old 999-variable limit
