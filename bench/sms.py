@@ -382,6 +382,7 @@ def py_spy(pid: int):
         return None
     exe = os.path.join(os.path.dirname(sys.executable), "py-spy")
     cmd = [exe, "record", "--pid", str(pid), "--format", "raw", "--output", out, "--rate", "200", "--nonblocking"]
+    cmd += ["--threads", "--idle"]  # per thread, waits included: where the drain's wall time goes
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603 - local py-spy
 
 
