@@ -37,6 +37,7 @@ from .common import Server
 from .common import Target
 from .common import log
 from .common import peak_rss_mb
+from .common import postgres_cpu_seconds
 from .common import quiet_gate
 from .common import save
 from .common import tree_cpu_seconds
@@ -347,32 +348,8 @@ def raw_connect(url: str):
     return lambda: psycopg2.connect(url)
 
 
-def database_cpu_seconds(url: str) -> float:
-    """CPU of the PostgreSQL backends serving this database (others share the machine)."""
-    from urllib.parse import urlparse
-
-    if not url.startswith("postgresql"):
-        return 0.0
-    name = f" {urlparse(url).path.lstrip('/')} "
-    total = 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as fh:
-                title = fh.read().replace(b"\0", b" ").decode(errors="replace")
-            if not title.startswith("postgres:") or name not in title:
-                continue
-            with open(f"/proc/{pid}/stat") as fh:
-                rest = fh.read().rsplit(")", 1)[1].split()
-            total += int(rest[11]) + int(rest[12])
-        except OSError:
-            continue
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def cpu_now(scheduler, server, url: str) -> tuple[float, float, float]:
-    return tree_cpu_seconds(scheduler.proc.pid), tree_cpu_seconds(server.proc.pid), database_cpu_seconds(url)
+    return tree_cpu_seconds(scheduler.proc.pid), tree_cpu_seconds(server.proc.pid), postgres_cpu_seconds(url)
 
 
 def py_spy(pid: int):
@@ -469,12 +446,12 @@ def ceiling_run(backend: str, bodies: list[bytes]) -> dict:
         server = Server("bench.ceiling_app:app", {"BENCH_CEILING_URL": target.url}, "sms-ceiling")
         try:
             gate = quiet_gate()
-            web0, pg0 = tree_cpu_seconds(server.proc.pid), database_cpu_seconds(target.url)
+            web0, pg0 = tree_cpu_seconds(server.proc.pid), postgres_cpu_seconds(target.url)
             t0 = time.perf_counter()
             posted = post_all(server.port, "/cases/batch", cases)
             stored_s = time.perf_counter() - t0
             web_cpu = tree_cpu_seconds(server.proc.pid) - web0
-            pg_cpu = database_cpu_seconds(target.url) - pg0  # its backends end with the server
+            pg_cpu = postgres_cpu_seconds(target.url) - pg0  # its backends end with the server
         finally:
             server.stop()
         database = make_database(target.url)
@@ -492,7 +469,7 @@ def ceiling_run(backend: str, bodies: list[bytes]) -> dict:
             database.cursor().executemany(sql, values)
         converted_s = time.perf_counter() - t1
         loop_cpu = time.process_time() - own0
-        pg_cpu += database_cpu_seconds(target.url)  # the loop's own backend, before it closes
+        pg_cpu += postgres_cpu_seconds(target.url)  # the loop's own backend, before it closes
         database.close_all()
         stored = ceiling_helper(target.url, "count").split()
     finally:

@@ -106,4 +106,3 @@ def test_pushes_are_retried_like_aliyun_and_failures_counted():
         server.server_close()
     assert sorted(seen) == [b"[1]", b"[2]", b"[2]", b"[3]", b"[3]", b"[3]", b"[3]"]
     assert (result["failed_posts"], result["retried_posts"]) == (5, 4)
-    assert sms.database_cpu_seconds("sqlite:///tmp/x.db") == 0.0
