@@ -129,7 +129,7 @@ class SmsMessage(PiiModel):
     def close_rated(cls, pairs: list[tuple[str, str]]) -> None:
         """For each (phone hash, ref) of a rated invitation: close that phone's
         prompts about it and its clarifications — one UPDATE for many phones."""
-        for part in chunked(pairs, 200):
+        for part in chunked(pairs, 200):  # 3 variables each, under SQLite's old 999-variable limit
             hashes = [h for h, _ in part]
             cls.update(closed_at=clock.now()).where(
                 cls.closed_at.is_null()
@@ -182,13 +182,13 @@ class SmsInbox(BaseModel):
 
     @classmethod
     def finish(cls, results: list[tuple[int, str, str | None]]) -> None:
-        """Mark handled callbacks done with their (outcome, detail), in one UPDATE."""
-        if not results:
-            return
-        ids = [row_id for row_id, _, _ in results]
-        cls.update(
-            state="done",
-            processed_at=clock.now(),
-            outcome=SqlCase(cls.id, [(row_id, outcome) for row_id, outcome, _ in results]),
-            detail=SqlCase(cls.id, [(row_id, detail) for row_id, _, detail in results]),
-        ).where(cls.id.in_(ids) & (cls.state == "pending")).execute()
+        """Mark handled callbacks done with their (outcome, detail), one UPDATE per
+        100 (5 variables each: under SQLite's old 999-variable limit)."""
+        now = clock.now()
+        for part in chunked(results, 100):
+            cls.update(
+                state="done",
+                processed_at=now,
+                outcome=SqlCase(cls.id, [(row_id, outcome) for row_id, outcome, _ in part]),
+                detail=SqlCase(cls.id, [(row_id, detail) for row_id, _, detail in part]),
+            ).where(cls.id.in_([row_id for row_id, _, _ in part]) & (cls.state == "pending")).execute()

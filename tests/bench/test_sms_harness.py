@@ -36,6 +36,9 @@ def test_callbacks_are_aliyun_smsup_pushes_and_the_ceiling_gets_the_same_items()
     assert {c["status"] for c in cases} == {"completed"} and len({c["case_no"] for c in cases}) == 50
 
 
+REPLIES = 130  # two pushes (100 + 30), and more than 100 callbacks in one chunk
+
+
 @pytest.fixture
 def fake():
     server = FakeAliyun(sms.FAKE_AK, sms.FAKE_SECRET).serve()
@@ -47,7 +50,7 @@ def test_the_setup_sends_real_invitations_and_every_reply_becomes_one_rating(dat
     monkeypatch.setattr(product, "RESULTS", str(tmp_path))
     fixture = product.prepare(database_url)
     env = sms.sms_env(database_url, fake.endpoint)
-    numbers = sms.phones(30, seed=11)
+    numbers = sms.phones(REPLIES, seed=11)
     timings = sms.seed_invitations(fixture, numbers, env)
     assert set(timings) == {"cases_s", "send_s"}
     # The invitations went out through the product's sender, to the fake, one per phone.
@@ -56,18 +59,18 @@ def test_the_setup_sends_real_invitations_and_every_reply_becomes_one_rating(dat
 
     app = sms.in_app(env)
     client = app.test_client()
-    for body in sms.callback_bodies(numbers, sms.levels(30)):
+    for body in sms.callback_bodies(numbers, sms.levels(REPLIES)):
         answer = client.post(f"/sms/aliyun/{sms.TOKEN}/up", data=body, content_type="application/json")
         assert answer.status_code == 200, answer.get_json()
     found = sms.counts(database_url)
-    assert found["ratings"] == 0 and found["inbox"] == {"pending": 30}
+    assert found["ratings"] == 0 and found["inbox"] == {"pending": REPLIES}
     with app.app_context():
-        outcomes = process_inbox()
-    assert outcomes == {"rated": 30}
+        outcomes = process_inbox()  # one chunk: the deferred writes go out in parts of 100
+    assert outcomes == {"rated": REPLIES}
     found = sms.counts(database_url)
-    assert (found["ratings"], found["rated_cases"], found["inbox"]) == (30, 30, {"done": 30})
+    assert (found["ratings"], found["rated_cases"], found["inbox"]) == (REPLIES, REPLIES, {"done": REPLIES})
     count, close = sms.sms_ratings(sms.raw_connect(database_url))
-    assert count() == 30
+    assert count() == REPLIES
     close()
     db.obj.close_all()
 
