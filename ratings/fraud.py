@@ -49,6 +49,8 @@ PENDING_PREFIX = "疑似刷评，待审核："
 REJECTED_PREFIX = "刷评审核不通过："
 # Channels where the case's applicant phone is the rater's: the SMS reply and the SMS link page.
 PHONE_CHANNELS = ("sms", "h5")
+# Rater references that name one invitation, hence rate one case at most once (plus its 追评).
+SINGLE_USE_RATERS = ("sms:",)
 
 
 def screen(rating: Rating, req, rules) -> RatingFlag | None:
@@ -119,6 +121,8 @@ def _burst_size(rating: Rating, rules) -> int:
     included — counted up to one past the limit, which is all the rule needs."""
     if not rating.rater_ref or rating.channel == "paper":
         return 0
+    if rating.rater_ref.startswith(SINGLE_USE_RATERS):
+        return 1  # one invitation rates one case once: nothing to count (a round trip per SMS reply saved)
     since = rating.created_at - dt.timedelta(minutes=rules.burst_minutes)
     # A department key without a device id rates from every tablet: count per window.
     per_window = rating.rater_ref.startswith("device:")
