@@ -9,6 +9,7 @@ still in flight when wrk stopped.
 """
 
 import glob
+import itertools
 import json
 import os
 import shutil
@@ -68,7 +69,7 @@ function request()
     lab = '"' .. choices[math.random(#choices)] .. '"'
   end
   local body = string.format(
-    '{"channel":"pad","window_code":"%%s","level":%%d,"labels":[%%s],"device_id":"bench-%%d-%%d"}',
+    '{"channel":"pad","window_code":"%%s","level":%%d,"labels":[%%s],"device_id":"bench-%(run)s-%%d-%%d"}',
     w, level, lab, tid, n %% 5000)
   return wrk.format(nil, path, nil, body)
 end
@@ -79,6 +80,9 @@ end
 """
 
 
+_scripts = itertools.count(1)
+
+
 def lua_script(fixture, path: str, outdir: str) -> str:
     def lua_list(values):
         return ",".join(json.dumps(v) for v in values)
@@ -86,6 +90,9 @@ def lua_script(fixture, path: str, outdir: str) -> str:
     levels = [lvl for lvl, weight in LEVEL_MIX.items() for _ in range(weight)]
     labels = ",".join(f"[{lvl}]={{{lua_list(fixture.labels_by_level.get(lvl, []))}}}" for lvl in range(1, 6))
     script = LUA % {
+        # Tablet ids new in every run: rounds follow each other within the fraud screen's
+        # burst window, and a real tablet does not rate thousands of times in ten minutes.
+        "run": next(_scripts),
         "windows": lua_list(fixture.window_codes),
         "labels": labels,
         "outdir": outdir,
