@@ -287,9 +287,7 @@ def _copy_value(v) -> str:
 def generate(url: str, ratings: int, months: int = 36, seed: int = 1, progress: bool = True) -> dict:
     """Migrate `url`, load master data if missing, append `ratings` ratings; returns timings."""
     from demo.seed import seed_master_data
-    from figures import case_rollup
-    from figures import rollup
-    from figures import ticket_rollup
+    from figures import triggers
     from models import Case
     from models import Department
     from models import Rating
@@ -309,9 +307,8 @@ def generate(url: str, ratings: int, months: int = 36, seed: int = 1, progress: 
         start = {"case": _next_id(Case), "rating": _next_id(Rating), "ticket": _next_id(Ticket)}
         # Row triggers would maintain the rollups one row at a time: a bulk load
         # drops them, then rebuilds the rollups in set statements and puts them back.
-        rollup.uninstall()
-        case_rollup.uninstall()
-        ticket_rollup.uninstall()
+        for kept in triggers.ROLLUPS:
+            triggers.uninstall(kept)
     database.close_all()
     writer = SqliteWriter(url) if url.startswith("sqlite") else PostgresWriter(url)
     columns = {m: _columns(m) for m in (Case, Rating, Ticket)}
@@ -334,15 +331,11 @@ def generate(url: str, ratings: int, months: int = 36, seed: int = 1, progress: 
     t1 = time.perf_counter()
     database = init_database(url)
     with db.connection_context():
-        rollup.rebuild()
-        rollup.install()
-        case_rollup.rebuild()
-        case_rollup.install()
-        ticket_rollup.rebuild()
-        ticket_rollup.install()
-        db.execute_sql("ANALYZE rating_rollup")
-        db.execute_sql("ANALYZE case_rollup")
-        db.execute_sql("ANALYZE ticket_rollup")
+        for kept in triggers.ROLLUPS:
+            triggers.rebuild(kept)
+            triggers.install(kept)
+        for table in ("rating_rollup", "case_rollup", "ticket_rollup"):
+            db.execute_sql(f"ANALYZE {table}")
     database.close_all()
     t_rollup = time.perf_counter() - t1
     return {**counts, "load_s": t_load, "rollup_s": t_rollup, "total_s": time.perf_counter() - t0}

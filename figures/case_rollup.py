@@ -31,8 +31,6 @@ import datetime as dt
 from peewee import fn
 
 from models import CaseRollup
-from models import db
-from models.db import is_postgres
 
 TRIGGERS = ("case_rollup_case_ai", "case_rollup_case_au", "case_rollup_case_ad")
 TRIGGERS += ("case_rollup_rating_ai", "case_rollup_rating_au", "case_rollup_rating_ad")
@@ -160,23 +158,6 @@ def rebuild_sql(postgres: bool) -> list[str]:
         f"SELECT c.department_id, {_day('c', postgres)}, COUNT(*), SUM({_rated('c')}) "
         f'FROM "case" c WHERE {_counted("c")} GROUP BY c.department_id, {_day("c", postgres)}',
     ]
-
-
-def install() -> None:
-    postgres = is_postgres()
-    for sql in drop_trigger_sql(postgres) + trigger_sql(postgres):
-        db.execute_sql(sql)
-
-
-def uninstall() -> None:
-    for sql in drop_trigger_sql(is_postgres()):
-        db.execute_sql(sql)
-
-
-def rebuild() -> None:
-    with db.atomic():
-        for sql in rebuild_sql(is_postgres()):
-            db.execute_sql(sql)
 
 
 def counts(start: dt.date, end: dt.date, department_id=None) -> dict[int, tuple[int, int]]:

@@ -32,8 +32,8 @@ the upsert runs at COMMIT, so concurrent ratings of one department hold the hot
 rollup rows only for the commit, not for the rest of their transaction. On
 SQLite the whole database has one writer anyway.
 
-Bulk loads (`bench.generate`) drop the triggers, load, then `rebuild()` and
-reinstall them.
+Bulk loads (`bench.generate`) drop the triggers, load, then rebuild and
+reinstall them (`figures/triggers.py`, for all three rollups).
 """
 
 import datetime as dt
@@ -43,7 +43,6 @@ from peewee import fn
 from models import Rating
 from models import RatingRollup
 from models import db
-from models.db import is_postgres
 from models.rollup import DIMS
 
 _COLUMNS = "grain, period, dim, unit_id, channel, department_id, level, n"
@@ -138,23 +137,6 @@ def rebuild_sql(postgres: bool) -> list[str]:
                 f"GROUP BY {keys}, department_id, level"
             )
     return statements
-
-
-def install() -> None:
-    postgres = is_postgres()
-    for sql in drop_trigger_sql(postgres) + trigger_sql(postgres):
-        db.execute_sql(sql)
-
-
-def uninstall() -> None:
-    for sql in drop_trigger_sql(is_postgres()):
-        db.execute_sql(sql)
-
-
-def rebuild() -> None:
-    with db.atomic():
-        for sql in rebuild_sql(is_postgres()):
-            db.execute_sql(sql)
 
 
 # --- reading -----------------------------------------------------------------------------------------

@@ -26,8 +26,6 @@ import datetime as dt
 from peewee import fn
 
 from models import TicketRollup
-from models import db
-from models.db import is_postgres
 
 # The ticket's properties counted, as SQL over a ticket row alias.
 FLAGS = {
@@ -187,23 +185,6 @@ def rebuild_sql(postgres: bool) -> list[str]:
         f"SELECT r.department_id, {day}, COUNT(*), {flags} FROM rating r "
         f"LEFT JOIN ticket t ON t.rating_id = r.id WHERE {_counted('r')} GROUP BY r.department_id, {day}",
     ]
-
-
-def install() -> None:
-    postgres = is_postgres()
-    for sql in drop_trigger_sql(postgres) + trigger_sql(postgres):
-        db.execute_sql(sql)
-
-
-def uninstall() -> None:
-    for sql in drop_trigger_sql(is_postgres()):
-        db.execute_sql(sql)
-
-
-def rebuild() -> None:
-    with db.atomic():
-        for sql in rebuild_sql(is_postgres()):
-            db.execute_sql(sql)
 
 
 def counts(start: dt.date, end: dt.date, department_id=None) -> dict[int, dict]:

@@ -7,6 +7,7 @@ OPEN_STATES = ("new", "verifying", "rectifying")  # models.ticket.OPEN_STATES wh
 
 def up(migrator, db):
     from figures import ticket_rollup
+    from figures import triggers
 
     states = ", ".join(f"'{state}'" for state in OPEN_STATES)
     db.execute_sql(
@@ -17,7 +18,7 @@ def up(migrator, db):
             "UPDATE ticket SET created_at = (SELECT r.created_at FROM rating r WHERE r.id = ticket.rating_id) "
             "WHERE created_at <> (SELECT r.created_at FROM rating r WHERE r.id = ticket.rating_id)"
         )
-        ticket_rollup.install()
+        triggers.install(ticket_rollup)
 
 
 def down(migrator, db):

@@ -2,7 +2,7 @@
 
 The database keeps the table exact by itself (triggers written by migration
 0007, see `figures/rollup.py` for the design); nothing in Python writes it
-except `figures.rollup.rebuild()`.
+except `figures.triggers.rebuild()`.
 """
 
 from peewee import CharField

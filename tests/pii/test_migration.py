@@ -5,6 +5,7 @@ from playhouse.schema_diff import diff_models
 
 from figures import case_rollup
 from figures import ticket_rollup
+from figures import triggers
 from models import MODELS
 from models import Case
 from models import OptOut
@@ -34,11 +35,11 @@ def run_0008(direction: str) -> None:
     with db.connection_context(), migrations.migrator.migration_context():
         # The case and ticket rollups (0011, 0013) came later: their triggers name `case`, which
         # SQLite rebuilds here, so they are off while 0008 runs out of its order.
-        case_rollup.uninstall()
-        ticket_rollup.uninstall()
+        for kept in (case_rollup, ticket_rollup):
+            triggers.uninstall(kept)
         getattr(module, direction)(migrations.migrator, db.obj)
-        case_rollup.install()
-        ticket_rollup.install()
+        for kept in (case_rollup, ticket_rollup):
+            triggers.install(kept)
 
 
 def test_an_upgraded_database_has_its_personal_data_encrypted(app, populate):
