@@ -10,10 +10,7 @@ import datetime as dt
 import http.client
 import json
 import os
-import queue
 import random
-import threading
-import time
 
 from . import product
 from .common import Row
@@ -23,6 +20,7 @@ from .common import log
 from .common import median
 from .common import postgres_cpu_seconds
 from .common import quiet_gate
+from .common import run_clients
 from .common import save
 from .common import tree_cpu_seconds
 from .ingest import ceiling_helper
@@ -58,43 +56,27 @@ def case_payloads(fixture, prefix: str, count: int, seed: int = 1) -> list[dict]
 
 def post_all(port: int, path: str, bodies: list[bytes], key: str, clients: int) -> tuple[float, list]:
     """Send every body once from `clients` threads; returns (seconds, parsed responses)."""
-    work: queue.Queue = queue.Queue()
-    for body in bodies:
-        work.put(body)
     answers, failures = [], []
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
 
-    def client():
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-        while True:
-            try:
-                body = work.get_nowait()
-            except queue.Empty:
-                break
-            try:
-                conn.request("POST", path, body=body, headers=headers)
-                resp = conn.getresponse()
-                data = resp.read()
-                if resp.status != 200:
-                    try:
-                        code = json.loads(data)["error"]["code"]
-                    except (ValueError, KeyError, TypeError):
-                        code = "?"
-                    failures.append((resp.status, code))
-                else:
-                    answers.append(json.loads(data))
-            except (OSError, http.client.HTTPException) as exc:
-                failures.append(("error", repr(exc)))
-                conn.close()
-        conn.close()
+    def post(conn, body):
+        try:
+            conn.request("POST", path, body=body, headers=headers)
+            resp = conn.getresponse()
+            data = resp.read()
+            if resp.status != 200:
+                try:
+                    code = json.loads(data)["error"]["code"]
+                except (ValueError, KeyError, TypeError):
+                    code = "?"
+                failures.append((resp.status, code))
+            else:
+                answers.append(json.loads(data))
+        except (OSError, http.client.HTTPException) as exc:
+            failures.append(("error", repr(exc)))
+            conn.close()
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - t0
+    elapsed = run_clients(port, bodies, clients, post)
     if failures:
         summary = {f"{status} {code}": failures.count((status, code)) for status, code in set(failures)}
         log(f"  {len(failures)} of {len(bodies)} batches failed: {summary}")

@@ -4,9 +4,11 @@ gunicorn servers (started and stopped by PID), wrk, CPU accounting and RSS.
 All load stays on 127.0.0.1; servers bind a free port found at start.
 """
 
+import http.client
 import json
 import os
 import platform
+import queue
 import re
 import shutil
 import signal
@@ -15,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urlparse
@@ -319,6 +322,36 @@ class Server:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+# ---------------------------------------------------------------- clients
+
+
+def run_clients(port: int, items: list, clients: int, handle, timeout: float = 120) -> float:
+    """Hand every item once to one of `clients` threads, each with its own keep-alive
+    connection to 127.0.0.1:`port` (`handle(conn, item)`; a closed connection reconnects
+    on its next request). Returns the seconds until the last item was handled."""
+    work: queue.Queue = queue.Queue()
+    for item in items:
+        work.put(item)
+
+    def client():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        while True:
+            try:
+                item = work.get_nowait()
+            except queue.Empty:
+                break
+            handle(conn, item)
+        conn.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - t0
 
 
 # ---------------------------------------------------------------- wrk

@@ -21,7 +21,6 @@ import datetime as dt
 import http.client
 import json
 import os
-import queue
 import random
 import signal
 import subprocess
@@ -39,6 +38,7 @@ from .common import log
 from .common import peak_rss_mb
 from .common import postgres_cpu_seconds
 from .common import quiet_gate
+from .common import run_clients
 from .common import save
 from .common import tree_cpu_seconds
 from .ingest import LEVEL_MIX
@@ -209,42 +209,27 @@ def as_cases(body: bytes) -> bytes:
 def post_all(port: int, path: str, bodies: list[bytes], clients: int = CLIENTS) -> dict:
     """POST every body once from `clients` threads, as Aliyun pushes: a failed push is
     retried (up to 3 times, 1 s apart). Returns seconds, failures and retries."""
-    work: queue.Queue = queue.Queue()
-    for body in bodies:
-        work.put(body)
     failures, retried = [], []
 
-    def client():
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        while True:
+    def push(conn, body):
+        for attempt in range(4):
             try:
-                body = work.get_nowait()
-            except queue.Empty:
-                break
-            for attempt in range(4):
-                try:
-                    conn.request("POST", path, body=body, headers={"Content-Type": "application/json"})
-                    resp = conn.getresponse()
-                    resp.read()
-                    status = resp.status
-                except (OSError, http.client.HTTPException) as exc:
-                    status = repr(exc)
-                    conn.close()
-                if status == 200:
-                    break
-                failures.append(status)
-                if attempt < 3:
-                    retried.append(status)
-                    time.sleep(1)
-        conn.close()
+                conn.request("POST", path, body=body, headers={"Content-Type": "application/json"})
+                resp = conn.getresponse()
+                resp.read()
+                status = resp.status
+            except (OSError, http.client.HTTPException) as exc:
+                status = repr(exc)
+                conn.close()
+            if status == 200:
+                return
+            failures.append(status)
+            if attempt < 3:
+                retried.append(status)
+                time.sleep(1)
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return {"post_s": time.perf_counter() - t0, "failed_posts": len(failures), "retried_posts": len(retried)}
+    seconds = run_clients(port, bodies, clients, push, timeout=30)
+    return {"post_s": seconds, "failed_posts": len(failures), "retried_posts": len(retried)}
 
 
 class Scheduler:

@@ -45,6 +45,15 @@ def write(database) -> None:
         database.execute_sql("INSERT INTO t VALUES (1)")
 
 
+def run(attempt, in_thread: bool) -> None:
+    if in_thread:
+        worker = threading.Thread(target=attempt)
+        worker.start()
+        worker.join()
+    else:
+        attempt()
+
+
 @pytest.mark.parametrize("in_thread", [False, True])
 def test_a_writer_gives_up_after_the_busy_timeout_and_the_lock_is_free_after(database, in_thread):
     proc = holder(database, 3)
@@ -57,12 +66,7 @@ def test_a_writer_gives_up_after_the_busy_timeout_and_the_lock_is_free_after(dat
         except OperationalError as exc:
             errors.append((str(exc), time.monotonic() - t0))
 
-    if in_thread:
-        worker = threading.Thread(target=attempt)
-        worker.start()
-        worker.join()
-    else:
-        attempt()
+    run(attempt, in_thread)
     proc.kill()
     proc.wait()
     proc.stdout.close()
@@ -83,12 +87,7 @@ def test_a_waiting_writer_goes_as_soon_as_the_lock_is_released(database, in_thre
         done.append(time.monotonic())
 
     t0 = time.monotonic()
-    if in_thread:
-        worker = threading.Thread(target=attempt)
-        worker.start()
-        worker.join()
-    else:
-        attempt()
+    run(attempt, in_thread)
     proc.wait()
     proc.stdout.close()
     assert done and 0.1 < done[0] - t0 < 0.45
