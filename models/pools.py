@@ -10,8 +10,8 @@ released once the connection is out of its transaction, wakes the next writer
 as soon as the previous one commits. Like SQLite's own wait it gives up after the
 busy timeout (10 s) with "database is locked" (a 503 to retry): a main thread
 waits in flock under an interval timer, other threads poll in steps of ≤ 2 ms.
-Reads (WAL) never take it; a write outside `atomic()` still takes SQLite's own
-lock and waits in the busy handler as before.
+Reads (WAL) never take it; a write outside `atomic()` is run as a transaction of
+its own, so every writer queues the same way.
 
 PostgreSQL: peewee checks a pooled connection out with a `SELECT 1` round trip
 every time. Here the round trip is made only for a connection that sat in the
@@ -22,6 +22,7 @@ locally (closed flag, transaction status).
 
 import fcntl
 import os
+import re
 import signal
 import threading
 import time
@@ -32,6 +33,9 @@ from playhouse.pool import PooledSqliteDatabase
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
 PING_AFTER = 5.0
+# A thread other than the main one polls the writer lock at most this far apart.
+POLL_MAX_SECONDS = 0.002
+_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 
 
 class _Expired(Exception):
@@ -104,7 +108,7 @@ class WriterLock:
                 if time.monotonic() >= deadline:
                     raise OperationalError("database is locked (writer queue)") from None
                 time.sleep(pause)
-                pause = min(pause * 2, 0.002)
+                pause = min(pause * 2, POLL_MAX_SECONDS)
 
     def release(self) -> None:
         fcntl.flock(self._fd, fcntl.LOCK_UN)
@@ -117,6 +121,20 @@ class SqliteDatabase(PooledSqliteDatabase):
         self._writer = WriterLock(f"{database}-writer.lock")
         self._busy_timeout = float(kwargs.get("timeout", 5))
         self._holding = threading.local()
+
+    def execute_sql(self, sql, params=None):
+        # A write outside a transaction (a job's bookkeeping, an UPDATE…execute() of its
+        # own) becomes a transaction of its own, so that it too queues on the writer lock
+        # rather than polling in SQLite's busy handler behind the queue. Statements with
+        # RETURNING keep their rows to fetch after the call: left as they are.
+        if not self._in_any_transaction() and _WRITE.match(sql) and "RETURNING" not in sql.upper():
+            with self.atomic():
+                return super().execute_sql(sql, params)
+        return super().execute_sql(sql, params)
+
+    def _in_any_transaction(self) -> bool:
+        conn = self._state.conn
+        return self.transaction_depth() > 0 or (conn is not None and conn.in_transaction)
 
     def begin(self, lock_type=None):
         self._writer.acquire(self._busy_timeout)

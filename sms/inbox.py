@@ -27,6 +27,7 @@ from models import db
 from models.db import is_postgres
 from models.pii import PiiKeyError
 from models.pii import phone_hash
+from models.pools import POLL_MAX_SECONDS
 
 from .chunk import Chunk
 from .chunk import active
@@ -115,15 +116,13 @@ def store_callback(kind: str, items: list) -> None:
 
 
 # A chunk takes up to CHUNK callbacks and stops taking more after CHUNK_SECONDS:
-# its transaction holds SQLite's one write lock that long (the webhook waits at
-# most that, queued on the writer lock of models/pools.py). Between chunks the
-# drain leaves the lock free for PAUSE_SECONDS for the writes made outside a
-# transaction (the other jobs' bookkeeping and sending), which still wait in
-# SQLite's busy handler and retry only every 100 ms after a while: ~9 % of the
-# time free keeps them far from its 10 s timeout. PostgreSQL locks rows: no pause.
+# its transaction holds SQLite's one write lock that long. Every other writer (the
+# webhook, the other jobs, their bookkeeping) queues on the writer lock of
+# models/pools.py; the scheduler's other threads poll it, so between chunks the
+# drain waits a little longer than their poll step (PostgreSQL locks rows: no wait).
 CHUNK = 200
 CHUNK_SECONDS = 0.2
-PAUSE_SECONDS = 0.02
+YIELD_SECONDS = 1.5 * POLL_MAX_SECONDS
 POLL_SECONDS = 0.1
 STORE_ROWS = 100  # rows per INSERT: 5 columns each, under SQLite's old 999-variable limit
 
@@ -136,8 +135,8 @@ def process_inbox(limit: int | None = None, budget_seconds: float | None = None,
     counts by outcome."""
     counts: dict = {}
     deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
-    pause = 0.0 if is_postgres() else PAUSE_SECONDS
     handled = 0
+    between_chunks = 0.0 if is_postgres() else YIELD_SECONDS
     with db.connection_context():
         while limit is None or handled < limit:
             # No chunk is started that might not end within the budget.
@@ -147,8 +146,9 @@ def process_inbox(limit: int | None = None, budget_seconds: float | None = None,
             done = _chunk(CHUNK if limit is None else min(CHUNK, limit - handled), counts) if _waiting() else 0
             handled += done
             if done:
-                time.sleep(pause)
-            elif linger and deadline is not None and time.monotonic() + POLL_SECONDS + CHUNK_SECONDS < deadline:
+                time.sleep(between_chunks)
+                continue
+            if linger and deadline is not None and time.monotonic() + POLL_SECONDS + CHUNK_SECONDS < deadline:
                 time.sleep(POLL_SECONDS)
             else:
                 break

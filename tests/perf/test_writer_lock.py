@@ -91,3 +91,18 @@ def test_a_waiting_writer_goes_as_soon_as_the_lock_is_released(database, in_thre
     proc.wait()
     proc.stdout.close()
     assert done and 0.1 < done[0] - t0 < 0.45
+
+
+def test_a_write_outside_a_transaction_queues_on_the_writer_lock_too(database):
+    proc = holder(database, 3)
+    t0 = time.monotonic()
+    with database.connection_context(), pytest.raises(OperationalError, match="writer queue"):
+        database.execute_sql("INSERT INTO t VALUES (1)")  # autocommit: a transaction of its own
+    assert time.monotonic() - t0 < 2.0
+    proc.kill()
+    proc.wait()
+    proc.stdout.close()
+    with database.connection_context():
+        database.execute_sql("INSERT INTO t VALUES (2)")
+        assert database.execute_sql("SELECT x FROM t").fetchall() == [(2,)]
+        assert database.execute_sql("SELECT COUNT(*) FROM t").fetchone() == (1,)  # reads never queue
