@@ -179,14 +179,19 @@ class PostgresqlDatabase(PooledPostgresqlDatabase):
         self._returned_at: dict[int, float] = {}
 
     def _is_closed(self, conn):
+        # Checked out: its entry goes (a connection the pool drops leaves none behind).
+        returned = self._returned_at.pop(self.conn_key(conn), None)
         if conn.closed:
             return True
-        returned = self._returned_at.get(self.conn_key(conn))
         recent = returned is not None and time.monotonic() - returned < PING_AFTER
         if recent and conn.get_transaction_status() == TRANSACTION_STATUS_IDLE:
             return False  # returned idle a moment ago: no round trip
         return self._adapter.is_connection_closed(conn)
 
     def _close(self, conn, close_conn=False):
-        self._returned_at[self.conn_key(conn)] = time.monotonic()
-        return super()._close(conn, close_conn)
+        key = self.conn_key(conn)
+        self._returned_at[key] = time.monotonic()
+        result = super()._close(conn, close_conn)
+        if conn.closed:  # closed rather than pooled (stale, or asked to)
+            self._returned_at.pop(key, None)
+        return result
