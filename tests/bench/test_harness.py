@@ -10,6 +10,7 @@ from bench import ingest
 from bench.common import Row
 from bench.common import render
 from bench.generate import generate
+from core import clock
 from models import Case
 from models import Rating
 from models import Ticket
@@ -56,7 +57,7 @@ def test_generated_ratings_are_consistent_and_the_raw_figures_add_up(database_ur
         extra = Rating.create(level=5, label_version="2026.1", channel="pad", department=case.department_id, sequence=1)
         assert extra.id == 751
         extra.delete_instance()
-        month_start = dt.date.today().replace(day=1)
+        month_start = clock.today().replace(day=1)
         year_ago = month_start.replace(year=month_start.year - 1)
         expected = (
             Rating.select(Rating.department, fn.COUNT(Rating.id))
@@ -85,7 +86,7 @@ def test_generated_ratings_are_consistent_and_the_raw_figures_add_up(database_ur
         )
         assert {k: v for k, v in rolled if v} == expected
     results = {r["query"]: r for r in figures.time_queries(database_url)}
-    assert set(results) == {name for name, _, _ in figures.queries(False, dt.date.today())}
+    assert set(results) == {name for name, _, _ in figures.queries(False, clock.today())}
     by_dept = results["dashboard: by department, 12 months"]
     assert by_dept["groups"] == len(expected) > 5
     assert by_dept["rows"] == 750
@@ -97,10 +98,10 @@ def test_raw_figures_count_levels_and_good_rate(database_url):
     init_database(database_url)
     postgres = database_url.startswith("postgres")
     name, sql, params = next(
-        q for q in figures.queries(postgres, dt.date.today()) if q[0].endswith("by channel, 12 months")
+        q for q in figures.queries(postgres, clock.today()) if q[0].endswith("by channel, 12 months")
     )
-    start = dt.date.today().replace(day=1) - dt.timedelta(days=400)
-    end = dt.date.today() + dt.timedelta(days=1)
+    start = clock.today().replace(day=1) - dt.timedelta(days=400)
+    end = clock.today() + dt.timedelta(days=1)
     with db.connection_context():
         rows = db.execute_sql(sql, figures._params((start, end), postgres)).fetchall()
         counted = Rating.select().where(~Rating.excluded).count()
