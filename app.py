@@ -1,8 +1,11 @@
-"""The application factory; `python app.py` serves the embedded default.
+"""The application factory and every command; `python app.py` serves the embedded default.
 
 python app.py                      # http://127.0.0.1:5000 (env PORT)
 flask --app app <command>          # init-db, seed-demo, create-user, …
 gunicorn -w 4 'app:create_app()'   # production
+
+The one place where the layers meet: the channels' blueprints, the operations
+wiring (ops/) and every CLI command are registered here and nowhere else.
 """
 
 import logging
@@ -11,7 +14,42 @@ import secrets
 
 from flask import Flask
 
+import admin
+import api
+import ops
+import sms.views
+import web.public
+import web.rate
+import wechat.api
+import wechat.qr
+from core import cache
 from core import config
+from core import crypto
+from demo.cli import demo_users_command
+from demo.cli import seed_demo_command
+from jobs.cli import jobs_cli
+from ops import database
+from ops import health
+from ops.cli import create_api_key_command
+from ops.cli import create_user_command
+from ops.cli import init_db_command
+from ops.pii_cli import pii_cli
+from ops.report_cli import report
+from sms.cli import sms_cli
+from upstream.cli import upstream_cli
+
+COMMANDS = (
+    init_db_command,
+    seed_demo_command,
+    demo_users_command,
+    create_user_command,
+    create_api_key_command,
+    jobs_cli,
+    sms_cli,
+    upstream_cli,
+    report,
+    pii_cli,
+)
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -25,51 +63,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.json.sort_keys = False
     logging.basicConfig(level=settings.app.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    import admin
-    import api
-    import cases.pii_cli
-    import core.cache
-    import core.cli
-    import core.csrf
-    import core.errors
-    import core.health
-    import core.limits
-    import core.sessions
-    import jobs.cli
-    import models.pii
-    import models.web
-    import proof
-    import reports.cli
-    import sms.cli
-    import sms.views
-    import upstream.cli
-    import web.public
-    import web.rate
-    import wechat.api
-    import wechat.qr
-
-    models.pii.configure(settings.pii, app.instance_path)
-    core.cache.clear_all()  # per-process caches never outlive the app (tests build many)
-    models.web.init_app(app, settings.database)
-    core.sessions.init_app(app)
-    core.errors.init_app(app)
-    core.cli.init_app(app)
-    jobs.cli.init_app(app)
-    upstream.cli.init_app(app)
-    cases.pii_cli.init_app(app)
-    app.register_blueprint(core.health.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(sms.views.bp)
-    app.register_blueprint(sms.cli.cli)
-    app.register_blueprint(wechat.api.bp)
-    app.register_blueprint(web.rate.bp)
-    app.register_blueprint(wechat.qr.bp)
+    crypto.configure(settings.pii, app.instance_path)
+    cache.clear_all()  # per-process caches never outlive the app (tests build many)
+    database.init_app(app, settings.database)
+    for blueprint in (health.bp, api.bp, sms.views.bp, wechat.api.bp, web.rate.bp, wechat.qr.bp, web.public.bp):
+        app.register_blueprint(blueprint)
     admin.init_app(app)
-    app.register_blueprint(web.public.bp)
-    reports.cli.init_app(app)
-    proof.init_app(app)
-    core.csrf.init_app(app)  # last: it exempts the JSON blueprints by name
-    core.limits.init_app(app)  # after the blueprints: limits attach to them by name
+    ops.init_app(app)  # last: CSRF exemptions and rate limits attach to the blueprints by name
+    for command in COMMANDS:
+        app.cli.add_command(command)
     return app
 
 

@@ -11,13 +11,13 @@ from flask import render_template
 from flask import request
 from openpyxl import Workbook
 
-import imports
 from core import clock
-from reports.xlsx import safe
-from reports.xlsx import to_bytes
-from reports.xlsx import write_sheet
+from figures.xlsx import safe
+from figures.xlsx import to_bytes
+from figures.xlsx import write_sheet
 
 from . import bp
+from . import importers
 from . import security
 
 
@@ -33,15 +33,15 @@ def imports_page():
     if request.method == "POST":
         kind = request.form.get("kind", "")
         upload = request.files.get("file")
-        if kind not in imports.KINDS or upload is None or not upload.filename:
+        if kind not in importers.KINDS or upload is None or not upload.filename:
             abort(400)
-        report = imports.run(
+        report = importers.run(
             kind, upload.filename, upload.read(), security.actor(), month=request.form.get("month", "")
         )
     return render_template(
         "admin/imports.html",
         error_csv=error_csv(report) if report is not None and not report.ok else None,
-        kinds={k: m.TITLE for k, m in imports.KINDS.items()},
+        kinds={k: m.TITLE for k, m in importers.KINDS.items()},
         report=report,
         month=request.form.get("month") or _last_month(),
     ), (422 if report is not None and not report.ok else 200)
@@ -60,7 +60,7 @@ def error_csv(report) -> str:
 @bp.route("/imports/template/<kind>.xlsx")
 @security.roles("bureau")
 def import_template(kind: str):
-    module = imports.KINDS.get(kind)
+    module = importers.KINDS.get(kind)
     if module is None:
         abort(404)
     wb = Workbook()

@@ -4,8 +4,7 @@ page) and the tickets open right now."""
 
 import datetime as dt
 
-from flask import current_app
-
+from core.config import current_settings
 from figures import rectification
 
 RATES = ("reply_rate", "followup_rate", "followup_satisfaction_rate", "on_time_rate")
@@ -13,7 +12,7 @@ RATES = ("reply_rate", "followup_rate", "followup_satisfaction_rate", "on_time_r
 
 def rectification_block(start: dt.date, end: dt.date, department_id: int | None) -> dict:
     """`end` is exclusive, as in the dashboard's filters."""
-    basic = current_app.config["SETTINGS"].rectification.basically_satisfied_counts
+    basic = current_settings().rectification.basically_satisfied_counts
     period = (start, end - dt.timedelta(days=1))
     if department_id is None:
         measures = rectification.rectification_figures(period, basically_satisfied_counts=basic)

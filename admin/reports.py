@@ -7,9 +7,9 @@ from flask import render_template
 from flask import request
 
 from core import clock
+from figures import monthly
 from figures.ratings import month_range
 from models import Department
-from reports import monthly
 
 from . import bp
 from . import security

@@ -15,7 +15,6 @@ import functools
 import secrets
 
 from flask import abort
-from flask import current_app
 from flask import g
 from flask import redirect
 from flask import request
@@ -23,6 +22,7 @@ from flask import session
 from flask import url_for
 
 from core import clock
+from core.config import current_settings
 from models import AuditLog
 from models import User
 
@@ -98,7 +98,7 @@ def load_user():
     if uid is not None:
         user = User.get_or_none(User.id == uid)
         started = session.get("at")
-        hours = current_app.config["SETTINGS"].admin.session_hours
+        hours = current_settings().admin.session_hours
         if (
             user is not None
             and user.active
@@ -142,7 +142,7 @@ def roles(*allowed):
 
 def login(username: str, password: str) -> tuple[User | None, str | None]:
     """Check a login; returns (user, None) or (None, a Chinese message). Counts failures, locks."""
-    settings = current_app.config["SETTINGS"].admin
+    settings = current_settings().admin
     user = User.by_username(username.strip()) if username else None
     now = clock.now()
     if user is None:

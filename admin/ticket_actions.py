@@ -17,9 +17,9 @@ from models import User
 from models.access import DEPARTMENT_ROLES
 from models.ticket import FOLLOWUP_CHANNELS
 from models.ticket import FOLLOWUP_RESULTS
-from ratings import ledger
-from ratings import tickets
-from ratings import workflow
+from rectification import ledger
+from rectification import tickets
+from rectification import workflow
 
 
 @dataclass

@@ -1,7 +1,6 @@
 """The bad-review queue (overdue first) and the ticket page."""
 
 from flask import abort
-from flask import current_app
 from flask import flash
 from flask import g
 from flask import redirect
@@ -10,8 +9,9 @@ from flask import request
 from flask import url_for
 from peewee import Case as SqlCase
 
-from cases.codes import mask_phone
 from core import clock
+from core.codes import mask_phone
+from core.config import current_settings
 from core.errors import ApiError
 from models import CHANNELS
 from models import LEVEL_NAMES
@@ -123,7 +123,7 @@ def _render_ticket(ticket: Ticket, revealed: dict | None):
         countdown_css=css,
         states=TICKET_STATES,
         channels=CHANNELS,
-        actions=ticket_actions.available(ticket, g.user, current_app.config["SETTINGS"]),
+        actions=ticket_actions.available(ticket, g.user, current_settings()),
         history=ticket_actions.history(ticket),
     )
 

@@ -12,6 +12,7 @@ from flask import request
 from flask import url_for
 
 from core import cache
+from core.passwords import password_problem
 from models import LEVEL_NAMES
 from models import ROLES
 from models import ApiKey
@@ -21,7 +22,6 @@ from models import LabelSet
 from models import User
 from models import db
 from models.access import DEPARTMENT_ROLES
-from proof.passwords import password_problem
 
 from . import bp
 from . import security

@@ -6,12 +6,12 @@ from flask import jsonify
 from cases.batch import upsert_cases
 from cases.intake import upsert_case
 from cases.view import case_view
-from core.auth import json_body
-from core.auth import require_api_key
 from core.errors import error
+from edge.json import json_body
 from models import Case
 
 from . import bp
+from .auth import require_api_key
 
 MAX_BATCH = 1000
 

@@ -6,10 +6,9 @@ import re
 from flask import g
 from flask import jsonify
 
-from core.auth import json_body
-from core.auth import require_api_key
 from core.cache import TtlCache
 from core.errors import error
+from edge.json import json_body
 from models import Case
 from models import Staff
 from models import Window
@@ -18,6 +17,7 @@ from ratings.core import RatingRequest
 from ratings.core import submit_rating
 
 from . import bp
+from .auth import require_api_key
 
 _DEVICE_ID = re.compile(r"^[\w\-.:]{1,40}$")
 

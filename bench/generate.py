@@ -72,7 +72,7 @@ def _next_id(model) -> int:
 
 def _phone_columns(phone: str) -> tuple[str, str]:
     """applicant_phone and applicant_phone_hash as the product stores them (encrypted, hashed)."""
-    from models import pii
+    from core import crypto as pii
 
     return pii.encrypt(phone, "case.applicant_phone"), pii.phone_hash(phone)
 

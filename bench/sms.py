@@ -266,7 +266,7 @@ def counts(url: str) -> dict:
 
     from models import Rating
     from models import db
-    from sms.models import SmsInbox
+    from models.sms import SmsInbox
 
     database = product.bind(url)
     with db.connection_context():

@@ -22,12 +22,14 @@ runs it again, up to ATTEMPTS times.
 
 import logging
 
-from flask import current_app
 from peewee import IntegrityError
 from peewee import OperationalError
 from peewee import chunked
 
 from core import clock
+from core.codes import new_rating_code
+from core.config import current_settings
+from core.crypto import phone_hash
 from core.errors import ApiError
 from models import Case
 from models import Department
@@ -39,10 +41,8 @@ from models import db
 from models.bulk import insert_rows
 from models.bulk import to_db
 from models.bulk import update_rows
-from models.pii import phone_hash
 from models.rating import FIRST
 
-from .codes import new_rating_code
 from .intake import Lookups
 from .intake import apply_case
 from .intake import invitation_decision
@@ -149,7 +149,7 @@ def _bulk(wave: list, drafts: dict, department: Department, results: list) -> No
     else:
         raise IntegrityError("case numbers taken concurrently and still not readable")  # run again by the caller
     states = _invite(list(cases.values()), old={case.id for index, case in cases.items() if index not in created})
-    base = current_app.config["SETTINGS"].app.base_url.rstrip("/") + "/r/"
+    base = current_settings().app.base_url.rstrip("/") + "/r/"
     for index, case in cases.items():
         results[index] = {
             "index": index,

@@ -9,10 +9,13 @@ the same transaction as an outbox row for the scheduler to send.
 import datetime as dt
 import re
 
-from flask import current_app
 from peewee import IntegrityError
 
 from core import clock
+from core.codes import new_rating_code
+from core.codes import normalize_id_number
+from core.codes import normalize_phone
+from core.config import current_settings
 from core.errors import error
 from models import Case
 from models import Department
@@ -28,10 +31,6 @@ from models import db
 from models.case import APPLICANT_TYPES
 from models.case import CASE_MODES
 from models.case import CASE_STATUSES
-
-from .codes import new_rating_code
-from .codes import normalize_id_number
-from .codes import normalize_phone
 
 _CASE_NO = re.compile(r"^[\w\-./:#]{1,64}$")
 _CODE = re.compile(r"^[\w\-.]{1,64}$")
@@ -56,7 +55,7 @@ class Lookups:
 
 
 def rating_url(code: str) -> str:
-    return current_app.config["SETTINGS"].app.base_url.rstrip("/") + "/r/" + code
+    return current_settings().app.base_url.rstrip("/") + "/r/" + code
 
 
 def upsert_case(payload, department: Department, lookups: Lookups | None = None) -> tuple[dict, bool]:
@@ -251,7 +250,7 @@ def invitation_decision(case: Case, rated: bool, existing, opted_out: bool) -> t
         return ("scheduled" if existing.state in OPEN_INVITATION_STATES else "none"), None
     if opted_out:
         return "opted_out", None
-    settings = current_app.config["SETTINGS"]
+    settings = current_settings()
     if case.completed_at + dt.timedelta(days=settings.ratings.rating_window_days) <= clock.now():
         return "none", None  # reported too late to be rated
     return "scheduled", case.completed_at + dt.timedelta(minutes=settings.sms.invite_delay_minutes)

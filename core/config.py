@@ -270,6 +270,14 @@ def load(overrides: Mapping | None = None, environ: Mapping | None = None) -> Se
     return Section(merged)
 
 
+def current_settings() -> Section:
+    """The settings of the app in whose context the caller runs (a request, a job,
+    a command): the one way the domain and the channels read configuration."""
+    from flask import current_app
+
+    return current_app.config["SETTINGS"]
+
+
 def _read_file(path: str) -> dict:
     try:
         with open(path, "rb") as fh:

@@ -11,6 +11,7 @@ import random
 
 from cases.intake import upsert_case
 from core import clock
+from core.config import current_settings
 from core.errors import ApiError
 from models import Department
 from models import Hall
@@ -24,7 +25,7 @@ from models import Window
 from models import db
 from ratings.core import RatingRequest
 from ratings.core import submit_rating
-from ratings.deadlines import is_working_day
+from rectification.deadlines import is_working_day
 
 from . import data
 
@@ -208,9 +209,8 @@ def _comment(rng, level: int) -> str | None:
 
 
 def _rect():
-    from flask import current_app
 
-    return current_app.config["SETTINGS"].rectification
+    return current_settings().rectification
 
 
 def _settle_old_invitations(today) -> None:

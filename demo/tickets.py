@@ -14,8 +14,8 @@ from core.errors import ApiError
 from models import Outbox
 from models import Ticket
 from models import User
-from ratings import followup
-from ratings import tickets
+from rectification import followup
+from rectification import tickets
 
 SETTLED_AFTER_DAYS = 12
 

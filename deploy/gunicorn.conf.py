@@ -14,5 +14,5 @@ forwarded_allow_ips = "127.0.0.1"  # trust X-Forwarded-Proto/For from the local 
 accesslog = "-"
 errorlog = "-"
 # Access log without rating codes, callback tokens or query strings (proof/logs.py).
-logger_class = "proof.logs.GunicornLogger"
+logger_class = "ops.logs.GunicornLogger"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss'

@@ -29,10 +29,10 @@ import datetime as dt
 from dataclasses import dataclass
 from dataclasses import replace
 
-from flask import current_app
 from peewee import Case as SqlCase
 from peewee import fn
 
+from core.config import current_settings
 from models import Case
 from models import Department
 from models import Hall
@@ -81,7 +81,7 @@ def next_month(day: dt.date) -> dt.date:
 
 
 def good_levels() -> tuple[int, ...]:
-    return (5, 4, 3) if current_app.config["SETTINGS"].figures.good_includes_basic else (5, 4)
+    return (5, 4, 3) if current_settings().figures.good_includes_basic else (5, 4)
 
 
 def _start(day: dt.date) -> dt.datetime:
@@ -280,7 +280,7 @@ def trend_by_unit(f: Filters, unit: str, raw: bool = False) -> dict:
 def ranking(f: Filters, unit: str, min_sample: int | None = None, raw: bool = False) -> dict:
     """Units by 好评率 (then n), those below the minimum sample left out but counted."""
     if min_sample is None:
-        min_sample = current_app.config["SETTINGS"].figures.min_ranking_sample
+        min_sample = current_settings().figures.min_ranking_sample
     _, model, _ = UNITS[unit]
     rows = _unit_rows(f, unit, raw)
     names = {}

@@ -6,6 +6,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from core.config import current_settings
 from models import JobRun
 from models import db
 
@@ -24,7 +25,7 @@ def run_command():
 @jobs_cli.command("list")
 def list_command():
     """The job table, with each job's last run."""
-    settings = current_app.config["SETTINGS"]
+    settings = current_settings()
     specs = runner.load_table(settings.jobs)
     with db.connection_context():
         runs = {row.job_id: row for row in JobRun.select()}
@@ -47,13 +48,10 @@ def list_command():
 @click.argument("job_id")
 def run_once_command(job_id):
     """Run one job now, in the foreground (jobs are safe to run twice)."""
-    specs = {spec.id: spec for spec in runner.load_table(current_app.config["SETTINGS"].jobs)}
+    specs = {spec.id: spec for spec in runner.load_table(current_settings().jobs)}
     if job_id not in specs:
         raise click.UsageError(f"unknown or disabled job {job_id!r}; see `flask jobs list`")
-    func = runner.resolve(specs[job_id].func)
-    result = func()
+    spec = specs[job_id]
+    func = runner.resolve(spec.func)
+    result = func(interval=spec.every) if spec.pass_interval else func()
     click.echo(f"{job_id}: {result}")
-
-
-def init_app(app) -> None:
-    app.cli.add_command(jobs_cli)

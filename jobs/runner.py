@@ -46,6 +46,8 @@ class JobSpec:
     func: str
     every: int | None = None
     cron: dict | None = None
+    # Called with `interval=` its effective interval: a job that works until its next run.
+    pass_interval: bool = False
 
     def trigger(self):
         if self.every is not None:
@@ -88,7 +90,9 @@ def load_table(jobs_settings, table: list[dict] | None = None) -> list[JobSpec]:
             every = intervals.get(job_id, every)
             if not isinstance(every, int) or every < 1:
                 raise TableError(f"{job_id}: every must be a positive number of seconds")
-        specs.append(JobSpec(job_id, row["func"], every, row.get("cron")))
+        if row.get("pass_interval") and every is None:
+            raise TableError(f"{job_id}: pass_interval needs an interval job")
+        specs.append(JobSpec(job_id, row["func"], every, row.get("cron"), bool(row.get("pass_interval"))))
     unknown = (set(intervals) | set(jobs_settings.disabled)) - seen
     if unknown:
         raise TableError(f"[jobs] names unknown job(s): {', '.join(sorted(unknown))}")
@@ -102,7 +106,7 @@ def run_job(app, spec: JobSpec):
     _record(spec.id, started=True)
     try:
         with app.app_context():
-            result = func()
+            result = func(interval=spec.every) if spec.pass_interval else func()
     except Exception as exc:
         log.exception("job %s failed", spec.id)
         _record(spec.id, error=f"{type(exc).__name__}: {exc}")

@@ -2,9 +2,8 @@
 
 import datetime as dt
 
-from flask import current_app
-
 from core import clock
+from core.config import current_settings
 from models import JobRun
 
 from .runner import load_table
@@ -14,7 +13,7 @@ def job_runs() -> list[dict]:
     """One entry per scheduled job, in table order: {"id", "schedule", "last_started_at",
     "last_finished_at", "ok", "error", "runs", "failures", "late"}; `late` when an interval job
     has not started for three of its intervals (is the scheduler process running?)."""
-    specs = load_table(current_app.config["SETTINGS"].jobs)
+    specs = load_table(current_settings().jobs)
     runs = {row.job_id: row for row in JobRun.select()}
     now = clock.now()
     entries = []

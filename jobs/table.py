@@ -4,24 +4,30 @@ Each job is a plain function taking no arguments that opens its own database
 connection (`with db.connection_context():`) and is safe to run twice: it
 works from the database state (outbox rows, deadlines), never from memory.
 `every` is the interval in seconds; `cron` a dict for APScheduler's
-CronTrigger instead (Beijing time). The runner (jobs/runner.py) calls it in
-an app context, so `current_app.config["SETTINGS"]` is there;
-`[jobs] intervals` and `disabled` adjust the table per deployment.
+CronTrigger instead (Beijing time); `pass_interval` calls the job with
+`interval=` its effective interval (a job that works until its next run). The
+runner (jobs/runner.py) calls it in an app context, so `current_settings()` is
+there; `[jobs] intervals` and `disabled` adjust the table per deployment.
+
+The table names each function by its path, resolved when the scheduler starts
+(`load_table` refuses a path that does not import): the scheduler is the one
+place, beside app.py, that composes every area, so it names them rather than
+importing them.
 """
 
 JOBS: list[dict] = [
     # Bad-review workflow: reminders before deadlines, escalation after, 回访 chasing, calendar.
-    {"id": "tickets.remind", "func": "ratings.reminders:remind_due", "every": 900},
-    {"id": "tickets.escalate", "func": "ratings.reminders:escalate_overdue", "every": 300},
-    {"id": "tickets.followups", "func": "ratings.reminders:chase_followups", "every": 3600},
-    {"id": "tickets.deadlines", "func": "ratings.reminders:recount_deadlines", "cron": {"hour": 6, "minute": 10}},
+    {"id": "tickets.remind", "func": "rectification.reminders:remind_due", "every": 900},
+    {"id": "tickets.escalate", "func": "rectification.reminders:escalate_overdue", "every": 300},
+    {"id": "tickets.followups", "func": "rectification.reminders:chase_followups", "every": 3600},
+    {"id": "tickets.deadlines", "func": "rectification.reminders:recount_deadlines", "cron": {"hour": 6, "minute": 10}},
     {"id": "wechat.reply_notices", "func": "wechat.notices:deliver_reply_notices", "every": 10},
     # SMS bot (each needs the Flask app context for its settings): send due
     # invitations/reminders/messages; handle stored Aliyun callbacks (a run drains the
     # inbox, then watches it until just before the next run); schedule reminders and
     # expire invitations; look up delivery receipts that never came.
     {"id": "sms.send", "func": "sms.jobs:send_due", "every": 5},
-    {"id": "sms.inbox", "func": "sms.jobs:drain_inbox", "every": 5},
+    {"id": "sms.inbox", "func": "sms.jobs:drain_inbox", "every": 5, "pass_interval": True},
     {"id": "sms.sweep", "func": "sms.jobs:sweep_invitations", "every": 600},
     {"id": "sms.receipts", "func": "sms.jobs:reconcile_receipts", "every": 1800},
     # A rating reaches the city system within 10 seconds of its creation.
@@ -29,5 +35,5 @@ JOBS: list[dict] = [
     # 对账 with the city system and 补报 of what it is missing, after midnight.
     {"id": "upstream.reconcile", "func": "upstream.reconcile:reconcile", "cron": {"hour": 2, "minute": 30}},
     # Personal data past pii.retention_days is cleared (ratings and figures stay).
-    {"id": "pii.purge", "func": "cases.retention:purge_job", "cron": {"hour": 3, "minute": 40}},
+    {"id": "pii.purge", "func": "ops.retention:purge_job", "cron": {"hour": 3, "minute": 40}},
 ]

@@ -2,7 +2,7 @@
 every stored phone number, encrypted; lookup-hash columns for the phones.
 
 Existing rows (a database that ran an earlier version) are encrypted here with
-the keys the running process has (`models.pii.keyring()`, the same resolution
+the keys the running process has (`core.crypto.keyring()`, the same resolution
 as the app: `[pii]` / HCP_PII_KEYS, else the instance folder's local key).
 The ciphertext format and the hash are those of models/pii.py; the tables
 are frozen here.
@@ -55,7 +55,7 @@ def _index_on(db, table, column):
 
 
 def up(migrator, db):
-    from models import pii
+    from core import crypto as pii
 
     operations = []
     for table, column, _, _ in HASHED:
@@ -124,7 +124,7 @@ def up(migrator, db):
 
 
 def down(migrator, db):
-    from models import pii
+    from core import crypto as pii
 
     def open_(value, context):
         return None if value is None else pii.keyring().decrypt(value, context)

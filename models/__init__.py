@@ -30,6 +30,8 @@ from .rating import Rating
 from .rollup import CaseRollup
 from .rollup import RatingRollup
 from .rollup import TicketRollup
+from .sms import SmsInbox
+from .sms import SmsMessage
 from .staff_identity import StaffIdentity
 from .ticket import TICKET_STATES
 from .ticket import LedgerItem
@@ -81,13 +83,9 @@ MODELS = [
     TicketRollup,
     StaffIdentity,
     RatingFlag,
+    SmsMessage,
+    SmsInbox,
 ]
-
-# The SMS bot's tables live with the bot (imported last: they build on Invitation).
-from sms.models import SmsInbox  # noqa: E402
-from sms.models import SmsMessage  # noqa: E402
-
-MODELS += [SmsMessage, SmsInbox]
 
 __all__ = [
     "BAD_LEVELS",

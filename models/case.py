@@ -8,6 +8,7 @@ from peewee import IntegerField
 from peewee import TextField
 
 from core import clock
+from core.crypto import phone_hash
 
 from .bulk import select_in
 from .db import BaseModel
@@ -19,7 +20,6 @@ from .org import Window
 from .pii import EncryptedField
 from .pii import LookupHashField
 from .pii import PiiModel
-from .pii import phone_hash
 
 CASE_STATUSES = ("accepted", "completed")
 CASE_MODES = ("offline", "online")

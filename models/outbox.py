@@ -15,11 +15,11 @@ from peewee import TextField
 from peewee import fn
 
 from core import clock
+from core.crypto import decrypt
+from core.crypto import encrypt
 
 from .db import BaseModel
 from .db import insert_row
-from .pii import decrypt
-from .pii import encrypt
 
 OUTBOX_STATES = ("pending", "sent", "failed")
 # A payload's phone number is stored encrypted under this key (PIPL);

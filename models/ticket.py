@@ -17,12 +17,12 @@ from peewee import IntegerField
 from peewee import TextField
 
 from core import clock
+from core.crypto import phone_hash
 
 from .access import User
 from .case import Case
 from .db import BaseModel
 from .org import Department
-from .pii import phone_hash
 from .rating import Rating
 
 TICKET_STATES = {

@@ -18,10 +18,10 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from flask import current_app
 from peewee import IntegrityError
 
 from core import clock
+from core.config import current_settings
 from core.errors import error
 from models import CHANNELS
 from models import Case
@@ -38,9 +38,9 @@ from models.label import BAD_LEVELS
 from models.rating import DEVICE_CHANNELS
 from models.rating import FIRST
 from models.rating import FOLLOWUP
+from rectification.tickets import open_ticket
 
 from . import fraud
-from .tickets import open_ticket
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ class RatingResult:
 
 def submit_rating(req: RatingRequest) -> RatingResult:
     """Validate, store and fan out one rating; raises `ApiError` on refusal."""
-    settings = current_app.config["SETTINGS"]
+    settings = current_settings()
     level = _valid_level(req.level)
     if req.channel not in CHANNELS:
         error("invalid_channel", f"不支持的评价渠道：{req.channel}", 422)

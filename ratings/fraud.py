@@ -30,9 +30,11 @@ import ipaddress
 import logging
 import re
 
-from cases.codes import normalize_phone
 from core import cache
 from core import clock
+from core.codes import mask_phone
+from core.codes import normalize_phone
+from core.crypto import phone_hash
 from core.errors import error
 from models import AuditLog
 from models import Rating
@@ -85,7 +87,6 @@ _KIND_WORDS = {"openid": "微信", "phone": "手机号", "device": "设备"}
 
 def _rater_identities(req) -> list[tuple[str, str]]:
     """(kind, value) pairs that could tie the rater to a staff member."""
-    from core.limits import phone_key
 
     found = []
     ref = req.rater_ref or ""
@@ -96,7 +97,7 @@ def _rater_identities(req) -> list[tuple[str, str]]:
     phones = {normalize_phone(req.rater_phone)} if getattr(req, "rater_phone", None) else set()
     if req.case is not None and req.channel in PHONE_CHANNELS and req.case.applicant_phone:
         phones.add(normalize_phone(req.case.applicant_phone))
-    found += [("phone", phone_key(phone)) for phone in phones if phone]
+    found += [("phone", phone_hash(phone)) for phone in phones if phone]
     return found
 
 
@@ -193,9 +194,6 @@ _DEVICE = re.compile(r"^[\w\-.:]{1,40}$")
 
 def register_identity(staff, kind: str, raw: str, note: str, user) -> StaffIdentity:
     """Register a staff member's openid, phone, device or network; audited. Raises ApiError."""
-    from cases.codes import mask_phone
-    from core.limits import phone_key
-
     raw, note = (raw or "").strip(), (note or "").strip()[:100]
     if kind not in IDENTITY_KINDS:
         error("invalid_kind", "请选择登记类型", 422)
@@ -207,7 +205,7 @@ def register_identity(staff, kind: str, raw: str, note: str, user) -> StaffIdent
         phone = normalize_phone(raw)
         if phone is None:
             error("invalid_value", "手机号码格式不正确", 422)
-        value, shown = phone_key(phone), mask_phone(phone)
+        value, shown = phone_hash(phone), mask_phone(phone)
     elif kind == "device":
         if not _DEVICE.match(raw):
             error("invalid_value", "设备编号应为 1–40 位字母、数字或 -_.:", 422)

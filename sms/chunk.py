@@ -23,8 +23,7 @@ from peewee import chunked
 from core import clock
 from models import Outbox
 from models.outbox import seal
-
-from .models import SmsMessage
+from models.sms import SmsMessage
 
 _current: contextvars.ContextVar = contextvars.ContextVar("sms_chunk", default=None)
 
@@ -41,7 +40,7 @@ class Chunk:
 
     def prefetch(self, replies: list[dict]) -> None:
         """Read the open prompts and invitations of every replying phone at once."""
-        from models.pii import phone_hash
+        from core.crypto import phone_hash
 
         from .router import open_invitations_by_phone
 

@@ -2,7 +2,7 @@
 (the scheduler process runs the same functions from jobs/table.py)."""
 
 import click
-from flask import Blueprint
+from flask.cli import AppGroup
 
 from models import db
 
@@ -12,10 +12,10 @@ from .jobs import reconcile_receipts
 from .jobs import send_due
 from .jobs import sweep_invitations
 
-cli = Blueprint("sms_cli", __name__, cli_group="sms")
+sms_cli = AppGroup("sms", help="The SMS bot: run its jobs once, look at its invitations.")
 
 
-@cli.cli.command("tick")
+@sms_cli.command("tick")
 def tick_command():
     """Run the SMS jobs once: callbacks, reminders, sending, missing receipts."""
     click.echo(f"inbox: {process_inbox()}")
@@ -24,7 +24,7 @@ def tick_command():
     click.echo(f"receipts: {reconcile_receipts()}")
 
 
-@cli.cli.command("status")
+@sms_cli.command("status")
 @click.option("--state", help="List the invitations in this state.")
 @click.option("--limit", default=20, show_default=True)
 def status_command(state, limit):

@@ -8,13 +8,12 @@ clarification per question, never a loop; staff phone the citizen when no
 answer comes (the rectification reminders chase that).
 """
 
-from flask import current_app
-
+from core.config import current_settings
 from core.errors import ApiError
-from ratings.followup import answer_by_sms
-from ratings.followup import followup_question
+from models.sms import SmsMessage
+from rectification.followup import answer_by_sms
+from rectification.followup import followup_question
 
-from .models import SmsMessage
 from .router import Incoming
 from .router import register
 from .router import say
@@ -30,7 +29,7 @@ def followup_reply(incoming: Incoming, prompt: SmsMessage) -> tuple[str, str | N
         # Staff changed the ticket at the same moment; the answer is kept in the inbox for them.
         return "refused", exc.code
     if ticket is None:
-        rect = current_app.config["SETTINGS"].rectification
+        rect = current_settings().rectification
         say(incoming, f"followup-clarify:{prompt.id}", "抱歉，未能识别您的回复。" + followup_question(rect))
         return "unclear", prompt.ref
     SmsMessage.close_prompts(incoming.phone, purposes=("followup",), ref=prompt.ref)

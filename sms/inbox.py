@@ -20,18 +20,18 @@ import time
 
 from peewee import chunked
 
-from cases.codes import normalize_phone
 from core import clock
+from core.codes import normalize_phone
+from core.crypto import PiiKeyError
+from core.crypto import phone_hash
 from core.errors import error
 from models import db
 from models.db import is_postgres
-from models.pii import PiiKeyError
-from models.pii import phone_hash
 from models.pools import POLL_MAX_SECONDS
+from models.sms import SmsInbox
 
 from .chunk import Chunk
 from .chunk import active
-from .models import SmsInbox
 from .receipts import handle_report
 
 log = logging.getLogger(__name__)

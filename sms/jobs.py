@@ -4,10 +4,8 @@ the Flask app whose context they run in."""
 
 import datetime as dt
 
-from flask import current_app
-
 from core import clock
-from jobs.table import JOBS
+from core.config import current_settings
 from models import Case
 from models import Invitation
 from models import Outbox
@@ -20,16 +18,12 @@ from .sender import send_due
 __all__ = ["drain_inbox", "process_inbox", "reconcile_receipts", "send_due", "sweep_invitations"]
 
 
-def drain_inbox() -> dict:
+def drain_inbox(interval: float = 5) -> dict:
     """The inbox job: drains the inbox and then watches it until shortly before its
-    next run is due (APScheduler would skip that run with a warning), so a reply is
-    taken up within a poll interval and a backlog is worked off without a break."""
-    every = next(job["every"] for job in JOBS if job["id"] == "sms.inbox")
-    for pair in current_app.config["SETTINGS"].jobs.intervals:
-        name, _, seconds = pair.partition("=")
-        if name == "sms.inbox":
-            every = int(seconds)
-    return process_inbox(budget_seconds=max(0.0, every - INBOX_MARGIN_SECONDS), linger=True)
+    next run is due, `interval` seconds after this one (APScheduler would skip that
+    run with a warning), so a reply is taken up within a poll interval and a backlog
+    is worked off without a break."""
+    return process_inbox(budget_seconds=max(0.0, interval - INBOX_MARGIN_SECONDS), linger=True)
 
 
 # What a run of the inbox job leaves free before the next one: its bookkeeping
@@ -40,7 +34,7 @@ INBOX_MARGIN_SECONDS = 0.3
 def sweep_invitations() -> dict:
     """One reminder per unrated invitation after `sms.reminder_after_days`;
     invitations past the rating window expire."""
-    settings = current_app.config["SETTINGS"]
+    settings = current_settings()
     now = clock.now()
     window = dt.timedelta(days=settings.ratings.rating_window_days)
     with db.connection_context():

@@ -15,7 +15,7 @@ from aliyunsdkcore.acs_exception.exceptions import ServerException
 from aliyunsdkcore.client import AcsClient
 from aliyunsdkcore.request import CommonRequest
 
-from cases.codes import mask_phone
+from core.codes import mask_phone
 
 log = logging.getLogger(__name__)
 # The SDK logs every request's parameters (the phone number) at DEBUG.

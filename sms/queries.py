@@ -3,16 +3,15 @@ waits, and the counts. Phone numbers leave here masked."""
 
 from peewee import fn
 
-from cases.codes import mask_phone
 from core import clock
+from core.codes import mask_phone
 from models import Case
 from models import Department
 from models import Invitation
 from models import Item
 from models import Outbox
-
-from .models import SmsInbox
-from .models import SmsMessage
+from models.sms import SmsInbox
+from models.sms import SmsMessage
 
 
 def _outbox_for(invitation_ids: list[int]) -> dict:

@@ -8,15 +8,14 @@ import datetime as dt
 import logging
 from contextlib import closing
 
-from flask import current_app
-
 from core import clock
+from core.config import current_settings
+from core.crypto import phone_hash
 from models import Invitation
 from models import Outbox
 from models import db
-from models.pii import phone_hash
+from models.sms import SmsMessage
 
-from .models import SmsMessage
 from .provider import make_provider
 
 log = logging.getLogger(__name__)
@@ -28,7 +27,7 @@ MAX_LOOKUPS = 50
 
 
 def reconcile_receipts() -> dict:
-    settings = current_app.config["SETTINGS"]
+    settings = current_settings()
     if settings.sms.provider != "aliyun":
         return {}
     provider = make_provider(settings.sms)

@@ -16,25 +16,24 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import current_app
 from peewee import chunked
 
 from core import clock
+from core.config import current_settings
+from core.crypto import phone_hash
 from core.errors import ApiError
-from core.limits import allow
-from core.limits import phone_key
+from edge.limits import allow
 from models import Case
 from models import Invitation
 from models import OptOut
 from models import Outbox
 from models import Rating
-from models.pii import phone_hash
+from models.sms import SmsMessage
 from ratings.core import RatingRequest
 from ratings.core import submit_rating
 
 from . import texts
 from .chunk import current
-from .models import SmsMessage
 from .parser import Reply
 from .parser import parse_reply
 
@@ -80,9 +79,9 @@ def _allowed(incoming: Incoming) -> bool:
     """The per-phone reply limit, counted once per stored callback (see sms/chunk.py)."""
     chunk = current()
     if chunk is None:
-        return allow("sms_phone", phone_key(incoming.phone))
+        return allow("sms_phone", phone_hash(incoming.phone))
     if incoming.inbox_id not in chunk.decisions:
-        chunk.decisions[incoming.inbox_id] = allow("sms_phone", phone_key(incoming.phone))
+        chunk.decisions[incoming.inbox_id] = allow("sms_phone", phone_hash(incoming.phone))
     return chunk.decisions[incoming.inbox_id]
 
 
@@ -127,7 +126,7 @@ def open_invitations_by_phone(hashes: list[str]) -> dict[str, list[Invitation]]:
 
 
 def _open_invitations(phones):
-    window = current_app.config["SETTINGS"].ratings.rating_window_days
+    window = current_settings().ratings.rating_window_days
     return (
         Invitation.select(Invitation, Case)
         .join(Case)
@@ -198,7 +197,7 @@ def _label(invitation: Invitation) -> str:
 
 
 def rate(incoming: Incoming, invitation: Invitation, level: int, comment: str | None) -> tuple[str, str | None]:
-    settings = current_app.config["SETTINGS"]
+    settings = current_settings()
     case = invitation.case
     if comment:
         comment = comment[: settings.ratings.comment_max_length]
@@ -258,7 +257,7 @@ def _close_rated(incoming: Incoming, invitation: Invitation) -> None:
 
 def add_reason(rating: Rating, text: str) -> None:
     """Keep the citizen's reason on the rating: its comment, or appended to it."""
-    limit = current_app.config["SETTINGS"].ratings.comment_max_length
+    limit = current_settings().ratings.comment_max_length
     text = text.strip()
     comment = f"{rating.comment}\n补充：{text}" if rating.comment else text
     Rating.update(comment=comment[:limit]).where(Rating.id == rating.id).execute()
@@ -320,7 +319,7 @@ def _late_reply(incoming: Incoming) -> tuple[str, str | None]:
     if last.state == "rated" or rating is not None:
         say(incoming, f"already:{last.id}", texts.ALREADY_RATED)
         return "already_rated", None
-    window = current_app.config["SETTINGS"].ratings.rating_window_days
+    window = current_settings().ratings.rating_window_days
     if last.state == "expired" or last.case.completed_at + dt.timedelta(days=window) <= clock.now():
         say(incoming, f"expired:{last.id}", texts.EXPIRED)
         return "expired", None

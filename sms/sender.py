@@ -14,19 +14,18 @@ import logging
 from contextlib import closing
 from dataclasses import dataclass
 
-from flask import current_app
-
-from cases.codes import mask_phone
-from cases.codes import normalize_phone
 from core import clock
+from core.codes import mask_phone
+from core.codes import normalize_phone
+from core.config import current_settings
 from models import Invitation
 from models import OptOut
 from models import Outbox
 from models import Rating
 from models import db
+from models.sms import SmsMessage
 
 from . import texts
-from .models import SmsMessage
 from .provider import ACCOUNT_CODES
 from .provider import make_provider
 from .schedule import hold_until
@@ -58,7 +57,7 @@ class Plan:
 
 def send_due(limit: int = 100) -> dict:
     """Send what is due; returns counts by result. Safe to run concurrently."""
-    settings = current_app.config["SETTINGS"]
+    settings = current_settings()
     provider = make_provider(settings.sms)
     counts: dict = {}
     with db.connection_context(), closing(provider):

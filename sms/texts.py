@@ -2,8 +2,7 @@
 approved on Aliyun (see config.example.toml): the link prefix is fixed text,
 only the rating code is a variable, because Aliyun refuses URLs in variables."""
 
-from flask import current_app
-
+from core.config import current_settings
 from models import LEVEL_NAMES
 
 LEVEL_MENU = " ".join(f"{level}{LEVEL_NAMES[level]}" for level in (5, 4, 3, 2, 1))
@@ -24,7 +23,7 @@ def short(value: str, limit: int = 20) -> str:
 
 
 def render(template: str, params: dict) -> str:
-    base = current_app.config["SETTINGS"].app.base_url.rstrip("/")
+    base = current_settings().app.base_url.rstrip("/")
     text = template.replace("{base}", base)
     for name, value in params.items():
         text = text.replace("${" + name + "}", value)

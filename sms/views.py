@@ -9,10 +9,10 @@ import hmac
 
 from flask import Blueprint
 from flask import abort
-from flask import current_app
 from flask import jsonify
 from flask import request
 
+from core.config import current_settings
 from core.errors import error
 
 from .inbox import store_callback
@@ -23,7 +23,7 @@ MAX_ITEMS = 1000
 
 
 def _check_token(token: str) -> None:
-    expected = current_app.config["SETTINGS"].sms.callback_token
+    expected = current_settings().sms.callback_token
     # An empty token means the callbacks are off: nothing answers but 404.
     if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
         abort(404)

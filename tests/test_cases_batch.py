@@ -9,9 +9,9 @@ import pytest
 
 import cases.batch
 import models.bulk as bulk
-from cases.codes import ALPHABET
-from cases.codes import CODE_LENGTH
-from cases.codes import new_rating_code
+from core.codes import ALPHABET
+from core.codes import CODE_LENGTH
+from core.codes import new_rating_code
 from models import Case
 from models import Invitation
 from models import OptOut

@@ -2,9 +2,9 @@
 
 import pytest
 
-from cases.codes import mask_phone
-from cases.codes import normalize_id_number
-from cases.codes import normalize_phone
+from core.codes import mask_phone
+from core.codes import normalize_id_number
+from core.codes import normalize_phone
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 
 from core.config import Section
-from ratings.deadlines import add_working_days
-from ratings.deadlines import is_working_day
-from ratings.deadlines import uncovered_years
+from rectification.deadlines import add_working_days
+from rectification.deadlines import is_working_day
+from rectification.deadlines import uncovered_years
 
 RECT = Section({"deadline_working_days": 5, "extra_holidays": [], "extra_workdays": []})
 

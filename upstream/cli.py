@@ -68,7 +68,3 @@ def reconcile_command(day):
         f"{result.day}: {result.state} local={result.local_count} city={result.city_count} "
         f"missing={result.missing_count} unknown={result.unknown_count} {result.error or ''}"
     )
-
-
-def init_app(app) -> None:
-    app.cli.add_command(upstream_cli)

@@ -16,10 +16,10 @@ and the default profile has no correction message.
 import logging
 import time
 
-from flask import current_app
 from peewee import fn
 
 from core import clock
+from core.config import current_settings
 from models import Outbox
 from models import UpstreamPush
 from models import db
@@ -47,12 +47,12 @@ CHUNK_ROWS = 500
 
 
 def current_profile() -> Profile:
-    return Profile.from_settings(current_app.config["SETTINGS"].upstream)
+    return Profile.from_settings(current_settings().upstream)
 
 
 def push_due(client: Client | None = None, run_seconds: float = RUN_SECONDS, chunk_rows: int = CHUNK_ROWS) -> dict:
     """The scheduler job: send what is due, chunk by chunk, until nothing is due or time is up."""
-    settings = current_app.config["SETTINGS"].upstream
+    settings = current_settings().upstream
     if not settings.enabled:
         return {"enabled": False}
     profile = Profile.from_settings(settings)

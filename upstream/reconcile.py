@@ -11,10 +11,10 @@ not know are counted for staff.
 import datetime as dt
 import logging
 
-from flask import current_app
 from peewee import JOIN
 
 from core import clock
+from core.config import current_settings
 from models import Rating
 from models import UpstreamPush
 from models import UpstreamReconciliation
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 def reconcile(client: Client | None = None, days: int | None = None) -> list[UpstreamReconciliation]:
     """The scheduler job: compare yesterday and the days before it with the city."""
-    settings = current_app.config["SETTINGS"].upstream
+    settings = current_settings().upstream
     if not settings.enabled:
         return []
     profile = Profile.from_settings(settings)

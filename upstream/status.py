@@ -4,8 +4,7 @@ Query functions for the admin pages and the `flask upstream …` commands;
 they expect an open connection (a request, or `db.connection_context()`).
 """
 
-from flask import current_app
-
+from core.config import current_settings
 from models import AuditLog
 from models import Department
 from models import Outbox
@@ -29,7 +28,7 @@ def backlog() -> dict:
     latest_retry = pending.where(Outbox.attempts > 0).order_by(Outbox.available_at.desc()).first()
     counts = UpstreamPush.counts()
     return {
-        "enabled": current_app.config["SETTINGS"].upstream.enabled,
+        "enabled": current_settings().upstream.enabled,
         "pending": pending.count(),
         "retrying": pending.where(Outbox.attempts > 0).count(),
         "oldest_pending_at": oldest.created_at if oldest else None,

@@ -7,11 +7,11 @@ and the rectification rates (差评回复率, 回访整改满意率). A month is
 import datetime as dt
 
 from flask import Blueprint
-from flask import current_app
 from flask import render_template
 from flask import request
 
 from core import clock
+from core.config import current_settings
 from figures import ratings as figures
 from figures import rectification
 from figures.ratings import Filters
@@ -39,7 +39,7 @@ def results():
         month = months[0]
     start, end = month_range(month)
     rows = figures.by_department(Filters(start=start, end=end))
-    basic = current_app.config["SETTINGS"].rectification.basically_satisfied_counts
+    basic = current_settings().rectification.basically_satisfied_counts
     measures = rectification.by_department((start, end - dt.timedelta(days=1)), basic)
     for r in rows:
         r["rect"] = measures.get(r["department"].id) or rectification.empty(basic)

@@ -4,7 +4,6 @@ CSRF-protected; every rating goes through the rating core."""
 
 from flask import Blueprint
 from flask import abort
-from flask import current_app
 from flask import make_response
 from flask import redirect
 from flask import render_template
@@ -12,19 +11,20 @@ from flask import request
 from flask import session
 from flask import url_for
 
-from cases.codes import mask_phone
-from cases.codes import normalize_phone
+from core.codes import mask_phone
+from core.codes import normalize_phone
+from core.config import current_settings
 from core.errors import ApiError
-from core.limits import client_ip
+from edge.limits import client_ip
 from models import LEVEL_NAMES
 from models import TICKET_STATES
 from models import RaterContact
 from models import Rating
 from models import Ticket
 from models import db
+from ratings import context
 from ratings.core import RatingRequest
 from ratings.core import submit_rating
-from wechat import context
 
 from . import rater
 
@@ -104,7 +104,7 @@ def rated_page(case, status: int):
 
 
 def expired_page():
-    days = current_app.config["SETTINGS"].ratings.rating_window_days
+    days = current_settings().ratings.rating_window_days
     return message("评价已过期", f"该办件办结已超过 {days} 天，评价通道已关闭。感谢您的关注。", 410)
 
 
@@ -168,7 +168,7 @@ def onsite_thanks(scene):
 
 
 def limit_page():
-    limit = current_app.config["SETTINGS"].ratings.onsite_daily_limit
+    limit = current_settings().ratings.onsite_daily_limit
     return message("今日评价次数已满", f"同一窗口每人每天最多评价 {limit} 次，感谢您的参与。", 429)
 
 
@@ -198,7 +198,7 @@ def read_form() -> dict:
 
 
 def form_page(values: dict, error: str | None = None, form: dict | None = None, status: int = 200, phone: str = ""):
-    comment_max = current_app.config["SETTINGS"].ratings.comment_max_length
+    comment_max = current_settings().ratings.comment_max_length
     return page(
         "form.html",
         status,

@@ -6,11 +6,11 @@ core counts on-site ratings against (per rater, window and day).
 
 import secrets
 
-from flask import current_app
 from flask import request
 from itsdangerous import BadSignature
 
-from wechat.session import serializer
+from core.config import current_settings
+from edge.signing import serializer
 
 COOKIE = "hcp_rater"
 SALT = "hcp.browser.rater"
@@ -36,7 +36,7 @@ def token() -> str:
 def ensure(response):
     """Give the browser its rater cookie if it has none (returns the response)."""
     if current_token() is None:
-        secure = current_app.config["SETTINGS"].app.base_url.startswith("https://")
+        secure = current_settings().app.base_url.startswith("https://")
         response.set_cookie(
             COOKIE,
             serializer(SALT).dumps(token()),

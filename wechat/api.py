@@ -7,14 +7,14 @@ from flask import g
 from flask import jsonify
 from flask import request
 
-from core.auth import json_body
 from core.errors import error
-from core.limits import client_ip
+from edge.json import json_body
+from edge.limits import client_ip
 from models import WxUser
+from ratings import context
 from ratings.core import RatingRequest
 from ratings.core import submit_rating
 
-from . import context
 from . import mine
 from . import subscriptions
 from .client import WeChatError

@@ -10,9 +10,8 @@ is retried with backoff, then falls back to SMS as well.
 
 import logging
 
-from flask import current_app
-
 from core import clock
+from core.config import current_settings
 from models import TICKET_STATES
 from models import Outbox
 from models import RaterContact
@@ -81,7 +80,7 @@ def _subscription(ticket):
     rating = ticket.rating
     if rating.channel != "wechat" or not (rating.rater_ref or "").startswith("wx:"):
         return None
-    template = effective(current_app.config["SETTINGS"])["reply_template"]
+    template = effective(current_settings())["reply_template"]
     if not template:
         return None
     row = WxSubscription.find(rating.rater_ref[3:], template)
@@ -103,7 +102,7 @@ def _subject(ticket) -> str:
 
 
 def _send_subscribe(subscription, ticket) -> None:
-    settings = current_app.config["SETTINGS"]
+    settings = current_settings()
     tpl = settings.wechat.reply_template
     data = {
         tpl.item_key: {"value": _clip(_subject(ticket), 20)},

@@ -11,11 +11,11 @@ import os
 import shutil
 import subprocess  # noqa: S404 - fc-match, a fixed argument list
 
-from flask import current_app
 from PIL import Image
 from PIL import ImageDraw
 from PIL import ImageFont
 
+from core.config import current_settings
 from models import Staff
 from models import Window
 
@@ -72,7 +72,7 @@ def _code(image_bytes: bytes) -> Image.Image:
 
 
 def _poster(target, heading: list[tuple[str, int, tuple]]) -> Image.Image:
-    settings = current_app.config["SETTINGS"]
+    settings = current_settings()
     image = Image.new("RGB", (WIDTH, HEIGHT), "white")
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 0, WIDTH, 250), fill=RED)

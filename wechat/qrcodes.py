@@ -5,20 +5,20 @@ and a plain QR code to `/q/<scene>` for any other scanning app (segno)."""
 import io
 
 import segno
-from flask import current_app
 
+from core.config import current_settings
 from models import WxaCode
+from ratings.scenes import scene_for
 
 from .client import WeChatError
 from .client import call
 from .client import get_client
-from .scenes import scene_for
 
 IMAGE_TYPES = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 
 
 def onsite_url(target) -> str:
-    return current_app.config["SETTINGS"].app.base_url.rstrip("/") + "/q/" + scene_for(target)
+    return current_settings().app.base_url.rstrip("/") + "/q/" + scene_for(target)
 
 
 def plain_qr(target, scale: int = 10) -> bytes:
@@ -30,7 +30,7 @@ def plain_qr(target, scale: int = 10) -> bytes:
 
 def wxacode(target) -> tuple[bytes, str]:
     """(image bytes, content type) of the target's mini-program code."""
-    wx = current_app.config["SETTINGS"].wechat
+    wx = current_settings().wechat
     scene, page = scene_for(target), wx.rate_page
     cached = WxaCode.cached(scene, page)
     if cached is not None:

@@ -6,37 +6,36 @@ session_key from code2Session stays in the database (`WxUser`).
 
 import functools
 
-from flask import current_app
 from flask import g
 from flask import request
 from itsdangerous import BadSignature
 from itsdangerous import SignatureExpired
-from itsdangerous import TimestampSigner
 from itsdangerous import URLSafeTimedSerializer
 
-from core import clock
+from core.config import current_settings
 from core.errors import error
+from edge.signing import serializer
 
 SALT = "hcp.wx.session"
 
 
-class ClockSigner(TimestampSigner):
-    """Timestamps from the product's clock, so that expiry follows `clock.freeze`."""
-
-    def get_timestamp(self) -> int:
-        return int(clock.now().replace(tzinfo=clock.CST).timestamp())
-
-
-def serializer(salt: str = SALT) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt, signer=ClockSigner)
-
-
 def _serializer() -> URLSafeTimedSerializer:
-    return serializer()
+    return serializer(SALT)
+
+
+def peek_openid(token: str) -> str | None:
+    """The openid a token names when its signature holds, expired or not (the
+    rate limiter's key: an expired token is refused by the view anyway)."""
+    try:
+        data = _serializer().loads(token)
+    except BadSignature:
+        return None
+    openid = data.get("o") if isinstance(data, dict) else None
+    return openid if isinstance(openid, str) and openid else None
 
 
 def ttl_seconds() -> int:
-    return current_app.config["SETTINGS"].wechat.session_ttl_hours * 3600
+    return current_settings().wechat.session_ttl_hours * 3600
 
 
 def issue(openid: str) -> str:

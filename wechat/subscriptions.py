@@ -7,9 +7,8 @@ Each "accept" allows one message of that template, so acceptances add up;
 "reject" and "ban" clear them. Keys that are not our templates are ignored.
 """
 
-from flask import current_app
-
 from core import clock
+from core.config import current_settings
 from core.errors import error
 from models import WxSubscription
 from models import db
@@ -22,7 +21,7 @@ MAX_PENDING = 10
 
 def templates() -> dict:
     """The templates the mini program should ask for, by purpose."""
-    template = effective(current_app.config["SETTINGS"])["reply_template"]
+    template = effective(current_settings())["reply_template"]
     return {"reply": template} if template else {}
 
 

@@ -5,7 +5,7 @@ import pytest
 from models import Outbox
 from models import Rating
 from models import db
-from sms.models import SmsInbox
+from models.sms import SmsInbox
 from tests.sms.conftest import PHONE
 from tests.sms.conftest import bot  # noqa: F401
 from tests.sms.conftest import fake  # noqa: F401

@@ -1,6 +1,6 @@
 """Demo users: one per role, random passwords printed once, none in the repository."""
 
-from admin.demo_users import ensure_demo_users
+from demo.users import ensure_demo_users
 from models import User
 
 

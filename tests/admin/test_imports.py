@@ -7,7 +7,7 @@ import io
 import pytest
 from openpyxl import Workbook
 
-import imports
+from admin import importers
 from figures import ratings as figures
 from figures.ratings import Filters
 from models import Department
@@ -43,7 +43,7 @@ def test_catalogue_import_creates_and_updates(ctx, make):
             ["610118-RSJ-009", "失业保险金申领", "行政给付", "RSJ", "是"],
         ]
     )
-    report = imports.run("catalogue", "清单.xlsx", data, "user:test")
+    report = importers.run("catalogue", "清单.xlsx", data, "user:test")
     assert report.ok and report.written == {"created": 1, "updated": 1}
     assert Item.by_code("610118-GAJ-001").name == "居民身份证换领（含补领）"
     assert Item.by_code("610118-RSJ-009").department_id == make.social.id
@@ -58,7 +58,7 @@ def test_catalogue_errors_name_row_column_and_problem_and_write_nothing(ctx, mak
             ["610118-X-1", "重复", "许可", "NOPE", "也许"],
         ]
     )
-    report = imports.run("catalogue", "清单.xlsx", data, "user:test")
+    report = importers.run("catalogue", "清单.xlsx", data, "user:test")
     assert not report.ok
     assert (3, "事项编码", "不能为空") in report.problems
     assert (4, "事项编码", "与第 2 行重复") in report.problems
@@ -69,10 +69,10 @@ def test_catalogue_errors_name_row_column_and_problem_and_write_nothing(ctx, mak
 
 
 def test_missing_columns_and_unreadable_files(ctx, make):
-    assert imports.run("catalogue", "a.xlsx", xlsx([["事项编码"], ["x"]]), "t").problems[0][2].startswith("缺少")
-    assert imports.run("catalogue", "a.xlsx", b"not a zip", "t").problems[0][2].startswith("无法读取")
-    assert imports.run("catalogue", "a.txt", b"x", "t").problems[0][2] == "只支持 .xlsx 或 .csv 文件"
-    assert imports.run("catalogue", "a.csv", csv_bytes([CATALOGUE_HEADER]), "t").problems[0][2] == "文件中没有数据行"
+    assert importers.run("catalogue", "a.xlsx", xlsx([["事项编码"], ["x"]]), "t").problems[0][2].startswith("缺少")
+    assert importers.run("catalogue", "a.xlsx", b"not a zip", "t").problems[0][2].startswith("无法读取")
+    assert importers.run("catalogue", "a.txt", b"x", "t").problems[0][2] == "只支持 .xlsx 或 .csv 文件"
+    assert importers.run("catalogue", "a.csv", csv_bytes([CATALOGUE_HEADER]), "t").problems[0][2] == "文件中没有数据行"
 
 
 def test_master_data_in_any_order_from_gbk_csv(ctx, make):
@@ -85,7 +85,7 @@ def test_master_data_in_any_order_from_gbk_csv(ctx, make):
         ["部门", "QDZ", "秦渡镇", "", "", "", "镇街", ""],
         ["部门", "GAJ", "区公安分局（更名）", "", "", "", "区级部门", ""],
     ]
-    report = imports.run("master", "基础数据.csv", csv_bytes(rows, "gb18030"), "user:test")
+    report = importers.run("master", "基础数据.csv", csv_bytes(rows, "gb18030"), "user:test")
     assert report.ok, report.problems
     assert report.written == {"created": 4, "updated": 1}
     town = Department.by_code("QDZ")
@@ -97,7 +97,7 @@ def test_master_data_in_any_order_from_gbk_csv(ctx, make):
 def test_master_data_reference_errors(ctx, make):
     header = ["数据类型", "编码", "名称", "所属部门编码", "所属大厅编码"]
     rows = [header, ["窗口", "X-01", "窗口", "GAJ", "NOHALL"], ["车辆", "V1", "车", "", ""]]
-    report = imports.run("master", "m.xlsx", xlsx(rows), "user:test")
+    report = importers.run("master", "m.xlsx", xlsx(rows), "user:test")
     assert (2, "所属大厅编码", "「NOHALL」不存在（库中和本文件中都没有）") in report.problems
     assert any(p[0] == 3 and p[1] == "数据类型" for p in report.problems)
     assert Window.by_code("X-01") is None
@@ -121,7 +121,7 @@ def test_paper_forms_become_ratings_of_that_town_and_month(ctx, make, town_windo
             ["GTJD", "GTJD-BM-01", "2026/10/10", "不满意", 1, "201", "排队太久"],
         ]
     )
-    report = imports.run("paper", "甘亭10月.xlsx", data, "user:test", month="2026-10")
+    report = importers.run("paper", "甘亭10月.xlsx", data, "user:test", month="2026-10")
     assert report.ok, report.problems
     assert report.written == {"ratings": 16, "bad": 1}
     october = Filters(dt.date(2026, 10, 1), dt.date(2026, 11, 1), department_id=make.town.id)
@@ -130,7 +130,7 @@ def test_paper_forms_become_ratings_of_that_town_and_month(ctx, make, town_windo
     assert Rating.select().where(Rating.channel == "paper").count() == 16
     assert Ticket.select().where(Ticket.department == make.town).count() == 1
     # The same file twice would double the figures: refused.
-    again = imports.run("paper", "甘亭10月.xlsx", data, "user:test", month="2026-10")
+    again = importers.run("paper", "甘亭10月.xlsx", data, "user:test", month="2026-10")
     assert again.problems == [("—", "—", "该文件已经导入过，不能重复导入")]
     assert Rating.select().count() == 16
 
@@ -145,14 +145,14 @@ def test_paper_form_errors(ctx, make, town_window):
             ["GTJD", "GTJD-BM-01", "2026-10-08", "满意", 2, "501", ""],
         ]
     )
-    report = imports.run("paper", "p.xlsx", data, "user:test", month="2026-10")
+    report = importers.run("paper", "p.xlsx", data, "user:test", month="2026-10")
     problems = {(p[0], p[1]) for p in report.problems}
     assert (2, "窗口编码") in problems
     assert {(3, "评价日期"), (3, "评价等级"), (3, "份数")} <= problems
     assert {(4, "评价日期"), (4, "份数")} <= problems
     assert (5, "评价标签代码") in problems  # 501 belongs to 非常满意, not 满意
     assert Rating.select().count() == 0
-    assert imports.run("paper", "p.xlsx", data, "t", month="").problems[0][1] == "月份"
+    assert importers.run("paper", "p.xlsx", data, "t", month="").problems[0][1] == "月份"
 
 
 def test_import_page_shows_the_error_report(login, make):

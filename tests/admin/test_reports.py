@@ -6,10 +6,11 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from bench.admin_pages import admin_bench_command
+from figures.xlsx import safe
 from models import AuditLog
 from models import Ticket
 from models import db
-from reports.xlsx import safe
 
 
 @pytest.fixture
@@ -109,7 +110,7 @@ def test_a_formula_like_name_reaches_the_sheet_as_text(login, make, ratings, app
 
 
 def test_admin_bench_requests_every_page(runner, staff, october):
-    result = runner.invoke(args=["admin-bench", "--rounds", "1"])
+    result = runner.invoke(admin_bench_command, ["--rounds", "1"])
     assert result.exit_code == 0, result.output
     statuses = [line.split()[0] for line in result.output.splitlines() if line[:3].isdigit()]
     assert len(statuses) == 19 and set(statuses) == {"200"}

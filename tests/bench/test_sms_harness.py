@@ -8,7 +8,7 @@ import pytest
 
 from bench import product
 from bench import sms
-from cases.codes import normalize_phone
+from core.codes import normalize_phone
 from models import db
 from sms.fake_aliyun import FakeAliyun
 from sms.inbox import process_inbox

@@ -54,7 +54,7 @@ def test_a_revoked_key_stops_at_once_in_the_admins_process(client, make, app):
 
 
 def test_a_key_revoked_elsewhere_stops_within_the_ttl(client, make, app, monkeypatch):
-    from core import auth
+    from api import auth
 
     assert rate(client, make, window_code="W04", level=5).status_code == 201
     with app.app_context(), db.connection_context():

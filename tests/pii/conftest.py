@@ -13,11 +13,11 @@ from models import OptOut
 from models import Outbox
 from models import RaterContact
 from models import db
+from models.sms import SmsInbox
+from models.sms import SmsMessage
 from ratings.core import RatingRequest
 from ratings.core import submit_rating
 from sms.inbox import store_callback
-from sms.models import SmsInbox
-from sms.models import SmsMessage
 from sms.router import opt_out
 
 PHONE = "13800138000"

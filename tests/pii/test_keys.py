@@ -7,18 +7,18 @@ import stat
 import pytest
 
 from app import create_app
-from cases.pii_keys import status
 from core import config
 from core.config import ConfigError
+from core.crypto import PiiKeyError
+from core.crypto import keyring
+from core.crypto import phone_hash
 from models import Case
 from models import OptOut
 from models import db
-from models.pii import PiiKeyError
-from models.pii import keyring
-from models.pii import phone_hash
+from models.sms import SmsInbox
+from models.sms import SmsMessage
+from ops.pii_keys import status
 from sms.inbox import store_callback
-from sms.models import SmsInbox
-from sms.models import SmsMessage
 
 from .conftest import EVERYTHING
 from .conftest import OPTED_OUT

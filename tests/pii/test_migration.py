@@ -3,6 +3,7 @@ phone and ID number encrypted, the hashes filled, the schema as the models."""
 
 from playhouse.schema_diff import diff_models
 
+from core.crypto import phone_hash
 from figures import case_rollup
 from figures import ticket_rollup
 from figures import triggers
@@ -11,9 +12,8 @@ from models import Case
 from models import OptOut
 from models import db
 from models.migrate import runner
-from models.pii import phone_hash
+from models.sms import SmsInbox
 from sms.inbox import store_callback
-from sms.models import SmsInbox
 
 from .conftest import CLEAR_VALUES
 from .conftest import CONTACT

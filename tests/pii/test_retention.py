@@ -6,10 +6,9 @@ import json
 
 import pytest
 
-from cases.codes import new_rating_code
-from cases.retention import purge
-from cases.retention import purge_job
 from core import clock
+from core.codes import new_rating_code
+from core.crypto import phone_hash
 from figures import ratings as rating_figures
 from figures.rectification import rectification_figures
 from jobs.table import JOBS
@@ -20,12 +19,13 @@ from models import Outbox
 from models import RaterContact
 from models import Rating
 from models import Ticket
-from models.pii import phone_hash
+from models.sms import SmsInbox
+from models.sms import SmsMessage
+from ops.retention import purge
+from ops.retention import purge_job
 from ratings.core import RatingRequest
 from ratings.core import submit_rating
 from sms.inbox import store_callback
-from sms.models import SmsInbox
-from sms.models import SmsMessage
 
 from .conftest import ID_NUMBER
 from .conftest import NAME
@@ -168,7 +168,7 @@ def test_the_purge_clears_what_outlived_its_purpose_and_the_figures_stay(app, hi
 
 @pytest.mark.settings({"pii": {"retention_days": 500}})
 def test_the_daily_job_follows_the_configured_retention(app, history):
-    assert {"id": "pii.purge", "func": "cases.retention:purge_job", "cron": {"hour": 3, "minute": 40}} in JOBS
+    assert {"id": "pii.purge", "func": "ops.retention:purge_job", "cron": {"hour": 3, "minute": 40}} in JOBS
     assert set(purge_job().values()) == {0}  # 421 days old is within 500
     clock.freeze(dt.datetime(2027, 2, 14, 10, 0))
     assert purge_job()["cases"] == 4

@@ -5,16 +5,16 @@ import json
 
 import pytest
 
+from core.crypto import PiiKeyError
+from core.crypto import keyring
+from core.crypto import phone_hash
 from models import Case
 from models import OptOut
 from models import Outbox
 from models import RaterContact
 from models import db
-from models.pii import PiiKeyError
-from models.pii import keyring
-from models.pii import phone_hash
-from sms.models import SmsInbox
-from sms.models import SmsMessage
+from models.sms import SmsInbox
+from models.sms import SmsMessage
 
 from .conftest import CLEAR_VALUES
 from .conftest import CONTACT

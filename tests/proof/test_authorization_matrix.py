@@ -241,8 +241,8 @@ def test_admin_routes_refuse_keys_tokens_and_anonymous(matrix, app):
 
 def test_every_non_admin_route_is_in_the_matrix(app):
     covered = {
-        "proof.openapi",
-        "proof.metrics",
+        "ops.openapi",
+        "ops.metrics",
         "api.put_case",
         "api.get_case",
         "api.put_cases",

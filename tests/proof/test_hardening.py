@@ -6,11 +6,11 @@ import re
 import pytest
 from peewee import DatabaseError
 
+from core.passwords import password_problem
 from models import AuditLog
 from models import db
-from proof.headers import CSP
-from proof.metrics import render
-from proof.passwords import password_problem
+from ops.headers import CSP
+from ops.metrics import render
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 

@@ -163,9 +163,9 @@ def assert_no_formula(data: bytes) -> None:
 def test_xlsx_cells_that_look_like_formulas_stay_text():
     from openpyxl import Workbook
 
-    from reports.xlsx import safe
-    from reports.xlsx import to_bytes
-    from reports.xlsx import write_sheet
+    from figures.xlsx import safe
+    from figures.xlsx import to_bytes
+    from figures.xlsx import write_sheet
 
     book = Workbook()
     write_sheet(book.active, "注入", ["文字"], [[safe(p)] for p in PAYLOADS])

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import requests
 
 from core import config
-from proof import logs
+from ops import logs
 from sms.inbox import process_inbox
 from sms.sender import send_due
 
@@ -106,7 +106,7 @@ def test_gunicorn_access_log_is_scrubbed_and_the_deploy_files_fit_together():
 
     root = pathlib.Path(__file__).resolve().parents[2]
     conf = runpy.run_path(str(root / "deploy/gunicorn.conf.py"))
-    assert conf["logger_class"] == "proof.logs.GunicornLogger" and conf["bind"].startswith("127.0.0.1:")
+    assert conf["logger_class"] == "ops.logs.GunicornLogger" and conf["bind"].startswith("127.0.0.1:")
     logger = logs.GunicornLogger(Config())
     environ = {
         "REQUEST_METHOD": "POST",

@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from ratings.deadlines import add_working_days
-from ratings.deadlines import is_working_day
+from rectification.deadlines import add_working_days
+from rectification.deadlines import is_working_day
 from sms.parser import _EDGE
 from sms.parser import parse_reply
 

@@ -8,7 +8,7 @@ from core.config import ConfigError
 from core.config import load
 from models import MODELS
 from models import db
-from sms.models import SmsInbox
+from models.sms import SmsInbox
 
 from .conftest import PHONE
 from .conftest import TOKEN

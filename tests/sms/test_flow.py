@@ -10,9 +10,9 @@ from models import Outbox
 from models import Rating
 from models import Ticket
 from models import db
+from models.sms import SmsInbox
+from models.sms import SmsMessage
 from sms import queries
-from sms.models import SmsInbox
-from sms.models import SmsMessage
 
 from .conftest import PHONE
 

@@ -11,8 +11,8 @@ from models import Rating
 from models import Ticket
 from models import User
 from models import db
-from ratings import followup
-from ratings import tickets
+from rectification import followup
+from rectification import tickets
 from wechat.notices import deliver_reply_notices
 
 from .conftest import PHONE

@@ -7,9 +7,9 @@ import pytest
 
 from models import Outbox
 from models import db
+from models.sms import SmsMessage
 from sms import queries
 from sms.fake_aliyun import FakeAliyun
-from sms.models import SmsMessage
 
 from .conftest import PHONE
 

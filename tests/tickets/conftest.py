@@ -7,8 +7,8 @@ import itertools
 import pytest
 from werkzeug.security import generate_password_hash
 
-from cases.codes import new_rating_code
 from core import clock
+from core.codes import new_rating_code
 from core.errors import ApiError
 from models import Case
 from models import Ticket

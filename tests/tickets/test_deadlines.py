@@ -11,8 +11,8 @@ from core import config
 from models import Notification
 from models import Ticket
 from models import TicketEvent
-from ratings import deadlines
-from ratings import reminders
+from rectification import deadlines
+from rectification import reminders
 
 
 def rect(**changes):

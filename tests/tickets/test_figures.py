@@ -8,8 +8,8 @@ import pytest
 from core import clock
 from figures.rectification import period_bounds
 from figures.rectification import rectification_figures
-from ratings import followup
-from ratings import tickets
+from rectification import followup
+from rectification import tickets
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ from models import Outbox
 from models import Rating
 from models import Ticket
 from models import TicketEvent
-from ratings import followup
-from ratings import tickets
 from ratings.core import RatingRequest
 from ratings.core import submit_rating
+from rectification import followup
+from rectification import tickets
 
 
 @pytest.fixture

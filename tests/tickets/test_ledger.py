@@ -8,8 +8,8 @@ import pytest
 from models import LedgerItem
 from models import Notification
 from models import Ticket
-from ratings import ledger
-from ratings import tickets
+from rectification import ledger
+from rectification import tickets
 
 
 @pytest.fixture

@@ -9,12 +9,12 @@ from models import Notification
 from models import Ticket
 from models import TicketEvent
 from models import db
-from ratings import followup
-from ratings import ledger
-from ratings import reminders
-from ratings import tickets
 from ratings.core import RatingRequest
 from ratings.core import submit_rating
+from rectification import followup
+from rectification import ledger
+from rectification import reminders
+from rectification import tickets
 
 
 def kinds(kind):
@@ -24,10 +24,10 @@ def kinds(kind):
 def test_jobs_are_in_the_table():
     funcs = {job["func"] for job in JOBS}
     assert {
-        "ratings.reminders:remind_due",
-        "ratings.reminders:escalate_overdue",
-        "ratings.reminders:chase_followups",
-        "ratings.reminders:recount_deadlines",
+        "rectification.reminders:remind_due",
+        "rectification.reminders:escalate_overdue",
+        "rectification.reminders:chase_followups",
+        "rectification.reminders:recount_deadlines",
     } <= funcs
 
 

@@ -1,11 +1,11 @@
 """What staff and citizens see of a ticket: masked phones, own department only."""
 
-from ratings import followup
-from ratings import ledger
-from ratings import tickets
-from ratings.ticket_view import citizen_view
-from ratings.ticket_view import staff_view
-from ratings.ticket_view import visible_tickets
+from rectification import followup
+from rectification import ledger
+from rectification import tickets
+from rectification.ticket_view import citizen_view
+from rectification.ticket_view import staff_view
+from rectification.ticket_view import visible_tickets
 
 
 def test_staff_view_masks_the_phone_and_lists_history_and_actions(bad_ticket, staff, refused):

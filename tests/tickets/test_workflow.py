@@ -11,9 +11,9 @@ from models import Rating
 from models import Ticket
 from models import TicketContact
 from models import TicketEvent
-from ratings import followup
-from ratings import tickets
-from ratings import workflow
+from rectification import followup
+from rectification import tickets
+from rectification import workflow
 
 
 def events(ticket):

@@ -11,9 +11,9 @@ from models import Staff
 from models import Window
 from models import WxaCode
 from models import db
-from wechat.scenes import SCENE
-from wechat.scenes import resolve
-from wechat.scenes import scene_for
+from ratings.scenes import SCENE
+from ratings.scenes import resolve
+from ratings.scenes import scene_for
 
 
 def test_scenes_map_back_without_guessing(ctx, make):

@@ -14,13 +14,13 @@ from collections import Counter
 
 from flask import Response
 from flask import abort
-from flask import current_app
 from flask import jsonify
 from flask import make_response
 from flask import request
 from peewee import fn
 
 from core import clock
+from core.config import current_settings
 from models import Invitation
 from models import JobRun
 from models import Outbox
@@ -39,7 +39,7 @@ _responses: Counter = Counter()
 
 def count_response(response):
     """after_request: answers of this process by status class (5xx are the errors to alert on)."""
-    if request.endpoint != "proof.metrics":
+    if request.endpoint != "ops.metrics":
         with _lock:
             _responses[f"{response.status_code // 100}xx"] += 1
     return response
@@ -56,7 +56,7 @@ def metrics():
 
 
 def _authorize() -> None:
-    settings = current_app.config["SETTINGS"].metrics
+    settings = current_settings().metrics
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if settings.token and scheme.lower() == "bearer" and hmac.compare_digest(token.strip(), settings.token):
         return

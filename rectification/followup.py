@@ -11,8 +11,8 @@ new deadline and escalates it to the bureau.
 
 import datetime as dt
 
-from cases.codes import normalize_phone
 from core import clock
+from core.codes import normalize_phone
 from core.errors import error
 from models import Notification
 from models import Outbox

@@ -6,10 +6,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from core.config import current_settings
+from core.crypto import keyring
+from core.crypto import new_key
 from models import AuditLog
 from models import db
-from models.pii import keyring
-from models.pii import new_key
 
 from . import pii_keys
 from . import retention
@@ -65,7 +66,7 @@ def rehash_command(batch):
 @pii_cli.command("purge")
 def purge_command():
     """Clear personal data older than pii.retention_days now (the daily job does the same)."""
-    days = current_app.config["SETTINGS"].pii.retention_days
+    days = current_settings().pii.retention_days
     with db.connection_context():
         done = retention.purge(days)
     click.echo(f"purged (older than {days} days): {_counts(done)}")
@@ -73,7 +74,3 @@ def purge_command():
 
 def _counts(done: dict) -> str:
     return ", ".join(f"{name}={n}" for name, n in sorted(done.items()) if n) or "nothing to do"
-
-
-def init_app(app) -> None:
-    app.cli.add_command(pii_cli)

@@ -57,11 +57,3 @@ def authenticate(token: str):
     hit = (key, key.department)
     _keys.put(digest, hit)
     return hit
-
-
-def json_body():
-    """The request's JSON document, or a 400 in the contract's shape."""
-    data = request.get_json(silent=True, force=True)
-    if data is None:
-        error("invalid_json", "请求体必须是有效的 JSON（UTF-8）", 400)
-    return data

@@ -12,14 +12,15 @@ import datetime as dt
 from openpyxl import Workbook
 
 from core import clock
-from figures import ratings as figures
-from figures import rectification
-from figures.ratings import Filters
-from figures.ratings import month_range
-from figures.ratings import rate
+from core.config import current_settings
 from models import DEPARTMENT_KINDS
 from models import LEVEL_NAMES
 
+from . import ratings as figures
+from . import rectification
+from .ratings import Filters
+from .ratings import month_range
+from .ratings import rate
 from .xlsx import to_bytes
 from .xlsx import write_sheet
 
@@ -55,9 +56,8 @@ def report_rows(month: str, department_id: int | None = None) -> list[dict]:
 
 
 def _basic() -> bool:
-    from flask import current_app
 
-    return current_app.config["SETTINGS"].rectification.basically_satisfied_counts
+    return current_settings().rectification.basically_satisfied_counts
 
 
 def _line(number, name, kind, r) -> list:

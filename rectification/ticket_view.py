@@ -2,8 +2,8 @@
 the mini program and the JSON API. Phones are masked; staff see only their
 own department's tickets (the bureau and auditors see all)."""
 
-from cases.codes import mask_phone
 from core import clock
+from core.codes import mask_phone
 from core.errors import error
 from models import LEVEL_NAMES
 from models import LedgerItem

@@ -5,6 +5,7 @@ import getpass
 import click
 from flask.cli import with_appcontext
 
+from core.passwords import password_problem
 from models import ROLES
 from models import ApiKey
 from models import AuditLog
@@ -13,7 +14,6 @@ from models import User
 from models import db
 from models.access import DEPARTMENT_ROLES
 from models.migrate import migrate
-from proof.passwords import password_problem
 
 MIN_PASSWORD = 10
 
@@ -24,28 +24,6 @@ def init_db_command():
     """Create or upgrade the schema (applies pending migrations)."""
     applied = migrate()
     click.echo(f"Applied {len(applied)} migration(s): {', '.join(applied)}" if applied else "Schema is up to date.")
-
-
-@click.command("seed-demo")
-@with_appcontext
-@click.option("--months", default=6, show_default=True, help="Months of cases and ratings to generate.")
-@click.option("--seed", default=2026, show_default=True, help="Random seed (the same seed gives the same data).")
-def seed_demo_command(months, seed):
-    """Load the Huyi district demo: units, items, labels, cases and ratings."""
-    from admin.demo_users import ensure_demo_users
-    from demo.seed import seed_demo
-    from demo.tickets import work_demo_tickets
-
-    migrate()
-    with db.connection_context():
-        fresh = not Department.select().exists()
-        summary = seed_demo(months=months, seed=seed)
-        demo_users = ensure_demo_users()
-        if fresh:
-            summary += f" Worked {work_demo_tickets(seed)} bad-review tickets through the rectification workflow."
-    click.echo(summary)
-    for line in demo_users:
-        click.echo(line)
 
 
 @click.command("create-user")
@@ -96,8 +74,3 @@ def create_api_key_command(dept_code, label):
             AuditLog.record("cli", "api_key.create", f"api_key:{row.prefix}", dept=dept_code, label=label)
     click.echo(f"API key for {department.name} ({dept_code}), shown once:")
     click.echo(key)
-
-
-def init_app(app) -> None:
-    for command in (init_db_command, seed_demo_command, create_user_command, create_api_key_command):
-        app.cli.add_command(command)

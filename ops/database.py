@@ -1,8 +1,8 @@
 """Wiring the database into the web app: bind at start-up, a pooled
 connection per request."""
 
-from .db import db
-from .db import init_database
+from models.db import db
+from models.db import init_database
 
 
 def init_app(app, database_settings) -> None:

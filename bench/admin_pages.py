@@ -1,4 +1,4 @@
-"""`flask admin-bench`: how fast every admin page answers on the current database.
+"""`python -m bench.admin_pages`: how fast every admin page answers on the current database.
 
 It signs a session for an existing user (nothing is written) and requests each
 page a few times through the WSGI app, printing the median and the slowest.
@@ -71,3 +71,15 @@ def admin_bench_command(username, rounds):
         slowest = max(slowest, max(times))
         click.echo(f"{status}  median {statistics.median(times):7.1f} ms  max {max(times):7.1f} ms  {url}")
     click.echo(f"slowest request: {slowest:.1f} ms")
+
+
+def main() -> None:
+    """`python -m bench.admin_pages [--user NAME] [--rounds N]` with the product's configuration."""
+    from app import create_app
+
+    with create_app().app_context():
+        admin_bench_command()  # click parses sys.argv
+
+
+if __name__ == "__main__":
+    main()

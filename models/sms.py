@@ -15,12 +15,13 @@ from peewee import chunked
 from peewee import fn
 
 from core import clock
-from models.case import Invitation
-from models.db import BaseModel
-from models.pii import EncryptedField
-from models.pii import LookupHashField
-from models.pii import PiiModel
-from models.pii import phone_hash
+from core.crypto import phone_hash
+
+from .case import Invitation
+from .db import BaseModel
+from .pii import EncryptedField
+from .pii import LookupHashField
+from .pii import PiiModel
 
 # sending: handed to the provider, no answer yet; unknown: the answer was lost
 # (timeout, network) and the provider must be asked before sending again.

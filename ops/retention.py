@@ -19,11 +19,11 @@ twice: what is cleared is not selected again. The counts go to the audit log.
 import datetime as dt
 import json
 
-from flask import current_app
 from peewee import chunked
 from peewee import fn
 
 from core import clock
+from core.config import current_settings
 from models import AuditLog
 from models import Case
 from models import Outbox
@@ -32,8 +32,8 @@ from models import Rating
 from models import Ticket
 from models import db
 from models.outbox import SEALED_PHONE
-from sms.models import SmsInbox
-from sms.models import SmsMessage
+from models.sms import SmsInbox
+from models.sms import SmsMessage
 
 BATCH = 500
 PURGED_PREFIX = "purged:"
@@ -44,7 +44,7 @@ INBOX_PERSONAL_KEYS = ("phone_number", "content")
 def purge_job() -> dict:
     """The scheduler's entry point (jobs/table.py): its own connection."""
     with db.connection_context():
-        return purge(current_app.config["SETTINGS"].pii.retention_days)
+        return purge(current_settings().pii.retention_days)
 
 
 def purge(retention_days: int) -> dict:

@@ -4,12 +4,11 @@ import click
 from flask.cli import AppGroup
 
 from core import clock
+from figures import monthly
 from figures.ratings import month_range
 from models import AuditLog
 from models import Department
 from models import db
-
-from . import monthly
 
 report = AppGroup("report", help="Reports for the bureau.")
 
@@ -39,12 +38,3 @@ def monthly_command(month, dept_code, out):
     with open(path, "wb") as fh:
         fh.write(data)
     click.echo(f"Wrote {path}")
-
-
-def init_app(app) -> None:
-    from admin.bench import admin_bench_command
-    from admin.demo_users import demo_users_command
-
-    app.cli.add_command(report)
-    app.cli.add_command(demo_users_command)
-    app.cli.add_command(admin_bench_command)

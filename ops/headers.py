@@ -6,8 +6,9 @@ No template has an inline script (the H5 page loads rate.js), so scripts are
 everywhere: no page of the product is meant to be embedded.
 """
 
-from flask import current_app
 from flask import request
+
+from core.config import current_settings
 
 CSP = "; ".join(
     [
@@ -47,7 +48,7 @@ def add_headers(response):
     for name, value in HEADERS:
         if name.lower() not in present:
             headers.add(name, value)
-    hsts = current_app.config["SETTINGS"].app.hsts_seconds
+    hsts = current_settings().app.hsts_seconds
     # Only over HTTPS (behind nginx: X-Forwarded-Proto, see deploy/nginx.conf).
     if hsts and (request.is_secure or request.headers.get("X-Forwarded-Proto") == "https"):
         headers.setdefault("Strict-Transport-Security", f"max-age={hsts}; includeSubDomains")

@@ -2,10 +2,9 @@
 
 import datetime as dt
 
-from flask import current_app
-
-from cases.codes import ALPHABET
 from core import clock
+from core.codes import ALPHABET
+from core.config import current_settings
 from models import LEVEL_NAMES
 from models import Case
 from models import LabelSet
@@ -28,7 +27,7 @@ def case_by_code(code):
 
 
 def case_expired(case) -> bool:
-    days = current_app.config["SETTINGS"].ratings.rating_window_days
+    days = current_settings().ratings.rating_window_days
     return bool(case.completed_at and clock.now() > case.completed_at + dt.timedelta(days=days))
 
 
@@ -83,7 +82,7 @@ def onsite_left(rater_ref: str, window) -> int | None:
     """How many on-site ratings this rater has left today at this window."""
     if window is None:
         return None
-    limit = current_app.config["SETTINGS"].ratings.onsite_daily_limit
+    limit = current_settings().ratings.onsite_daily_limit
     return max(0, limit - Rating.onsite_count(rater_ref, window, clock.today()))
 
 

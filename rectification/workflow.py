@@ -17,11 +17,11 @@ staff members acting at once give one success and one refusal; each writes a
 
 from dataclasses import dataclass
 
-from flask import current_app
 from flask import has_app_context
 
 from core import clock
 from core import config
+from core.config import current_settings
 from core.errors import error
 from models import TICKET_STATES
 from models import AuditLog
@@ -71,7 +71,7 @@ STEPS = {
 def settings():
     """The validated settings: the app's, or (a job outside a request) loaded once."""
     if has_app_context():
-        return current_app.config["SETTINGS"]
+        return current_settings()
     global _loaded
     if _loaded is None:
         _loaded = config.load()

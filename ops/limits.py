@@ -31,33 +31,16 @@ from flask import render_template
 from flask import request
 from flask_limiter import Limiter
 from flask_limiter import RateLimitExceeded
-from itsdangerous import BadSignature
-from limits import parse_many
 
-from core.errors import wants_json
-from models.pii import phone_hash
+from core.codes import normalize_phone
+from core.crypto import phone_hash
+from edge.limits import EXTENSION
+from edge.limits import client_ip
+from edge.limits import limiter
+from web import rater
+from wechat import session
 
-EXTENSION = "hcp_limiter"
-
-
-def client_ip() -> str:
-    """The client's address: `remote_addr`, or behind `proxy_hops` trusted proxies
-    the address the outermost of them saw (X-Forwarded-For, right to left)."""
-    hops = current_app.config["SETTINGS"].limits.proxy_hops
-    if hops:
-        forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
-        if len(forwarded) >= hops:
-            return forwarded[-hops][:64]
-    return request.remote_addr or "unknown"
-
-
-def phone_key(phone: str) -> str:
-    """A keyed hash of a phone number: never the number itself in a key or a table.
-
-    The personal-data lookup hash (`models.pii.phone_hash`), so that one key and
-    one rotation (`flask pii rehash`) cover every stored phone hash."""
-    return phone_hash(phone)
-
+from .errors import wants_json
 
 # -- the keys ------------------------------------------------------------------
 
@@ -67,32 +50,23 @@ def _ip() -> str:
 
 
 def _rater() -> str:
-    from web import rater
-
     token = rater.current_token()
     return f"rater:{token}" if token else _ip()
 
 
 def _phone() -> str:
-    from cases.codes import normalize_phone
-
     phone = normalize_phone(request.form.get("phone", "").strip()) if request.form.get("phone") else None
-    return "phone:" + phone_key(phone) if phone else ""
+    return "phone:" + phone_hash(phone) if phone else ""
 
 
 def _wx_user() -> str:
     """The openid in the session token (signature checked, expiry not: an expired
     token is refused by the view anyway); without a valid token, the IP."""
-    from wechat.session import serializer
-
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and 0 < len(token) <= 512:
-        try:
-            data = serializer().loads(token.strip())
-        except BadSignature:
-            data = None
-        if isinstance(data, dict) and isinstance(data.get("o"), str) and data["o"]:
-            return "wx:" + data["o"]
+        openid = session.peek_openid(token.strip())
+        if openid:
+            return "wx:" + openid
     return _ip()
 
 
@@ -152,20 +126,6 @@ def init_app(app) -> None:
                 shared(app.blueprints[name])
     app.extensions[EXTENSION] = limiter
     app.register_error_handler(RateLimitExceeded, handle_rate_limited)
-
-
-def limiter() -> Limiter:
-    return current_app.extensions[EXTENSION]
-
-
-def allow(group: str, key: str) -> bool:
-    """Count one event of `group` for `key` outside a request (the SMS bot's replies,
-    per phone) in the same store; False once over the group's limit."""
-    settings = current_app.config["SETTINGS"].limits
-    if not settings.enabled:
-        return True
-    ext = limiter()
-    return all(ext.limiter.hit(item, settings.key_prefix, group, key) for item in parse_many(settings[group]))
 
 
 def handle_rate_limited(exc: RateLimitExceeded):

@@ -15,17 +15,17 @@ replies arriving meanwhile are answered late), then run `rehash`.
 import json
 from collections import Counter
 
+from core.crypto import key_id
+from core.crypto import keyring
 from models import MODELS
 from models import Outbox
 from models import db
 from models.outbox import PHONE_CONTEXT
 from models.outbox import SEALED_PHONE
 from models.pii import encrypted_fields
-from models.pii import key_id
-from models.pii import keyring
 from models.pii import lookup_pairs
+from models.sms import SmsInbox
 from sms.inbox import dedupe_key
-from sms.models import SmsInbox
 
 from .retention import PURGED_PREFIX
 

@@ -1,1 +1,0 @@
-"""Monthly reports as the xlsx the bureau hands upward (`flask report monthly`)."""
