@@ -6,6 +6,7 @@ from peewee import DateTimeField
 from peewee import ForeignKeyField
 from peewee import IntegerField
 from peewee import TextField
+from peewee import chunked
 
 from core import clock
 from core.crypto import phone_hash
@@ -111,6 +112,28 @@ class Invitation(BaseModel):
     def ids_for(cls, case_ids: list, channel: str = "sms") -> dict:
         """{case_id: invitation id} of the cases' invitations on `channel` (batch intake)."""
         return dict(select_in(cls, ("case", "id"), "case", case_ids, equal=(("channel", channel),)))
+
+    @classmethod
+    def answerable_by_phone(cls, hashes: list[str], completed_after) -> dict[str, list]:
+        """{phone hash: the SMS invitations it received that can still be answered
+        (case completed after `completed_after`), newest first}, in one query per 500 phones."""
+        found: dict[str, list] = {h: [] for h in hashes}
+        for part in chunked(hashes, 500):
+            query = (
+                cls.select(cls, Case)
+                .join(Case)
+                .where(
+                    Case.applicant_phone_hash.in_(part)
+                    & (cls.channel == "sms")
+                    & cls.state.in_(("sent", "delivered", "failed"))
+                    & cls.sent_at.is_null(False)
+                    & (Case.completed_at > completed_after)
+                )
+                .order_by(cls.sent_at.desc(), cls.id.desc())
+            )
+            for invitation in query:
+                found[invitation.case.applicant_phone_hash].append(invitation)
+        return found
 
 
 class OptOut(PiiModel):

@@ -12,6 +12,7 @@ from peewee import CharField
 from peewee import DateTimeField
 from peewee import IntegerField
 from peewee import TextField
+from peewee import chunked
 from peewee import fn
 
 from core import clock
@@ -46,8 +47,19 @@ class Outbox(BaseModel):
     @classmethod
     def put(cls, kind: str, dedupe_key: str, payload: dict, available_at=None) -> None:
         """Queue a message once; a second put with the same key changes nothing."""
+        insert_row(cls, cls.row(kind, dedupe_key, payload, available_at), ignore=True)  # prepared SQL, see insert_row
+
+    @classmethod
+    def put_many(cls, rows: list[dict]) -> None:
+        """`put` for many rows of `row()`, 100 to an INSERT (SQLite's old variable limit)."""
+        for part in chunked(rows, 100):
+            cls.insert_many(part).on_conflict_ignore().execute()
+
+    @staticmethod
+    def row(kind: str, dedupe_key: str, payload: dict, available_at=None) -> dict:
+        """The columns of a queued message (its payload sealed: see `seal`)."""
         now = clock.now()
-        values = {
+        return {
             "kind": kind,
             "dedupe_key": dedupe_key,
             "payload": json.dumps(seal(payload), ensure_ascii=False),
@@ -56,7 +68,6 @@ class Outbox(BaseModel):
             "available_at": available_at or now,
             "created_at": now,
         }
-        insert_row(cls, values, ignore=True)  # once per rating: prepared SQL, see insert_row
 
     @classmethod
     def due(cls, kind: str, limit: int = 100):

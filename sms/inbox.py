@@ -7,7 +7,7 @@ is stored encrypted (SmsInbox.payload). A push is stored with one multi-row
 INSERT that skips keys already stored.
 
 The job drains the inbox in arrival order, in chunks of up to CHUNK callbacks,
-each chunk in one transaction (sms/chunk.py: its reads done once, its trailing
+each chunk in one transaction (sms/batch.py: its reads done once, its trailing
 writes done once). A chunk holds at most one callback per phone. When any of
 its callbacks raises, the chunk is rolled back and its callbacks are redone
 one by one, each in its own transaction, so that the failing one is marked
@@ -30,8 +30,9 @@ from models.db import is_postgres
 from models.pools import POLL_MAX_SECONDS
 from models.sms import SmsInbox
 
-from .chunk import Chunk
-from .chunk import active
+from . import router
+from .batch import Batch
+from .batch import Incoming
 from .receipts import handle_report
 
 log = logging.getLogger(__name__)
@@ -169,16 +170,15 @@ def _chunk(size: int, counts: dict) -> int:
             rows, data = _take(size)
             if not rows:
                 return 0
-            chunk = Chunk(decisions)
-            chunk.prefetch([data[row.id] for row in rows if row.kind == "up"])
+            batch = Batch(decisions)
+            batch.prefetch([data[row.id]["phone_number"] for row in rows if row.kind == "up"])
             stop = time.monotonic() + CHUNK_SECONDS
             results = []
-            with active(chunk):
-                for row in rows:
-                    results.append((row.id, *_handle(row, data[row.id])))
-                    if time.monotonic() >= stop:
-                        break  # the rest stay pending for the next chunk
-                chunk.flush()
+            for row in rows:
+                results.append((row.id, *_handle(batch, row, data[row.id])))
+                if time.monotonic() >= stop:
+                    break  # the rest stay pending for the next chunk
+            batch.flush()
             SmsInbox.finish(results)
     except Exception:
         if not rows:
@@ -219,18 +219,16 @@ def _locked(query):
     return query
 
 
-def _handle(row: SmsInbox, data: dict) -> tuple[str, str | None]:
-    from .router import handle_reply
-
+def _handle(batch: Batch, row: SmsInbox, data: dict) -> tuple[str, str | None]:
     if row.kind == "up":
-        return handle_reply(row.id, data["phone_number"], data.get("content") or "")
+        return router.handle_reply(Incoming(row.id, data["phone_number"], data.get("content") or "", batch))
     return handle_report(data)
 
 
 def _one_by_one(row: SmsInbox, decisions: dict) -> tuple[str | None, str | None]:
     """One callback in its own transaction, claimed first; an error marks it failed."""
     try:
-        with db.atomic(), active(Chunk(decisions, batched=False)):
+        with db.atomic():
             claimed = (
                 SmsInbox.update(state="done", processed_at=clock.now())
                 .where((SmsInbox.id == row.id) & (SmsInbox.state == "pending"))
@@ -239,7 +237,9 @@ def _one_by_one(row: SmsInbox, decisions: dict) -> tuple[str | None, str | None]
             if claimed != 1:
                 return None, None  # handled meanwhile by another run
             stored = SmsInbox.get_by_id(row.id)
-            outcome, detail = _handle(stored, stored.data)
+            batch = Batch(decisions)  # a batch of one: the same path as a chunk
+            outcome, detail = _handle(batch, stored, stored.data)
+            batch.flush()
             SmsInbox.update(outcome=outcome, detail=detail).where(SmsInbox.id == row.id).execute()
             return outcome, detail
     except Exception:

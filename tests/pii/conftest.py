@@ -17,8 +17,8 @@ from models.sms import SmsInbox
 from models.sms import SmsMessage
 from ratings.core import RatingRequest
 from ratings.core import submit_rating
+from sms.conversations.opt_out import opt_out
 from sms.inbox import store_callback
-from sms.router import opt_out
 
 PHONE = "13800138000"
 NAME = "张三丰"

@@ -240,14 +240,14 @@ def test_console_provider_records_and_sends_nothing(app, bot, fake):
 
 def test_another_conversation_plugs_into_the_router(app, bot, fake, monkeypatch):
     """Other areas register a handler for their purpose (the 回访 does, in
-    sms/followup.py), and replies to their newest prompt reach it."""
+    sms/conversations/followup.py), and replies to their newest prompt reach it."""
     from sms import router
 
     seen = []
 
     def survey(incoming, prompt):
         seen.append((incoming.text, prompt.ref))
-        router.SmsMessage.close_prompts(incoming.phone, purposes=("survey",))
+        SmsMessage.close_prompts(incoming.phone, purposes=("survey",))
         return "survey", prompt.ref
 
     bot.complete()

@@ -1,9 +1,8 @@
 """The 回访 conversation: the citizen's SMS answer to the question the
 rectification workflow sends after a bad review was answered.
 
-The question ("请回复数字评价整改结果：1满意 2基本满意 3不满意") is an
-`sms.message` with purpose `followup`; its answer goes to
-`ratings.followup.answer_by_sms`. An answer off the scale gets one
+The question is an `sms.message` with purpose `followup`; its answer goes to
+`rectification.followup.answer_by_sms`. An answer off the scale gets one
 clarification per question, never a loop; staff phone the citizen when no
 answer comes (the rectification reminders chase that).
 """
@@ -14,9 +13,7 @@ from models.sms import SmsMessage
 from rectification.followup import answer_by_sms
 from rectification.followup import followup_question
 
-from .router import Incoming
-from .router import register
-from .router import say
+from ..batch import Incoming
 
 THANKS = "感谢您对整改结果的评价。"
 REOPENED = "感谢您的反馈。您对整改结果不满意，我们已重新督办，办理部门将再次与您联系。"
@@ -30,12 +27,9 @@ def followup_reply(incoming: Incoming, prompt: SmsMessage) -> tuple[str, str | N
         return "refused", exc.code
     if ticket is None:
         rect = current_settings().rectification
-        say(incoming, f"followup-clarify:{prompt.id}", "抱歉，未能识别您的回复。" + followup_question(rect))
+        incoming.say(f"followup-clarify:{prompt.id}", "抱歉，未能识别您的回复。" + followup_question(rect))
         return "unclear", prompt.ref
     SmsMessage.close_prompts(incoming.phone, purposes=("followup",), ref=prompt.ref)
     unsatisfied = ticket.followup_result == "unsatisfied"
-    say(incoming, f"followup-thanks:{prompt.id}", REOPENED if unsatisfied else THANKS)
+    incoming.say(f"followup-thanks:{prompt.id}", REOPENED if unsatisfied else THANKS)
     return ("followup_unsatisfied" if unsatisfied else "followup"), f"ticket {ticket.ticket_no}"
-
-
-register("followup", followup_reply)
