@@ -8,6 +8,7 @@ from flask import jsonify
 
 from core.cache import TtlCache
 from core.errors import error
+from edge.json import addendum_flag
 from edge.json import json_body
 from models import Case
 from models import Staff
@@ -48,9 +49,6 @@ def post_rating():
     channel = body.get("channel")
     if channel not in DEVICE_CHANNELS:
         error("invalid_channel", f"channel 必须是 {' / '.join(DEVICE_CHANNELS)} 之一", 422)
-    followup = body.get("followup", False)
-    if not isinstance(followup, bool):
-        error("invalid_followup", "followup 必须是 true 或 false", 422)
     device_id = body.get("device_id")
     if device_id is not None and (not isinstance(device_id, str) or not _DEVICE_ID.match(device_id)):
         error("invalid_device_id", "device_id 必须是 1–40 位的字母、数字或 -_.:", 422)
@@ -59,7 +57,7 @@ def post_rating():
         channel=channel,
         labels=body.get("labels"),
         comment=body.get("comment"),
-        followup=followup,
+        addendum=addendum_flag(body),
         rater_ref=f"device:{g.api_key.prefix}" + (f":{device_id}" if device_id else ""),
         **_targets(body),
     )

@@ -38,7 +38,7 @@ DEFAULTS: dict = {
     },
     "ratings": {
         "onsite_daily_limit": 3,
-        "followup_days": 15,
+        "addendum_days": 15,
         "comment_max_length": 500,
         "rating_window_days": 30,
     },
@@ -131,7 +131,7 @@ DEFAULTS: dict = {
         "extra_holidays": [],
         "extra_workdays": [],
         # The citizen should be called back (核实) within this many working days.
-        "callback_working_days": 1,
+        "verification_call_working_days": 1,
         # Staff are reminded this many hours before a deadline (daily while it runs).
         "reminder_lead_hours": 24,
         # The 回访 question goes this long after the reply, so the reply is read first.
@@ -297,6 +297,11 @@ def _from_environ(environ: Mapping) -> dict:
         name = "HCP_" + "_".join(keypath).upper()
         if name in environ and name not in ENV_ALIASES:
             _set(found, keypath, _coerce_env(name, environ[name], default))
+    for old, new in RENAMED.items():
+        name = "HCP_" + "_".join(old).upper()
+        keypath = old[:-1] + (new,)
+        if name in environ and new not in found.get(old[0], {}):
+            _set(found, keypath, _coerce_env(name, environ[name], _get(DEFAULTS, keypath)))
     return found
 
 
@@ -318,8 +323,22 @@ def _coerce_env(name: str, raw: str, default):
     return raw
 
 
+# Keys renamed so that one word has one meaning (追评 is an addendum, not a
+# follow-up; a callback is Aliyun's webhook, not the phone call): the old names
+# are still read, deprecated.
+RENAMED = {
+    ("ratings", "followup_days"): "addendum_days",
+    ("rectification", "callback_working_days"): "verification_call_working_days",
+}
+
+
 def _merge(target: dict, incoming: dict, prefix: tuple, source: str) -> None:
     for key, value in incoming.items():
+        if prefix + (key,) in RENAMED:
+            new = RENAMED[prefix + (key,)]
+            if new in incoming:
+                raise ConfigError(f"{'.'.join(prefix + (key,))}: deprecated name of {new}; give only {new}")
+            key = new
         keypath = prefix + (key,)
         dotted = ".".join(keypath)
         if key not in target:
@@ -386,7 +405,7 @@ def _validate(cfg: dict) -> None:
         (("app", "hsts_seconds"), 0, 2 * 365 * 24 * 3600),
         (("database", "pool_size"), 1, 200),
         (("ratings", "onsite_daily_limit"), 1, 100),
-        (("ratings", "followup_days"), 1, 365),
+        (("ratings", "addendum_days"), 1, 365),
         (("ratings", "comment_max_length"), 10, 5000),
         (("ratings", "rating_window_days"), 1, 365),
         (("sms", "invite_delay_minutes"), 0, 7 * 24 * 60),
@@ -395,7 +414,7 @@ def _validate(cfg: dict) -> None:
         (("sms", "aliyun", "connect_timeout_seconds"), 1, 60),
         (("sms", "aliyun", "read_timeout_seconds"), 1, 120),
         (("rectification", "deadline_working_days"), 1, 60),
-        (("rectification", "callback_working_days"), 1, 10),
+        (("rectification", "verification_call_working_days"), 1, 10),
         (("rectification", "reminder_lead_hours"), 1, 240),
         (("rectification", "followup_delay_hours"), 0, 240),
         (("rectification", "followup_answer_days"), 1, 30),

@@ -35,7 +35,7 @@ def work_demo_tickets(seed: int = 2026) -> int:
                 moved += _settle(ticket, actor, rng, at)
             elif rng.random() < 0.6:
                 clock.freeze(at)
-                tickets.record_callback(ticket, actor, "已电话联系群众，核实情况")
+                tickets.record_verification_call(ticket, actor, "已电话联系群众，核实情况")
                 moved += 1
     finally:
         clock.freeze(None)
@@ -48,7 +48,7 @@ def _settle(ticket: Ticket, actor, rng, at) -> int:
         clock.freeze(at)
         roll = rng.random()
         if roll < 0.05:
-            ticket = tickets.record_callback(ticket, actor, "已电话联系群众核实")
+            ticket = tickets.record_verification_call(ticket, actor, "已电话联系群众核实")
             ticket = tickets.appeal(ticket, actor, "经调取监控，当日该窗口无此业务办理记录", "监控录像及叫号记录")
             clock.freeze(at + dt.timedelta(days=1))
             tickets.decide_appeal(ticket, True, actor, "证据充分，属误评，评价不予采纳")
@@ -56,10 +56,10 @@ def _settle(ticket: Ticket, actor, rng, at) -> int:
         if roll < 0.25:
             ticket = tickets.resolve_on_the_spot(ticket, actor, "当场向群众致歉并完成办理")
         elif roll < 0.35:
-            ticket = tickets.record_callback(ticket, actor, "已电话联系群众核实")
+            ticket = tickets.record_verification_call(ticket, actor, "已电话联系群众核实")
             ticket = tickets.explain(ticket, actor, "该事项须本人到场办理，系法定要求，已向群众解释说明")
         else:
-            ticket = tickets.record_callback(ticket, actor, "已电话联系群众核实")
+            ticket = tickets.record_verification_call(ticket, actor, "已电话联系群众核实")
             ticket = tickets.start_rectification(ticket, actor, "情况属实")
             clock.freeze(at + dt.timedelta(days=rng.randint(1, 6)))
             ticket = tickets.complete_rectification(ticket, actor, "已对窗口人员批评教育，优化取号引导")

@@ -11,3 +11,12 @@ def json_body():
     if data is None:
         error("invalid_json", "请求体必须是有效的 JSON（UTF-8）", 400)
     return data
+
+
+def addendum_flag(body: dict) -> bool:
+    """A rating body's 追评 flag: `addendum`, or `followup` (its deprecated name)."""
+    name = "addendum" if "addendum" in body else "followup"
+    value = body.get(name, False)
+    if not isinstance(value, bool):
+        error("invalid_addendum", f"{name} 必须是 true 或 false", 422)
+    return value

@@ -38,7 +38,7 @@ CHANNELS = {
 DEVICE_CHANNELS = ("pad", "kiosk", "paper", "pc")
 
 FIRST = 1
-FOLLOWUP = 2  # 追评
+ADDENDUM = 2  # 追评: the one addendum to a first rating
 
 
 class Rating(BaseModel):

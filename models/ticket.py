@@ -66,7 +66,7 @@ class Ticket(BaseModel):
     # When the current deadline started to run (opening, or a reopening).
     due_from = DateTimeField(null=True)
     assignee = ForeignKeyField(User, null=True, backref="tickets", on_delete="SET NULL")
-    callback_at = DateTimeField(null=True)
+    verification_call_at = DateTimeField(null=True)
     on_the_spot = BooleanField(default=False)
     on_ledger = BooleanField(default=False)
     # 整改情况 or the explanation (no legal basis); the latest resolution.

@@ -183,7 +183,8 @@ RATING_IN = {
         "labels": {"type": "array", "items": {"type": "string"}, "maxItems": 10},
         "comment": {"type": "string", "maxLength": 500},
         "channel": {"type": "string", "enum": ["pad", "kiosk", "paper", "pc"]},
-        "followup": {"type": "boolean"},
+        "addendum": {"type": "boolean", "description": "追评"},
+        "followup": {"type": "boolean", "deprecated": True, "description": "old name of addendum"},
         "device_id": {"type": "string", "pattern": r"^[\w\-.:]{1,40}$"},
     },
 }
@@ -196,7 +197,8 @@ WX_RATING_IN = {
         "level": {"type": "integer", "minimum": 1, "maximum": 5},
         "labels": {"type": "array", "items": {"type": "string"}, "maxItems": 10},
         "comment": {"type": "string", "maxLength": 500},
-        "followup": {"type": "boolean"},
+        "addendum": {"type": "boolean", "description": "追评"},
+        "followup": {"type": "boolean", "deprecated": True, "description": "old name of addendum"},
     },
 }
 TARGET = {
@@ -226,14 +228,15 @@ RATING_CONTEXT = {
 }
 MY_RATING = {
     "type": "object",
-    "required": ["rating_id", "level", "level_name", "labels", "comment", "followup", "created_at", "is_bad", "ticket"],
+    "required": ["rating_id", "level", "level_name", "labels", "comment", "addendum", "created_at", "is_bad", "ticket"],
     "properties": {
         "rating_id": {"type": "integer"},
         "level": {"type": "integer", "minimum": 1, "maximum": 5},
         "level_name": {"type": "string"},
         "labels": {"type": "array", "items": LABEL},
         "comment": NULLABLE_STR,
-        "followup": {"type": "boolean"},
+        "addendum": {"type": "boolean", "description": "追评"},
+        "followup": {"type": "boolean", "deprecated": True, "description": "old name of addendum"},
         "created_at": TIME,
         "is_bad": {"type": "boolean"},
         "target": {"type": "object"},

@@ -35,9 +35,9 @@ from models import Window
 from models import db
 from models.db import insert_row
 from models.label import BAD_LEVELS
+from models.rating import ADDENDUM
 from models.rating import DEVICE_CHANNELS
 from models.rating import FIRST
-from models.rating import FOLLOWUP
 from rectification.tickets import open_ticket
 
 from . import fraud
@@ -57,7 +57,7 @@ class RatingRequest:
     window: Window | None = None
     staff: Staff | None = None
     rater_ref: str | None = None
-    followup: bool = False
+    addendum: bool = False  # 追评
     # For fraud screening only (never stored): the client's address on the
     # citizen-facing pages, and a phone the rater left (the window QR page).
     client_ip: str | None = None
@@ -162,13 +162,13 @@ def _save_case_rating(rating: Rating, req: RatingRequest, rules) -> None:
     rating.item = case.item_id
     if case.completed_at and rating.created_at > case.completed_at + dt.timedelta(days=rules.rating_window_days):
         error("rating_expired", "该办件的评价期限已过", 410)
-    if req.followup:
+    if req.addendum:
         first = Rating.first_for_case(case)
         if first is None:
             error("not_rated_yet", "该办件尚未评价，不能追评", 409)
-        if rating.created_at > first.created_at + dt.timedelta(days=rules.followup_days):
-            error("followup_closed", f"追评须在首次评价后 {rules.followup_days} 天内提交", 409)
-        rating.sequence = FOLLOWUP
+        if rating.created_at > first.created_at + dt.timedelta(days=rules.addendum_days):
+            error("addendum_closed", f"追评须在首次评价后 {rules.addendum_days} 天内提交", 409)
+        rating.sequence = ADDENDUM
     else:
         rating.sequence = FIRST
     try:
@@ -177,8 +177,8 @@ def _save_case_rating(rating: Rating, req: RatingRequest, rules) -> None:
         # already: submit_rating's own atomic()).
         _insert(rating)
     except IntegrityError:
-        if req.followup:
-            error("already_followed_up", "该办件已追评过", 409)
+        if req.addendum:
+            error("already_has_addendum", "该办件已追评过", 409)
         error("already_rated", "该办件已经评价过了，感谢您的参与", 409)
     # The invitation's work is done: no reminder for a rated case.
     (

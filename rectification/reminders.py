@@ -7,7 +7,7 @@ an old snapshot, and its write would fail at once instead of waiting.
 
 - `remind_due`: a reminder to the department, once a day, while a deadline
   (ticket or 台账 item) is within `reminder_lead_hours`, and once when the
-  citizen has not been called back within `callback_working_days`;
+  citizen has not been called back within `verification_call_working_days`;
 - `escalate_overdue`: a passed deadline goes to the bureau (督办), once per deadline;
 - `chase_followups`: an SMS 回访 left unanswered for `followup_answer_days`
   asks the department to phone;
@@ -48,7 +48,7 @@ def remind_due() -> int:
                 "请按时整改反馈。",
             )
             count += 1
-        count += _remind_callbacks(now, rect)
+        count += _remind_verification_calls(now, rect)
         items = (
             LedgerItem.select(LedgerItem, Ticket)
             .join(Ticket)
@@ -72,17 +72,18 @@ def remind_due() -> int:
     return count
 
 
-def _remind_callbacks(now, rect) -> int:
-    """Tickets still waiting for the callback (核实) after `callback_working_days`."""
+def _remind_verification_calls(now, rect) -> int:
+    """Tickets still waiting for the verification call (核实) after `verification_call_working_days`."""
     count = 0
     for ticket in list(Ticket.select().where(Ticket.state == "new")):
-        target = add_working_days(ticket.due_from or ticket.created_at, rect.callback_working_days, rect)
+        target = add_working_days(ticket.due_from or ticket.created_at, rect.verification_call_working_days, rect)
         if target < now:
             _tell_department(
                 ticket,
-                f"callback:{ticket.id}",
+                f"callback:{ticket.id}",  # the stored once-only key, as before the rename
                 "ticket.reminder",
-                f"差评工单 {ticket.ticket_no} 已超过 {rect.callback_working_days} 个工作日未回访核实，请尽快联系群众。",
+                f"差评工单 {ticket.ticket_no} 已超过 {rect.verification_call_working_days} 个工作日未回访核实，"
+                "请尽快联系群众。",
             )
             count += 1
     return count

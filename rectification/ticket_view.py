@@ -58,7 +58,7 @@ def staff_view(ticket: Ticket, user) -> dict:
         "case": None
         if case is None
         else {"case_no": case.case_no, "item": case.item.name, "applicant_phone": mask_phone(case.applicant_phone)},
-        "callback_at": clock.iso(ticket.callback_at),
+        "verification_call_at": clock.iso(ticket.verification_call_at),
         "on_the_spot": ticket.on_the_spot,
         "resolution_text": ticket.resolution_text,
         "resolved_at": clock.iso(ticket.resolved_at),

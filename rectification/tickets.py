@@ -108,9 +108,9 @@ def assign(ticket: Ticket, user, actor) -> Ticket:
     return Ticket.get_by_id(ticket.id)
 
 
-def record_callback(ticket: Ticket, actor, note) -> Ticket:
-    """The callback to the citizen that starts verification (核实)."""
-    return workflow.move(ticket, "verify", actor, note, callback_at=clock.now())
+def record_verification_call(ticket: Ticket, actor, note) -> Ticket:
+    """The verification call to the citizen that starts verification (核实)."""
+    return workflow.move(ticket, "verify", actor, note, verification_call_at=clock.now())
 
 
 def resolve_on_the_spot(ticket: Ticket, actor, note) -> Ticket:
@@ -124,7 +124,7 @@ def resolve_on_the_spot(ticket: Ticket, actor, note) -> Ticket:
         on_the_spot=True,
         resolution_text=(note or "").strip(),
         resolved_at=now,
-        callback_at=ticket.callback_at or now,
+        verification_call_at=ticket.verification_call_at or now,
     )
 
 
@@ -189,7 +189,7 @@ def transition(ticket: Ticket, action: str, actor, note=None, evidence=None, **o
     `note` is the action's text (finding, result, explanation, reason, reply);
     `options`: `satisfaction` and `channel` for "followup"."""
     handlers = {
-        "verify": lambda: record_callback(ticket, actor, note),
+        "verify": lambda: record_verification_call(ticket, actor, note),
         "resolve_on_the_spot": lambda: resolve_on_the_spot(ticket, actor, note),
         "rectify": lambda: start_rectification(ticket, actor, note),
         "complete": lambda: complete_rectification(ticket, actor, note),

@@ -8,6 +8,7 @@ from flask import jsonify
 from flask import request
 
 from core.errors import error
+from edge.json import addendum_flag
 from edge.json import json_body
 from edge.limits import client_ip
 from models import WxUser
@@ -78,9 +79,6 @@ def post_rating():
     body = json_body()
     if not isinstance(body, dict):
         error("invalid_body", "评价必须是 JSON 对象", 422)
-    followup = body.get("followup", False)
-    if not isinstance(followup, bool):
-        error("invalid_followup", "followup 必须是 true 或 false", 422)
     kind, target = _target(body.get("code"), body.get("scene"))
     targets = {"case": target} if kind == "case" else {"window": target[0], "staff": target[1]}
     req = RatingRequest(
@@ -88,7 +86,7 @@ def post_rating():
         channel="wechat",
         labels=body.get("labels"),
         comment=body.get("comment"),
-        followup=followup,
+        addendum=addendum_flag(body),
         rater_ref=rater_ref(),
         client_ip=client_ip(),
         **targets,

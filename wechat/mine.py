@@ -7,6 +7,7 @@ from models import Label
 from models import LabelSet
 from models import Rating
 from models import Ticket
+from models.rating import ADDENDUM
 
 LIMIT = 100
 
@@ -37,7 +38,8 @@ def _view(rating: Rating, ticket, texts: dict) -> dict:
             {"code": code, "text": texts.get((rating.label_version, code), code)} for code in rating.label_codes
         ],
         "comment": rating.comment,
-        "followup": rating.sequence == 2,
+        "addendum": rating.sequence == ADDENDUM,
+        "followup": rating.sequence == ADDENDUM,  # deprecated name of "addendum"
         "created_at": clock.iso(rating.created_at),
         "is_bad": rating.is_bad,
         "target": {

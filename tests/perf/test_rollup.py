@@ -16,7 +16,7 @@ from models import Case
 from models import Rating
 from models import RatingRollup
 from models import db
-from models.rating import FOLLOWUP
+from models.rating import ADDENDUM
 
 CHANNELS = ("pad", "qr", "sms", "wechat", "kiosk")
 
@@ -135,9 +135,9 @@ def test_followups_do_not_count_and_rollup_follows_the_rating_core(ctx, make):
         completed_at=clock.now(),
     )
     submit_rating(RatingRequest(level=2, channel="pad", case=case, rater_ref="device:x"))
-    submit_rating(RatingRequest(level=5, channel="pad", case=case, rater_ref="device:x", followup=True))
+    submit_rating(RatingRequest(level=5, channel="pad", case=case, rater_ref="device:x", addendum=True))
     submit_rating(RatingRequest(level=4, channel="pad", window=make.police_window, rater_ref="device:x"))
-    assert Rating.select().where(Rating.sequence == FOLLOWUP).count() == 1
+    assert Rating.select().where(Rating.sequence == ADDENDUM).count() == 1
     assert stored() == expected()
     today = clock.today()
     f = Filters(start=today, end=today + dt.timedelta(days=1))

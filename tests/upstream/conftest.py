@@ -59,7 +59,7 @@ def fast_client(app):
 def rate(app, make):
     """rate(count, **fields) → rating ids, given on the police window's tablet."""
 
-    def _rate(count=1, level=5, labels=("501",), channel="pad", comment=None, case_no=None, followup=False):
+    def _rate(count=1, level=5, labels=("501",), channel="pad", comment=None, case_no=None, addendum=False):
         ids = []
         with app.app_context(), db.connection_context():
             for _ in range(count):
@@ -72,7 +72,7 @@ def rate(app, make):
                     case=case,
                     window=None if case else make.police_window,
                     rater_ref="wx:openid-1" if case else "device:pad-w04",
-                    followup=followup,
+                    addendum=addendum,
                 )
                 ids.append(submit_rating(request).rating.id)
         return ids

@@ -38,12 +38,12 @@ def test_a_case_rating_as_the_default_profile_record(app, make, client, rate):
     }
 
 
-def test_a_followup_is_assess_number_two(app, make, client, rate):
+def test_an_addendum_is_assess_number_two(app, make, client, rate):
     client.post("/api/v1/cases", json=make.case_payload(), headers=make.auth(make.police_key))
     rate(1, channel="h5", case_no="GA-2026-0001")
-    (followup,) = rate(1, level=2, labels=("201", "202"), channel="sms", case_no="GA-2026-0001", followup=True)
+    (addendum,) = rate(1, level=2, labels=("201", "202"), channel="sms", case_no="GA-2026-0001", addendum=True)
     with app.app_context(), db.connection_context():
-        record = current_profile().record(load_rating(followup), "x")
+        record = current_profile().record(load_rating(addendum), "x")
     assert (record["assessNumber"], record["pf"], record["satisfaction"], record["evalDetail"]) == (2, 7, 2, "201,202")
 
 

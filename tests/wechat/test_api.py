@@ -168,7 +168,7 @@ def test_onsite_ratings_by_scene_are_limited_per_day(client, make):
         ({"scene": "w:W04", "level": "5"}, "invalid_level"),
         ({"scene": "w:W04", "level": 5, "labels": ["201"]}, "unknown_label"),
         ({"scene": "w:W04", "level": 5, "comment": 3}, "invalid_comment"),
-        ({"scene": "w:W04", "level": 5, "followup": "yes"}, "invalid_followup"),
+        ({"scene": "w:W04", "level": 5, "followup": "yes"}, "invalid_addendum"),
         ({"level": 5}, "missing_target"),
     ],
 )

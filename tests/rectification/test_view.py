@@ -9,7 +9,7 @@ from rectification.ticket_view import visible_tickets
 
 
 def test_staff_view_masks_the_phone_and_lists_history_and_actions(bad_ticket, staff, refused):
-    ticket = tickets.record_callback(bad_ticket(), staff.police_staff, "已联系")
+    ticket = tickets.record_verification_call(bad_ticket(), staff.police_staff, "已联系")
     ticket = tickets.start_rectification(ticket, staff.police_staff, "属实")
     ledger.put_on_ledger(ticket, "优化流程", "张科长", "2027-01-10", staff.police_staff)
     view = staff_view(ticket, staff.police_staff)

@@ -74,25 +74,32 @@ def test_second_rating_of_a_case_is_refused_from_any_channel(client, make, case)
         assert Outbox.select().where(Outbox.kind == "upstream.rating").count() == 1
 
 
-def test_one_followup_is_allowed(client, make, case):
-    assert rate(client, make, case_no=case, followup=True, level=3).get_json()["error"]["code"] == "not_rated_yet"
+def test_one_addendum_is_allowed(client, make, case):
+    assert rate(client, make, case_no=case, addendum=True, level=3).get_json()["error"]["code"] == "not_rated_yet"
     rate(client, make, case_no=case, level=4)
-    followup = rate(client, make, case_no=case, followup=True, level=2, labels=["201"])
-    assert followup.status_code == 201
-    assert followup.get_json()["is_bad"] is True
-    second = rate(client, make, case_no=case, followup=True, level=5)
+    addendum = rate(client, make, case_no=case, addendum=True, level=2, labels=["201"])
+    assert addendum.status_code == 201
+    assert addendum.get_json()["is_bad"] is True
+    second = rate(client, make, case_no=case, addendum=True, level=5)
     assert second.status_code == 409
-    assert second.get_json()["error"]["code"] == "already_followed_up"
+    assert second.get_json()["error"]["code"] == "already_has_addendum"
     with db.connection_context():
         assert [r.sequence for r in Rating.select().order_by(Rating.id)] == [1, 2]
 
 
-def test_followup_window_closes(client, make, case):
+def test_followup_is_still_read_as_the_deprecated_name_of_addendum(client, make, case):
+    rate(client, make, case_no=case, level=4)
+    assert rate(client, make, case_no=case, followup=True, level=3).status_code == 201
+    with db.connection_context():
+        assert [r.sequence for r in Rating.select().order_by(Rating.id)] == [1, 2]
+
+
+def test_addendum_window_closes(client, make, case):
     rate(client, make, case_no=case, level=4)
     clock.freeze(datetime.datetime(2026, 12, 12, 10, 0))
-    late = rate(client, make, case_no=case, followup=True, level=5)
+    late = rate(client, make, case_no=case, addendum=True, level=5)
     assert late.status_code == 409
-    assert late.get_json()["error"]["code"] == "followup_closed"
+    assert late.get_json()["error"]["code"] == "addendum_closed"
 
 
 def test_case_can_no_longer_be_rated_after_the_rating_window(client, make, case):
@@ -137,7 +144,8 @@ def test_a_window_tablet_is_not_capped_like_a_citizen(client, make):
         ({"level": 5, "comment": "长" * 501}, 422, "comment_too_long"),
         ({"level": 5, "channel": "sms"}, 422, "invalid_channel"),
         ({"level": 5, "channel": None}, 422, "invalid_channel"),
-        ({"level": 5, "followup": "yes"}, 422, "invalid_followup"),
+        ({"level": 5, "addendum": "yes"}, 422, "invalid_addendum"),
+        ({"level": 5, "followup": "yes"}, 422, "invalid_addendum"),
         ({"level": 5, "device_id": "x" * 41}, 422, "invalid_device_id"),
         ({"level": 5, "case_no": None, "window_code": None}, 422, "missing_target"),
         ({"level": 5, "case_no": 42}, 422, "invalid_case_no"),

@@ -18,7 +18,7 @@ def november(bad_ticket, staff, make):
     actor = staff.police_staff
 
     def verified(**kwargs):
-        return tickets.record_callback(bad_ticket(**kwargs), actor, "已联系")
+        return tickets.record_verification_call(bad_ticket(**kwargs), actor, "已联系")
 
     def replied(**kwargs):
         ticket = tickets.resolve_on_the_spot(bad_ticket(**kwargs), actor, "已解决")

@@ -29,7 +29,7 @@ def test_defaults_run_everything_locally(tmp_path, monkeypatch):
 def test_example_file_is_valid_and_complete(tmp_path):
     import pathlib
 
-    example = pathlib.Path(__file__).parent.parent / "config.example.toml"
+    example = pathlib.Path(__file__).parents[2] / "config.example.toml"
     settings = load(tmp_path, example.read_text(encoding="utf-8"))
     assert settings.to_dict() == config.DEFAULTS
     # Every key the product knows is documented in the example.
@@ -104,3 +104,25 @@ def test_settings_are_read_only(tmp_path):
     settings = load(tmp_path, "")
     with pytest.raises(TypeError):
         settings.sms["provider"] = "aliyun"
+
+
+@pytest.mark.parametrize(
+    ("text", "section", "key", "value"),
+    [
+        ("[ratings]\nfollowup_days = 9\n", "ratings", "addendum_days", 9),
+        ("[rectification]\ncallback_working_days = 2\n", "rectification", "verification_call_working_days", 2),
+    ],
+)
+def test_renamed_keys_are_still_read_under_their_old_names(tmp_path, text, section, key, value):
+    assert load(tmp_path, text)[section][key] == value
+
+
+def test_a_renamed_key_given_twice_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="deprecated name of addendum_days"):
+        load(tmp_path, "[ratings]\nfollowup_days = 9\naddendum_days = 8\n")
+
+
+def test_renamed_keys_are_read_from_the_environment_too(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    settings = load(tmp_path, env={"HCP_RATINGS_FOLLOWUP_DAYS": "7"})
+    assert settings.ratings.addendum_days == 7

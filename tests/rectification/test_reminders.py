@@ -32,7 +32,7 @@ def test_jobs_are_in_the_table():
 
 
 def test_reminder_once_a_day_within_the_lead_time(bad_ticket, staff):
-    ticket = tickets.record_callback(bad_ticket(), staff.police_staff, "已联系")  # due 2026-12-03 23:59:59
+    ticket = tickets.record_verification_call(bad_ticket(), staff.police_staff, "已联系")  # due 2026-12-03 23:59:59
     assert reminders.remind_due() == 0
     clock.freeze(dt.datetime(2026, 12, 3, 0, 30))  # within 24 h of the deadline
     reminders.remind_due()
@@ -70,7 +70,7 @@ def test_escalation_when_the_deadline_passes(bad_ticket, staff):
 
 
 def test_an_extended_deadline_escalates_again_when_it_passes(bad_ticket, staff):
-    ticket = tickets.record_callback(bad_ticket(), staff.police_staff, "已联系")
+    ticket = tickets.record_verification_call(bad_ticket(), staff.police_staff, "已联系")
     ticket = tickets.start_rectification(ticket, staff.police_staff, "属实")
     item = ledger.put_on_ledger(ticket, "改造", "张科长", "2026-12-10", staff.police_staff)
     clock.freeze(dt.datetime(2026, 12, 4, 9, 0))
@@ -88,7 +88,7 @@ def test_an_extended_deadline_escalates_again_when_it_passes(bad_ticket, staff):
 
 def test_appeals_and_resolved_tickets_are_not_escalated(bad_ticket, staff):
     appealed = tickets.appeal(
-        tickets.record_callback(bad_ticket(), staff.police_staff, "已联系"), staff.police_staff, "误评", "录音"
+        tickets.record_verification_call(bad_ticket(), staff.police_staff, "已联系"), staff.police_staff, "误评", "录音"
     )
     tickets.resolve_on_the_spot(bad_ticket(), staff.police_staff, "已解决")
     clock.freeze(dt.datetime(2026, 12, 10, 9, 0))
@@ -129,7 +129,7 @@ def test_jobs_run_outside_a_request(make, app):
 
 
 def test_an_overdue_ledger_item_escalates_while_the_ticket_runs(bad_ticket, staff):
-    ticket = tickets.record_callback(bad_ticket(), staff.police_staff, "已联系")
+    ticket = tickets.record_verification_call(bad_ticket(), staff.police_staff, "已联系")
     ticket = tickets.start_rectification(ticket, staff.police_staff, "属实")
     quick = ledger.put_on_ledger(ticket, "更换叫号机", "张科长", "2026-12-01", staff.police_staff)
     long = ledger.put_on_ledger(ticket, "改造大厅", "王局长", "2027-01-15", staff.police_staff)
@@ -154,7 +154,7 @@ def test_callback_reminder_after_one_working_day(bad_ticket, staff):
     reminders.remind_due()
     sent = kinds("ticket.reminder")
     assert len(sent) == 1 and "未回访核实" in sent[0].text
-    tickets.record_callback(ticket, staff.police_staff, "已联系")
+    tickets.record_verification_call(ticket, staff.police_staff, "已联系")
     clock.freeze(dt.datetime(2026, 12, 2, 9, 0))
     reminders.remind_due()
     assert len(kinds("ticket.reminder")) == 1

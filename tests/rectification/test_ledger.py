@@ -15,7 +15,7 @@ from rectification import tickets
 @pytest.fixture
 def rectifying(bad_ticket, staff):
     def create():
-        ticket = tickets.record_callback(bad_ticket(), staff.police_staff, "已联系")
+        ticket = tickets.record_verification_call(bad_ticket(), staff.police_staff, "已联系")
         return tickets.start_rectification(ticket, staff.police_staff, "属实，涉及系统改造")
 
     return create

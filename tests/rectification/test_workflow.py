@@ -77,8 +77,8 @@ def test_reassignment_within_the_department_only(bad_ticket, staff, refused):
 def test_full_rectification_path(bad_ticket, staff):
     ticket = bad_ticket()
     actor = staff.police_staff
-    ticket = tickets.record_callback(ticket, actor, "已电话联系群众，了解到窗口等候时间过长")
-    assert ticket.state == "verifying" and ticket.callback_at == clock.now()
+    ticket = tickets.record_verification_call(ticket, actor, "已电话联系群众，了解到窗口等候时间过长")
+    assert ticket.state == "verifying" and ticket.verification_call_at == clock.now()
     ticket = tickets.start_rectification(ticket, actor, "情况属实")
     assert ticket.state == "rectifying"
     ticket = tickets.complete_rectification(ticket, actor, "增开窗口，调整排班")
@@ -110,12 +110,12 @@ def test_full_rectification_path(bad_ticket, staff):
 def test_on_the_spot_is_recorded_as_such(bad_ticket, staff):
     ticket = tickets.resolve_on_the_spot(bad_ticket(), staff.police_staff, "现场为群众补办完成")
     assert ticket.state == "rectified" and ticket.on_the_spot
-    assert ticket.callback_at == clock.now() and ticket.resolved_at == clock.now()
+    assert ticket.verification_call_at == clock.now() and ticket.resolved_at == clock.now()
     assert events(ticket)[-1] == ("resolve_on_the_spot", "new", "rectified")
 
 
 def test_explanation_is_the_reply(bad_ticket, staff):
-    ticket = tickets.record_callback(bad_ticket(), staff.police_staff, "已联系")
+    ticket = tickets.record_verification_call(bad_ticket(), staff.police_staff, "已联系")
     ticket = tickets.explain(ticket, staff.police_staff, "该诉求无法律依据：身份证换领须本人到场。")
     assert ticket.state == "explained"
     ticket = followup.send_reply(ticket, None, staff.police_staff)
@@ -125,7 +125,7 @@ def test_explanation_is_the_reply(bad_ticket, staff):
 
 
 def test_appeal_approved_excludes_the_rating_and_closes(bad_ticket, staff, refused):
-    ticket = tickets.record_callback(bad_ticket(), staff.police_staff, "群众表示误点")
+    ticket = tickets.record_verification_call(bad_ticket(), staff.police_staff, "群众表示误点")
     with refused("note_required", 422):
         tickets.appeal(ticket, staff.police_staff, "误评", "")
     ticket = tickets.appeal(ticket, staff.police_staff, "群众误操作", "通话录音 2026-11-26 10:05")
@@ -145,7 +145,7 @@ def test_appeal_approved_excludes_the_rating_and_closes(bad_ticket, staff, refus
 
 
 def test_appeal_rejected_goes_back_where_it_was(bad_ticket, staff):
-    ticket = tickets.record_callback(bad_ticket(), staff.police_staff, "已联系")
+    ticket = tickets.record_verification_call(bad_ticket(), staff.police_staff, "已联系")
     due = ticket.due_at
     ticket = tickets.appeal(ticket, staff.police_staff, "恶意差评", "多次无理要求的记录")
     ticket = tickets.decide_appeal(ticket, False, staff.bureau, "证据不足")
@@ -187,16 +187,16 @@ def test_service_functions_refuse_out_of_order_steps(bad_ticket, staff, refused)
 def test_who_may_act(bad_ticket, staff, refused):
     ticket = bad_ticket()
     with refused("forbidden", 403):
-        tickets.record_callback(ticket, staff.social_staff, "别的部门")
+        tickets.record_verification_call(ticket, staff.social_staff, "别的部门")
     with refused("forbidden", 403):
-        tickets.record_callback(ticket, staff.auditor, "只读")
+        tickets.record_verification_call(ticket, staff.auditor, "只读")
     with refused("forbidden", 403):
-        tickets.record_callback(ticket, None, "系统")
+        tickets.record_verification_call(ticket, None, "系统")
     staff.police_staff.active = False
     with refused("forbidden", 403):
-        tickets.record_callback(ticket, staff.police_staff, "已停用")
+        tickets.record_verification_call(ticket, staff.police_staff, "已停用")
     # The bureau may act on every ticket.
-    assert tickets.record_callback(ticket, staff.bureau, "区局直接回访").state == "verifying"
+    assert tickets.record_verification_call(ticket, staff.bureau, "区局直接回访").state == "verifying"
 
 
 def test_dept_staff_cannot_close(bad_ticket, staff, refused):
@@ -209,18 +209,18 @@ def test_dept_staff_cannot_close(bad_ticket, staff, refused):
 def test_notes_are_required_and_bounded(bad_ticket, staff, refused):
     ticket = bad_ticket()
     with refused("note_required", 422):
-        tickets.record_callback(ticket, staff.police_staff, "   ")
+        tickets.record_verification_call(ticket, staff.police_staff, "   ")
     with refused("note_too_long", 422):
-        tickets.record_callback(ticket, staff.police_staff, "长" * 2001)
+        tickets.record_verification_call(ticket, staff.police_staff, "长" * 2001)
     with refused("invalid_note", 422):
-        tickets.record_callback(ticket, staff.police_staff, 42)
+        tickets.record_verification_call(ticket, staff.police_staff, 42)
     assert Ticket.get_by_id(ticket.id).state == "new"
 
 
 def test_a_stale_ticket_loses_the_race(bad_ticket, staff, refused):
     ticket = bad_ticket()
     stale = Ticket.get_by_id(ticket.id)
-    tickets.record_callback(ticket, staff.police_staff, "甲已回访")
+    tickets.record_verification_call(ticket, staff.police_staff, "甲已回访")
     with refused("ticket_changed", 409):
         tickets.resolve_on_the_spot(stale, staff.police_admin, "乙也在处理")
     assert Ticket.get_by_id(ticket.id).state == "verifying"
@@ -234,7 +234,7 @@ def test_allowed_actions_follow_state_and_role(bad_ticket, staff):
     assert names(staff.social_staff) == []
     assert names(staff.auditor) == []
     ticket = tickets.appeal(
-        tickets.record_callback(ticket, staff.police_staff, "已联系"), staff.police_staff, "误评", "录音"
+        tickets.record_verification_call(ticket, staff.police_staff, "已联系"), staff.police_staff, "误评", "录音"
     )
     assert names(staff.police_admin) == []
     assert names(staff.bureau) == ["approve_appeal", "reject_appeal"]
