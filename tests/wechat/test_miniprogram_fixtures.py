@@ -46,6 +46,7 @@ PLACEHOLDERS = {
     "bad": "BADCASE23",
     "expired": "XPRDCASE4",
     "closed": "CLSDCASE5",
+    "late": "LATECASE6",
 }
 assert all(len(code) == CODE_LENGTH and set(code) <= set(ALPHABET) for code in PLACEHOLDERS.values())
 
@@ -105,6 +106,14 @@ def record(client, make, fake_wx) -> dict:
             completed_at="2026-10-09T09:40:00+08:00",
         ),
         "closed": create_case(client, make, "GA-2026-0104"),
+        # Its 30-day rating window closes at 10:03 today: open at 10:00, refused at 10:05.
+        "late": create_case(
+            client,
+            make,
+            "GA-2026-0105",
+            accepted_at="2026-10-27T09:00:00+08:00",
+            completed_at="2026-10-27T10:03:00+08:00",
+        ),
     }
 
     # A session issued four days ago has expired (72 hours): the mini program
@@ -121,6 +130,7 @@ def record(client, make, fake_wx) -> dict:
     rec.call("context_good", "GET", ctx, query={"code": codes["good"]}, token=token, status=200)
     rec.call("context_bad", "GET", ctx, query={"code": codes["bad"]}, token=token, status=200)
     rec.call("context_expired", "GET", ctx, query={"code": codes["expired"]}, token=token, status=200)
+    rec.call("context_late", "GET", ctx, query={"code": codes["late"]}, token=token, status=200)
     rec.call("context_staff", "GET", ctx, query={"scene": "s:S001"}, token=token, status=200)
     rec.call("context_window", "GET", ctx, query={"scene": "w:W05"}, token=token, status=200)
     rec.call("context_unknown_code", "GET", ctx, query={"code": "ZZZZZZZZZ"}, token=token, status=404)
@@ -131,7 +141,7 @@ def record(client, make, fake_wx) -> dict:
     at(5)
     rec.call("rate_good", "POST", rate, body=good, token=token, status=201)
     rec.call("context_rated", "GET", ctx, query={"code": codes["good"]}, token=token, status=200)
-    rec.call("rate_expired", "POST", rate, body={"code": codes["expired"], "level": 5}, token=token, status=410)
+    rec.call("rate_expired", "POST", rate, body={"code": codes["late"], "level": 5}, token=token, status=410)
 
     at(10)
     bad = {"code": codes["bad"], "level": 2, "labels": ["201", "202"], "comment": "排队两个小时，窗口说系统故障"}
