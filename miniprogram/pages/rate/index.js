@@ -53,10 +53,16 @@ Component({
     },
 
     showForm(context) {
+      // A 追评 is only for a case already rated; otherwise it is a first rating.
       const addendum = this.data.addendum && context.already_rated
-      if (context.expired) return this.close('rating_expired')
+      if (context.expired) {
+        this.close('rating_expired')
+        return
+      }
       if (context.already_rated && !addendum) {
-        return this.close(context.ratings_left_today === 0 ? 'rating_limit_reached' : 'already_rated')
+        // On site, "already rated" means today's ratings at this window are used up.
+        this.close(context.ratings_left_today === 0 ? 'rating_limit_reached' : 'already_rated')
+        return
       }
       this.setData({
         phase: 'form',
@@ -69,7 +75,6 @@ Component({
         labels: [],
         comment: '',
       })
-      return null
     },
 
     close(code, message) {
@@ -80,12 +85,14 @@ Component({
     // A failure: final ones close the page, the others show with 重试 where it may help.
     failed(err, retry) {
       const said = describe(err)
-      if (said.final) return this.close(err.code, err.message)
+      if (said.final) {
+        this.close(err.code, err.message)
+        return
+      }
       this.retry = said.retry ? retry : null
       const problem = { title: said.title, text: said.text, action: said.retry ? '重试' : '' }
       if (this.data.phase === 'loading') this.setData({ phase: 'failed', problem })
       else this.setData({ problem, submitting: false })
-      return null
     },
 
     onRetry() {
@@ -113,11 +120,13 @@ Component({
     },
 
     start(target, complaint) {
-      if (!target) return this.setData({ entryError: complaint })
+      if (!target) {
+        this.setData({ entryError: complaint })
+        return
+      }
       this.target = target
       this.setData({ entryError: '', addendum: false })
       this.loadContext()
-      return null
     },
 
     onRestart() {
