@@ -67,8 +67,10 @@ DEFAULTS: dict = {
         "appid": "",
         "secret": "",
         "api_base": "https://api.weixin.qq.com",
-        # "fake": an in-process fake of the WeChat API (local runs); "wechat": api_base.
-        "provider": "fake",
+        # "wechat": the real API at api_base (fail-safe default: a config that names no provider
+        # never runs the fake, which lets anyone log in with any code); "fake": an in-process
+        # fake of the WeChat API, for the demo only (bin/serve sets it; /healthz and the admin say so).
+        "provider": "wechat",
         "timeout_seconds": 5,
         "session_ttl_hours": 72,
         "rate_page": "pages/rate/index",
@@ -389,10 +391,12 @@ def _validate(cfg: dict) -> None:
                 raise ConfigError(f"sms.aliyun.{key}: required when sms.provider is aliyun (or env {env})")
     if cfg["wechat"]["provider"] == "wechat":
         _check_url(cfg["wechat"]["api_base"], "wechat.api_base", {"http", "https"})
-        for key in ("appid", "secret"):
-            if not cfg["wechat"][key]:
-                env = "HCP_WECHAT_" + key.upper()
-                raise ConfigError(f"wechat.{key}: required when wechat.provider is wechat (or env {env})")
+        # Neither appid nor secret: WeChat is not configured, and its endpoints say so (503); one
+        # without the other is a mistake.
+        if bool(cfg["wechat"]["appid"]) != bool(cfg["wechat"]["secret"]):
+            missing, given = ("secret", "appid") if cfg["wechat"]["appid"] else ("appid", "secret")
+            env = "HCP_WECHAT_" + missing.upper()
+            raise ConfigError(f"wechat.{missing}: required with wechat.{given} (or env {env})")
     if cfg["wechat"]["rate_page"].startswith("/") or "?" in cfg["wechat"]["rate_page"]:
         raise ConfigError("wechat.rate_page: a mini-program page path without a leading / or a query")
     for key in ("extra_holidays", "extra_workdays"):

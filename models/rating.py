@@ -35,7 +35,17 @@ CHANNELS = {
     "pc": "网上办事大厅",
     "phone": "电话回访",
 }
-DEVICE_CHANNELS = ("pad", "kiosk", "paper", "pc")
+# Channels keyed in through the business API (`POST /api/v1/ratings`) by a system, not a citizen.
+DEVICE_CHANNELS = ("pad", "kiosk", "paper", "pc", "phone")
+# Who may key in which channel (自愿真实: nobody rates for the citizen). A department's key rates
+# through its own windows' devices; paper forms and the 12345 hotline's phone ratings are keyed in
+# by the bureau (its paper-form import or a bureau key), never by the department rated.
+KEY_CHANNELS = {
+    "department": ("pad", "kiosk", "pc"),
+    "bureau": ("pad", "kiosk", "pc", "paper", "phone"),
+}
+# Channels whose rating needs a case: the 12345 hotline rates a case it was told of.
+CASE_ONLY_CHANNELS = ("phone",)
 
 FIRST = 1
 ADDENDUM = 2  # 追评: the one addendum to a first rating

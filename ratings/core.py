@@ -6,9 +6,9 @@ here, in one transaction:
 
 - level 1..5 (5 best) and label codes valid for that level in the current
   dictionary version;
-- one first rating per case from any channel, plus at most one 追评 — enforced
-  by a unique index, so two simultaneous submissions give one success and one
-  `already_rated`;
+- one first rating per case from any channel, plus at most one 追评 by the
+  first rater — enforced by a unique index, so two simultaneous submissions
+  give one success and one `already_rated`;
 - case-less on-site ratings limited per rater, window and day (a unique slot);
 - a level 1–2 rating is a 差评: a ticket goes to the handling department with
   its deadline, and every rating gets its upstream outbox row.
@@ -168,6 +168,12 @@ def _save_case_rating(rating: Rating, req: RatingRequest, rules) -> None:
             error("not_rated_yet", "该办件尚未评价，不能追评", 409)
         if rating.created_at > first.created_at + dt.timedelta(days=rules.addendum_days):
             error("addendum_closed", f"追评须在首次评价后 {rules.addendum_days} 天内提交", 409)
+        if not _first_rater(first, req):
+            error(
+                "not_first_rater",
+                "追评只能由首次评价的本人提交：请使用首次评价时的同一微信账号、手机号或现场评价设备，或通过评价短信追评",
+                403,
+            )
         rating.sequence = ADDENDUM
     else:
         rating.sequence = FIRST
@@ -186,6 +192,18 @@ def _save_case_rating(rating: Rating, req: RatingRequest, rules) -> None:
         .where((Invitation.case == case) & Invitation.state.in_(("scheduled", "sent", "delivered")))
         .execute()
     )
+
+
+# The applicant's own phone: an SMS reply, or the page behind the link an SMS brought.
+APPLICANT_CHANNELS = ("sms", "h5")
+
+
+def _first_rater(first: Rating, req: RatingRequest) -> bool:
+    """Whether a 追评 comes from whoever gave the first rating: the same WeChat user, the
+    same device or on-site rater, or the applicant's phone (through a new SMS)."""
+    if req.channel in APPLICANT_CHANNELS:
+        return True
+    return first.channel not in APPLICANT_CHANNELS and bool(req.rater_ref) and req.rater_ref == first.rater_ref
 
 
 def _save_onsite_rating(rating: Rating, req: RatingRequest, rules) -> None:

@@ -124,7 +124,8 @@ def test_key_writes_only_its_own_department(client, make):
     assert foreign.status_code == 403
     assert foreign.get_json()["error"]["code"] == "forbidden_department"
     post(client, make, make.case_payload())
-    hijack = post(client, make, make.case_payload(dept_code="RSJ", staff_code=None), key=make.social_key)
+    own_refs = {"dept_code": "RSJ", "item_code": "610118-RSJ-001", "window_code": "W05", "staff_code": "S002"}
+    hijack = post(client, make, make.case_payload(**own_refs), key=make.social_key)
     assert hijack.status_code == 403
     with db.connection_context():
         assert Case.get().department.code == "GAJ"
