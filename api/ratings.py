@@ -93,7 +93,8 @@ def _targets(body: dict) -> dict:
         case = Case.by_case_no(case_no) or error("case_not_found", f"办件 {case_no} 不存在", 404)
         _own(case.department_id, "case_no", "该办件")
         if staff is not None and staff.department_id != case.department_id:
-            error("staff_not_in_department", f"staff_code：工作人员 {staff_code} 不属于该办件的部门", 422, field="staff_code")
+            message = f"staff_code：工作人员 {staff_code} 不属于该办件的部门"
+            error("staff_not_in_department", message, 422, field="staff_code")
         return {"case": case, "staff": staff}
     if window_code is None and staff is None:
         error("missing_target", "请提供 case_no，或 window_code / staff_code", 422)

@@ -76,7 +76,7 @@ def create_api_key_command(dept_code, bureau, label):
         if bureau:
             department = Department.select().where(Department.is_bureau).order_by(Department.id).first()
             if department is None:
-                raise click.UsageError("no bureau department (is_bureau) in the master data; run seed-demo or import it")
+                raise click.UsageError("no bureau department (is_bureau) in the master data: import it first")
         else:
             department = Department.by_code(dept_code)
             if department is None:

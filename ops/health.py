@@ -29,4 +29,3 @@ def healthz():
 
 
 FAKE_WECHAT = '微信接口为进程内模拟（wechat.provider = "fake"），仅供演示：任何登录凭证都能登录，不得用于生产'
-

@@ -185,7 +185,7 @@ def call(fn, *args, **kwargs):
 
 
 def mode(settings) -> str:
-    """"wechat" (the real API at api_base), "fake" (the in-process fake: demo only) or
+    """ "wechat" (the real API at api_base), "fake" (the in-process fake: demo only) or
     "not_configured" (the real API named, without appid and secret)."""
     wx = settings.wechat
     if wx.provider == "fake":

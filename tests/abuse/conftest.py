@@ -20,7 +20,7 @@ OFFICER_PHONE = "13911112222"  # 王敏 (S001, police), who handles the police c
 
 
 @pytest.fixture
-def settings_overrides(settings_overrides, fake_wx):
+def settings_overrides(settings_overrides, fake_wx):  # noqa: F811 - the imported fixture, requested
     return point_at(settings_overrides, fake_wx)
 
 

@@ -16,7 +16,7 @@ CALLBACK_TOKEN = "proof-callback-token-0123456789"
 
 
 @pytest.fixture
-def settings_overrides(settings_overrides, fake_wx):
+def settings_overrides(settings_overrides, fake_wx):  # noqa: F811 - the imported fixture, requested
     settings_overrides["sms"] = {"callback_token": CALLBACK_TOKEN}
     return point_at(settings_overrides, fake_wx)
 

@@ -12,7 +12,7 @@ from tests.wechat.fakes import point_at
 
 
 @pytest.fixture
-def settings_overrides(settings_overrides, fake_wx):
+def settings_overrides(settings_overrides, fake_wx):  # noqa: F811 - the imported fixture, requested
     return point_at(settings_overrides, fake_wx)
 
 
