@@ -99,6 +99,12 @@ DEFAULTS: dict = {
         "sm2_public_key": "",
         "sm4_key": "",
         "satisfaction_order": "5_best",
+        # The record's fields for an appeal's correction, as the province names them: 1 for an
+        # adopted rating, 0 with the reason for one left out; the change number lets the city
+        # keep the latest of several deliveries under one evalId.
+        "effective_field": "effective",
+        "invalid_reason_field": "invalidReason",
+        "change_field": "changeNo",
         "label_codes": [],
         "query_url": "",
         "batch_size": 50,
@@ -463,7 +469,16 @@ def _check_followup_scale(scale: list) -> None:
         raise ConfigError("rectification.followup_scale: must offer satisfied and unsatisfied")
 
 
+_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")
+
+
 def _validate_upstream(up: dict) -> None:
+    names = [up[key] for key in ("effective_field", "invalid_reason_field", "change_field")]
+    for key, name in zip(("effective_field", "invalid_reason_field", "change_field"), names, strict=True):
+        if not _FIELD_NAME.match(name):
+            raise ConfigError(f"upstream.{key}: {name!r} is not a field name (letters, digits, _)")
+    if len(set(names)) != len(names):
+        raise ConfigError("upstream.effective_field, invalid_reason_field and change_field must differ")
     for channel, code in up["pf"].items():
         if isinstance(code, bool) or not isinstance(code, int) or not 1 <= code <= 7:
             raise ConfigError(f"upstream.pf.{channel}: expected a pf code 1..7, got {code!r}")

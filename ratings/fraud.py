@@ -20,9 +20,10 @@ A flagged rating is stored and never deleted: it is `excluded` (so every
 figure leaves it out without knowing of flags) with the reason
 "疑似刷评，待审核：…", and a `RatingFlag` row waits in the admin's queue. Its
 差评 ticket still opens (the department still sees the complaint) and it is
-pushed upstream like any other rating (the city system receives every rating).
-The review (bureau only, audited) counts it again (genuine) or keeps it out
-with the reviewer's reason (rejected).
+pushed upstream like any other rating (the city system receives every rating),
+as `effective` 0 while it waits. The review (bureau only, audited) counts it
+again (genuine) or keeps it out with the reviewer's reason (rejected), and the
+city is sent the verdict once (an outbox row in the same transaction).
 """
 
 import datetime as dt
@@ -34,12 +35,14 @@ from core import cache
 from core import clock
 from core.codes import mask_phone
 from core.codes import normalize_phone
+from core.config import current_settings
 from core.crypto import phone_hash
 from core.errors import error
 from models import AuditLog
 from models import Rating
 from models import RatingFlag
 from models import StaffIdentity
+from models import UpstreamPush
 from models import db
 from models.fraud import FLAG_RULES
 from models.staff_identity import IDENTITY_KINDS
@@ -176,6 +179,9 @@ def review(flag: RatingFlag, user, decision: str, note: str) -> RatingFlag:
             Rating.update(excluded=False, excluded_reason=None).where(Rating.id == rating.id).execute()
         elif still_ours:
             Rating.update(excluded_reason=REJECTED_PREFIX + note).where(Rating.id == rating.id).execute()
+        if still_ours:
+            # The city holds it as pushed (held: effective 0 "待审核"): the verdict follows, once.
+            UpstreamPush.queue_change(rating.id, current_settings().upstream.area_code)
         AuditLog.record(
             f"user:{user.username}",
             f"rating.flag_{decision}",
