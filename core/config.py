@@ -37,7 +37,14 @@ DEFAULTS: dict = {
         "pool_size": 16,
     },
     "ratings": {
+        # Case-less on-site ratings (a window's QR code, the mini program's scene): see
+        # config.example.toml for the reasoning behind each number, and the hall simulation
+        # (tests/ratings/test_hall.py) that measures them.
         "onsite_daily_limit": 3,
+        "onsite_network_daily_limit": 80,
+        "onsite_window_limit": 10,
+        "onsite_window_minutes": 10,
+        "otp_minutes": 10,
         "addendum_days": 15,
         "comment_max_length": 500,
         "rating_window_days": 30,
@@ -58,6 +65,7 @@ DEFAULTS: dict = {
             "invite_template": "SMS_000000001",
             "reminder_template": "SMS_000000002",
             "message_template": "SMS_000000003",
+            "otp_template": "SMS_000000004",
             "region_id": "cn-hangzhou",
             "connect_timeout_seconds": 3,
             "read_timeout_seconds": 5,
@@ -187,6 +195,7 @@ DEFAULTS: dict = {
         "web_ip": "300/minute",
         "web_rater": "30/minute;200/day",
         "web_phone": "20/day",
+        "web_otp_ip": "60/hour",
         "wx_login_ip": "60/minute",
         "wx_user": "120/minute",
         "sms_ip": "1200/minute",
@@ -202,6 +211,12 @@ DEFAULTS: dict = {
         # window) within burst_minutes are flagged from the next one on.
         "burst_count": 5,
         "burst_minutes": 10,
+        # Case-less on-site ratings at one window from one network: more than network_burst_count
+        # within network_burst_minutes, network_burst_share % or more of them one level, are a
+        # burst (the pattern, whichever browsers or users they came from).
+        "network_burst_count": 6,
+        "network_burst_minutes": 5,
+        "network_burst_share": 80,
     },
 }
 
@@ -387,7 +402,7 @@ def _validate(cfg: dict) -> None:
         raise ConfigError(f'sms.quiet_hours: expected [] or ["HH:MM", "HH:MM"], got {quiet!r}')
     if cfg["sms"]["callback_token"] and not re.match(r"^[A-Za-z0-9_\-]{16,128}$", cfg["sms"]["callback_token"]):
         raise ConfigError("sms.callback_token: expected 16–128 letters, digits, - or _ (a long random secret)")
-    for key in ("invite_template", "reminder_template", "message_template"):
+    for key in ("invite_template", "reminder_template", "message_template", "otp_template"):
         if not re.match(r"^SMS_\d{3,20}$", cfg["sms"]["aliyun"][key]):
             raise ConfigError(f"sms.aliyun.{key}: {cfg['sms']['aliyun'][key]!r} is not an Aliyun template code (SMS_…)")
     if cfg["sms"]["provider"] == "aliyun":
@@ -415,6 +430,10 @@ def _validate(cfg: dict) -> None:
         (("app", "hsts_seconds"), 0, 2 * 365 * 24 * 3600),
         (("database", "pool_size"), 1, 200),
         (("ratings", "onsite_daily_limit"), 1, 100),
+        (("ratings", "onsite_network_daily_limit"), 1, 1000),
+        (("ratings", "onsite_window_limit"), 1, 1000),
+        (("ratings", "onsite_window_minutes"), 1, 24 * 60),
+        (("ratings", "otp_minutes"), 1, 60),
         (("ratings", "addendum_days"), 1, 365),
         (("ratings", "comment_max_length"), 10, 5000),
         (("ratings", "rating_window_days"), 1, 365),
@@ -437,6 +456,9 @@ def _validate(cfg: dict) -> None:
         (("fraud", "pad_min_seconds"), 0, 3600),
         (("fraud", "burst_count"), 1, 1000),
         (("fraud", "burst_minutes"), 1, 24 * 60),
+        (("fraud", "network_burst_count"), 1, 1000),
+        (("fraud", "network_burst_minutes"), 1, 24 * 60),
+        (("fraud", "network_burst_share"), 1, 100),
     ):
         value = _get(cfg, keypath)
         if not low <= value <= high:

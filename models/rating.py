@@ -80,6 +80,12 @@ class Rating(BaseModel):
     # window. The unique index below caps them per rater, window and day.
     onsite_day = DateField(null=True)
     onsite_slot = IntegerField(null=True)
+    # Case-less on-site ratings also carry a keyed hash of the client's network (its IPv4
+    # address, an IPv6 /64: what clearing cookies does not change), and an anonymous one
+    # (cookie only) that counts the slot it took among its network's ratings at that window
+    # that day; a held one has none. The partial unique index below caps the slots.
+    rater_network = CharField(max_length=64, null=True)
+    network_slot = IntegerField(null=True)
     created_at = DateTimeField(default=clock.now, index=True)
 
     class Meta:
@@ -134,6 +140,48 @@ class Rating(BaseModel):
         return db.execute_sql(sql, [*params, cap]).fetchone()[0]
 
     @classmethod
+    def network_counted(cls, window_id: int, day, network: str) -> int:
+        """Anonymous on-site ratings of `network` that count at the window that day (they hold a slot)."""
+        return (
+            cls.select(fn.COUNT(cls.id))
+            .where(
+                (cls.window == window_id)
+                & (cls.onsite_day == day)
+                & (cls.rater_network == network)
+                & cls.network_slot.is_null(False)
+            )
+            .scalar()
+        )
+
+    @classmethod
+    def onsite_levels_since(cls, window_id: int, day, since, network: str | None = None, cap: int = 500) -> list[int]:
+        """The levels of the case-less on-site ratings at the window after `since` that day (from one
+        network, if given), newest first, at most `cap`: the partial index (window, day, network, slot)."""
+        query = cls.select(cls.level).where(
+            (cls.window == window_id) & (cls.onsite_day == day) & (cls.created_at > since)
+        )
+        if network is not None:
+            query = query.where(cls.rater_network == network)
+        return [level for (level,) in query.order_by(cls.created_at.desc()).limit(cap).tuples()]
+
+    @classmethod
+    def burst_members(cls, window_id: int, day, network: str, since, level: int) -> list["Rating"]:
+        """The ratings a network burst is made of: that network's case-less ratings of `level`
+        at the window after `since`, still counted."""
+        return list(
+            cls.select()
+            .where(
+                (cls.window == window_id)
+                & (cls.onsite_day == day)
+                & (cls.rater_network == network)
+                & (cls.created_at > since)
+                & (cls.level == level)
+                & ~cls.excluded
+            )
+            .order_by(cls.id)
+        )
+
+    @classmethod
     def counted(cls):
         """Ratings that count in the figures."""
         return cls.select().where(~cls.excluded)
@@ -141,3 +189,16 @@ class Rating(BaseModel):
 
 # The 差评 by time, for the rectification figures (migration 0012): a partial index, 5 % of the rows.
 Rating.add_index(Rating.index(Rating.created_at, where=Rating.is_bad, name="rating_bad_created_at"))
+# Case-less on-site ratings only (migration 0018): the cap of anonymous ratings per network, window
+# and day, and the per-window counts of the day; ratings of cases never enter it.
+Rating.add_index(
+    Rating.index(
+        Rating.window,
+        Rating.onsite_day,
+        Rating.rater_network,
+        Rating.network_slot,
+        unique=True,
+        where=Rating.onsite_day.is_null(False),
+        name="rating_onsite_network",
+    )
+)
