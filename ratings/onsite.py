@@ -66,16 +66,10 @@ def holds(rating: Rating, settings) -> dict[str, str]:
         return found
     rules, fraud = settings.ratings, settings.fraud
     day, now = rating.onsite_day, rating.created_at
-    recent = Rating.onsite_levels_since(
-        rating.window_id,
-        day,
-        now - dt.timedelta(minutes=rules.onsite_window_minutes),
-        cap=rules.onsite_window_limit + 1,
-    )
-    if len(recent) + 1 > rules.onsite_window_limit:
-        found["window_rate"] = (
-            f"此窗口 {rules.onsite_window_minutes} 分钟内已有 {len(recent)} 条现场评价（上限 {rules.onsite_window_limit} 条）"
-        )
+    limit, minutes = rules.onsite_window_limit, rules.onsite_window_minutes
+    recent = Rating.onsite_levels_since(rating.window_id, day, now - dt.timedelta(minutes=minutes), cap=limit + 1)
+    if len(recent) + 1 > limit:
+        found["window_rate"] = f"此窗口 {minutes} 分钟内已有 {len(recent)} 条现场评价（上限 {limit} 条）"
     if rating.rater_network is not None:
         since = now - dt.timedelta(minutes=fraud.network_burst_minutes)
         levels = Rating.onsite_levels_since(rating.window_id, day, since, rating.rater_network) + [rating.level]

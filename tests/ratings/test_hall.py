@@ -69,7 +69,8 @@ def test_a_hall_of_44_windows_behind_one_nat_at_opening_time_is_not_held(app, ma
         networks = {r.rater_network for r in Rating.select(Rating.rater_network)}
     with capsys.disabled():
         print(
-            f"\nNAT hall (seed {seed}), opening 9:00–12:00: {len(visits)} ratings at {hall.WINDOWS} windows from one address, "
+            f"\nNAT hall (seed {seed}), opening 9:00–12:00: {len(visits)} ratings at {hall.WINDOWS} windows "
+            "from one address, "
             f"busiest window {hall.daily_max(visits)}, peak {hall.peaks(visits, 10)} in 10 min and "
             f"{hall.peaks(visits, 5)} in 5 min at one window; false holds: {held}"
         )
