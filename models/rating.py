@@ -80,13 +80,13 @@ class Rating(BaseModel):
     # window. The unique index below caps them per rater, window and day.
     onsite_day = DateField(null=True)
     onsite_slot = IntegerField(null=True)
+    created_at = DateTimeField(default=clock.now, index=True)
     # Case-less on-site ratings also carry a keyed hash of the client's network (its IPv4
     # address, an IPv6 /64: what clearing cookies does not change), and an anonymous one
     # (cookie only) that counts the slot it took among its network's ratings at that window
     # that day; a held one has none. The partial unique index below caps the slots.
     rater_network = CharField(max_length=64, null=True)
     network_slot = IntegerField(null=True)
-    created_at = DateTimeField(default=clock.now, index=True)
 
     class Meta:
         indexes = (
