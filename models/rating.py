@@ -140,12 +140,17 @@ class Rating(BaseModel):
         return db.execute_sql(sql, [*params, cap]).fetchone()[0]
 
     @classmethod
-    def network_counted(cls, window_id: int, day, network: str) -> int:
+    def onsite_target(cls, window_id: int | None, staff_id: int | None):
+        """Where a case-less on-site rating was given: its window, or a staff member without one."""
+        return cls.window == window_id if window_id is not None else cls.window.is_null() & (cls.staff == staff_id)
+
+    @classmethod
+    def network_counted(cls, window_id: int | None, staff_id: int | None, day, network: str) -> int:
         """Anonymous on-site ratings of `network` that count at the window that day (they hold a slot)."""
         return (
             cls.select(fn.COUNT(cls.id))
             .where(
-                (cls.window == window_id)
+                cls.onsite_target(window_id, staff_id)
                 & (cls.onsite_day == day)
                 & (cls.rater_network == network)
                 & cls.network_slot.is_null(False)
@@ -154,24 +159,24 @@ class Rating(BaseModel):
         )
 
     @classmethod
-    def onsite_levels_since(cls, window_id: int, day, since, network: str | None = None, cap: int = 500) -> list[int]:
+    def onsite_levels_since(cls, window_id, staff_id, day, since, network: str | None = None, cap: int = 500) -> list:
         """The levels of the case-less on-site ratings at the window after `since` that day (from one
         network, if given), newest first, at most `cap`: the partial index (window, day, network, slot)."""
         query = cls.select(cls.level).where(
-            (cls.window == window_id) & (cls.onsite_day == day) & (cls.created_at > since)
+            cls.onsite_target(window_id, staff_id) & (cls.onsite_day == day) & (cls.created_at > since)
         )
         if network is not None:
             query = query.where(cls.rater_network == network)
         return [level for (level,) in query.order_by(cls.created_at.desc()).limit(cap).tuples()]
 
     @classmethod
-    def burst_members(cls, window_id: int, day, network: str, since, level: int) -> list["Rating"]:
+    def burst_members(cls, window_id, staff_id, day, network: str, since, level: int) -> list["Rating"]:
         """The ratings a network burst is made of: that network's case-less ratings of `level`
         at the window after `since`, still counted."""
         return list(
             cls.select()
             .where(
-                (cls.window == window_id)
+                cls.onsite_target(window_id, staff_id)
                 & (cls.onsite_day == day)
                 & (cls.rater_network == network)
                 & (cls.created_at > since)

@@ -244,7 +244,7 @@ def _save_onsite_rating(rating: Rating, req: RatingRequest, settings) -> dict[st
     rating.rater_network = onsite.network_of(req.client_ip)
     holds = onsite.holds(rating, settings)
     # An anonymous rater (a cookie) is bound by its network: a counted slot, or held.
-    counted = window is not None and rating.rater_network is not None and onsite.is_anonymous(req.rater_ref)
+    counted = rating.rater_network is not None and onsite.is_anonymous(req.rater_ref)
     limit = rules.onsite_network_daily_limit
     for attempt in range(4):
         used = Rating.onsite_count(req.rater_ref, rating.window, day)

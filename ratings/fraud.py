@@ -95,7 +95,8 @@ def _hold_burst(rating: Rating, reason: str, rules) -> None:
     """A burst is a pattern: the ratings it is made of are held with the one that completed it
     (they counted until now; the city is told once each that they no longer do)."""
     since = rating.created_at - dt.timedelta(minutes=rules.network_burst_minutes)
-    members = Rating.burst_members(rating.window_id, rating.onsite_day, rating.rater_network, since, rating.level)
+    target = (rating.window_id, rating.staff_id)
+    members = Rating.burst_members(*target, rating.onsite_day, rating.rater_network, since, rating.level)
     area = current_settings().upstream.area_code
     for member in members:
         if member.id == rating.id:

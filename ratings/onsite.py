@@ -21,6 +21,11 @@ left out of every figure until the bureau's review in 刷评审核) when:
   bound of what a cookie-clearing client gets counted, per window and day.
   Identified raters (WeChat, verified phone) are bounded per person instead.
 
+A staff member's code without a window counts per staff member instead of per
+window; its slots have no unique index (the index is on the window), so a
+flood at one instant may pass the network limit by the requests in flight —
+the burst rule holds such a flood anyway.
+
 The numbers and why they are what they are: config.example.toml, measured by
 the hall simulation (tests/ratings/test_hall.py: 44 windows behind one NAT at
 opening time, no hold).
@@ -62,17 +67,16 @@ def is_anonymous(rater_ref: str | None) -> bool:
 def holds(rating: Rating, settings) -> dict[str, str]:
     """The patterns this rating (not stored yet) completes at its window: {flag rule: reason}."""
     found: dict[str, str] = {}
-    if rating.window_id is None:
-        return found
     rules, fraud = settings.ratings, settings.fraud
     day, now = rating.onsite_day, rating.created_at
     limit, minutes = rules.onsite_window_limit, rules.onsite_window_minutes
-    recent = Rating.onsite_levels_since(rating.window_id, day, now - dt.timedelta(minutes=minutes), cap=limit + 1)
+    target = (rating.window_id, rating.staff_id)
+    recent = Rating.onsite_levels_since(*target, day, now - dt.timedelta(minutes=minutes), cap=limit + 1)
     if len(recent) + 1 > limit:
         found["window_rate"] = f"此窗口 {minutes} 分钟内已有 {len(recent)} 条现场评价（上限 {limit} 条）"
     if rating.rater_network is not None:
         since = now - dt.timedelta(minutes=fraud.network_burst_minutes)
-        levels = Rating.onsite_levels_since(rating.window_id, day, since, rating.rater_network) + [rating.level]
+        levels = Rating.onsite_levels_since(*target, day, since, rating.rater_network) + [rating.level]
         if len(levels) > fraud.network_burst_count:
             share = 100 * levels.count(rating.level) / len(levels)
             if share >= fraud.network_burst_share:
@@ -86,7 +90,7 @@ def holds(rating: Rating, settings) -> dict[str, str]:
 def network_slot(rating: Rating, limit: int) -> int | None:
     """The next counted slot of an anonymous rating's network at its window today, or None
     when `limit` of them count already (the rating is then held)."""
-    used = Rating.network_counted(rating.window_id, rating.onsite_day, rating.rater_network)
+    used = Rating.network_counted(rating.window_id, rating.staff_id, rating.onsite_day, rating.rater_network)
     return used + 1 if used < limit else None
 
 

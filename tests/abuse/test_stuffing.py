@@ -11,6 +11,7 @@ import pytest
 from core import clock
 from models import Rating
 from models import RatingFlag
+from models import Staff
 from models import Window
 from models import db
 from tests.admin.conftest import login  # noqa: F401
@@ -141,3 +142,15 @@ def test_more_ratings_at_a_window_than_it_can_serve_are_held_from_any_address(ap
     with db.connection_context():
         reasons = [f.reason for f in RatingFlag.select()]
     assert all(re.search(r"此窗口 10 分钟内已有 \d+ 条现场评价", reason) for reason in reasons)
+
+
+@pytest.mark.settings({"ratings": {"onsite_network_daily_limit": 2}})
+def test_a_staff_members_code_without_a_window_is_bound_per_staff_member(app, make):
+    with db.connection_context():
+        Staff.create(code="S009", name="赵帮办", department=make.police, window=None)
+    for n in range(3):
+        clock.freeze(NOW + dt.timedelta(minutes=7 * n))
+        post(app, scene="s:S009", level=LEVELS[n])
+    with db.connection_context():
+        ratings = list(Rating.select().where(Rating.staff == Staff.by_code("S009")))
+    assert [r.excluded for r in ratings] == [False, False, True]
