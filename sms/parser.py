@@ -75,8 +75,12 @@ _THUMBS_DOWN = "👎"
 _DIGIT_HEAD = re.compile(r"^([1-5])(?:\.0)?\s*(?:颗星|星级|分|星|级)?(?![\d.])(.*)$", re.S)
 _CN_HEAD = re.compile(r"^([一二两三四五壹贰叁肆伍])\s*(颗星|星级|分|星|级)(.*)$", re.S)
 _KEY_HEAD = re.compile(r"^([A-Za-z])(?:\s*[#:：.、,，\-]\s*|\s+|(?=[1-5\u4e00-\u9fff])|$)(.*)$", re.S)
+# A number with one of these after it tells a story ("5分钟就办完了"), it is no level.
+_STORY_UNITS = r"(?:分钟|个?小时|钟头|天|次|趟|遍|号|点|个|月|年|周)"
+_DURATION = re.compile(r"^\d+\s*(?:(?:到|至|-|~|或)\s*\d+\s*)?" + _STORY_UNITS)
+# After a rating digit, a number with a unit is part of the comment ("5 10分钟就办完了", "1 3人排队").
 _UNITS = r"(?:分钟|个?小时|钟头|天|次|趟|遍|号|点|个|月|年|周|人|位|件|元|块)"
-_DURATION = re.compile(r"^\d+\s*(?:(?:到|至|-|~|或)\s*\d+\s*)?" + _UNITS)
+_QUANTITY = re.compile(r"^\d+\s*(?:(?:到|至|-|~|或)\s*\d+\s*)?" + _UNITS)
 _CN_SEP_HEAD = re.compile(r"^([一二两三四五壹贰叁肆伍])\s*[,，、;；:：。.!！\s]+(.+)$", re.S)
 # "👍5", "👍 4 很快": a thumb, then the digit that answers.
 _THUMB_HEAD = re.compile(r"^([👍👎])+\s*(?=[1-5一二三四五])")
@@ -240,7 +244,7 @@ def _with_rest(level: int, rest: str) -> Reply:
     rest = _strip_decoration(rest)
     if not _has_words(rest):
         return Reply("rating", level=level)
-    if re.match(r"^\d", rest) and not _DURATION.match(rest):
+    if re.match(r"^\d", rest) and not _QUANTITY.match(rest):
         return UNCLEAR  # "5 5 5", "1 2": no comment, another number
     head = leading_words_level(rest)
     if head is not None and abs(head - level) > 1:
