@@ -110,4 +110,4 @@ def describe_rater(ref: str | None) -> str:
     kind, _, rest = ref.partition(":")
     if kind == "device":
         return "设备 " + rest
-    return {"wx": "微信用户", "browser": "浏览器", "sms": "短信号码"}.get(kind, kind)
+    return {"wx": "微信用户", "browser": "浏览器", "sms": "短信号码", "phone": "已验证手机号"}.get(kind, kind)

@@ -15,6 +15,7 @@ import functools
 import secrets
 
 from flask import abort
+from flask import current_app
 from flask import g
 from flask import redirect
 from flask import request
@@ -190,8 +191,10 @@ def start_session(user: User) -> None:
 @bp.app_context_processor
 def _template_globals():
     from models import ROLES
+    from wechat.client import mode
 
-    return {"ROLES": ROLES}
+    # The demo's fake WeChat is said on every staff page, so that it never goes unnoticed in production.
+    return {"ROLES": ROLES, "wechat_mode": mode(current_app.config["SETTINGS"])}
 
 
 @bp.app_template_filter("urlencode_without")

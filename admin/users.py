@@ -157,9 +157,14 @@ def api_key_new():
         abort(400)
     g.scope.check(department.id)
     label = request.form.get("label", "").strip()[:100]
+    # A bureau key keys in paper-form and 12345 phone ratings for every department: the bureau's alone.
+    bureau = request.form.get("kind") == "bureau"
+    if bureau and (g.user.role != "bureau" or not department.is_bureau):
+        flash("局级密钥只能由区行政审批局为本局生成（请选择区行政审批局）", "error")
+        return redirect(url_for("admin.users"))
     with db.atomic():
-        row, key = ApiKey.issue(department, label)
-        security.audit("api_key.create", f"api_key:{row.prefix}", dept=department.code, label=label)
+        row, key = ApiKey.issue(department, label, bureau=bureau)
+        security.audit("api_key.create", f"api_key:{row.prefix}", dept=department.code, label=label, bureau=bureau)
     query = g.scope.restrict(User.select().order_by(User.username), User.department)
     keys = g.scope.restrict(ApiKey.select().order_by(ApiKey.id.desc()), ApiKey.department)
     return render_template(

@@ -128,7 +128,7 @@ def generate_rows(units: Units, count: int, start: dict, months: int, seed: int,
                 )
                 rating = (rating_id, case_id, 1, level, label, units.label_version, comment, rng.choice(case_channels))
                 rating += (f"sms:{case_id}", dept_id, hall_id, window_id, staff_id, item_id, is_bad, excluded)
-                rating += ("申诉成立" if excluded else None, None, None, at)
+                rating += ("申诉成立" if excluded else None, None, None, at, None, None)
                 ticket_case = case_id
                 case_id += 1
             else:
@@ -136,7 +136,7 @@ def generate_rows(units: Units, count: int, start: dict, months: int, seed: int,
                 rater = f"device:gen{window_id}" if channel != "qr" else f"browser:gen{rating_id}"
                 rating = (rating_id, None, 1, level, label, units.label_version, comment, channel, rater, dept_id)
                 rating += (hall_id, window_id, staff_id, None, is_bad, excluded, "申诉成立" if excluded else None)
-                rating += (at.date(), None if channel != "qr" else 1, at)
+                rating += (at.date(), None if channel != "qr" else 1, at, None, None)  # no network: not a client
                 ticket_case = None
             ratings.append(rating)
             if is_bad:

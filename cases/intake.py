@@ -53,6 +53,12 @@ class Lookups:
     def remember(self, row) -> None:
         self._cache[(type(row), row.code)] = row
 
+    def memo(self, key, compute):
+        """Any other fact read once per request (`compute()` on the first ask)."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
 
 def rating_url(code: str) -> str:
     return current_settings().app.base_url.rstrip("/") + "/r/" + code
@@ -133,6 +139,14 @@ def _item(payload: dict, department: Department, lookups: Lookups) -> Item:
     code = _code(payload, "item_code", required=True)
     item = lookups.get(Item, code)
     if item is not None:
+        if item.department_id != department.id:
+            # Another department's item would put this case, and its rating, in that department's item figures.
+            error(
+                "item_not_in_department",
+                f"item_code：事项 {code} 属于其他部门，不能报送为本部门（{department.code}）的办件",
+                422,
+                field="item_code",
+            )
         return item
     name = payload.get("item_name")
     if not isinstance(name, str) or not name.strip() or len(name) > 200:
@@ -155,16 +169,41 @@ def _places(payload: dict, department: Department, lookups: Lookups) -> dict:
     hall = window = staff = None
     if hall_code:
         hall = lookups.get(Hall, hall_code) or error("unknown_hall", f"大厅 {hall_code} 不存在", 422)
+        if not _hall_open_to(hall, department, lookups):
+            error(
+                "hall_not_in_department",
+                f"hall_code：大厅 {hall_code} 既不是本部门的大厅，也不是区行政审批局的综合大厅",
+                422,
+                field="hall_code",
+            )
     if window_code:
         window = lookups.get(Window, window_code) or error("unknown_window", f"窗口 {window_code} 不存在", 422)
+        if window.department_id != department.id:
+            error(
+                "window_not_in_department",
+                f"window_code：窗口 {window_code} 属于其他部门，本部门的办件不能记在该窗口",
+                422,
+                field="window_code",
+            )
         if hall is not None and window.hall_id != hall.id:
-            error("window_not_in_hall", f"窗口 {window_code} 不属于大厅 {hall_code}", 422)
+            error("window_not_in_hall", f"窗口 {window_code} 不属于大厅 {hall_code}", 422, field="window_code")
         hall = hall or lookups.get(Hall, window.hall.code)
     if staff_code:
         staff = lookups.get(Staff, staff_code) or error("unknown_staff", f"工作人员 {staff_code} 不存在", 422)
         if staff.department_id != department.id:
-            error("staff_not_in_department", f"工作人员 {staff_code} 不属于本部门", 422)
+            error("staff_not_in_department", f"staff_code：工作人员 {staff_code} 不属于本部门", 422, field="staff_code")
     return {"hall": hall, "window": window, "staff": staff}
+
+
+def _hall_open_to(hall: Hall, department: Department, lookups: Lookups) -> bool:
+    """A department reports cases in its own halls and in the bureau's shared ones (鄠邑市民之家,
+    where its windows sit); another department's hall would put the case in that hall's figures."""
+    if hall.department_id == department.id:
+        return True
+    return lookups.memo(
+        ("bureau hall", hall.department_id),
+        lambda: Department.select().where((Department.id == hall.department_id) & Department.is_bureau).exists(),
+    )
 
 
 def _time(payload: dict, key: str) -> dt.datetime | None:

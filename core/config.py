@@ -37,7 +37,14 @@ DEFAULTS: dict = {
         "pool_size": 16,
     },
     "ratings": {
+        # Case-less on-site ratings (a window's QR code, the mini program's scene): see
+        # config.example.toml for the reasoning behind each number, and the hall simulation
+        # (tests/ratings/test_hall.py) that measures them.
         "onsite_daily_limit": 3,
+        "onsite_network_daily_limit": 80,
+        "onsite_window_limit": 10,
+        "onsite_window_minutes": 10,
+        "otp_minutes": 10,
         "addendum_days": 15,
         "comment_max_length": 500,
         "rating_window_days": 30,
@@ -58,6 +65,7 @@ DEFAULTS: dict = {
             "invite_template": "SMS_000000001",
             "reminder_template": "SMS_000000002",
             "message_template": "SMS_000000003",
+            "otp_template": "SMS_000000004",
             "region_id": "cn-hangzhou",
             "connect_timeout_seconds": 3,
             "read_timeout_seconds": 5,
@@ -67,8 +75,10 @@ DEFAULTS: dict = {
         "appid": "",
         "secret": "",
         "api_base": "https://api.weixin.qq.com",
-        # "fake": an in-process fake of the WeChat API (local runs); "wechat": api_base.
-        "provider": "fake",
+        # "wechat": the real API at api_base (fail-safe default: a config that names no provider
+        # never runs the fake, which lets anyone log in with any code); "fake": an in-process
+        # fake of the WeChat API, for the demo only (bin/serve sets it; /healthz and the admin say so).
+        "provider": "wechat",
         "timeout_seconds": 5,
         "session_ttl_hours": 72,
         "rate_page": "pages/rate/index",
@@ -97,6 +107,12 @@ DEFAULTS: dict = {
         "sm2_public_key": "",
         "sm4_key": "",
         "satisfaction_order": "5_best",
+        # The record's fields for an appeal's correction, as the province names them: 1 for an
+        # adopted rating, 0 with the reason for one left out; the change number lets the city
+        # keep the latest of several deliveries under one evalId.
+        "effective_field": "effective",
+        "invalid_reason_field": "invalidReason",
+        "change_field": "changeNo",
         "label_codes": [],
         "query_url": "",
         "batch_size": 50,
@@ -179,6 +195,7 @@ DEFAULTS: dict = {
         "web_ip": "300/minute",
         "web_rater": "30/minute;200/day",
         "web_phone": "20/day",
+        "web_otp_ip": "60/hour",
         "wx_login_ip": "60/minute",
         "wx_user": "120/minute",
         "sms_ip": "1200/minute",
@@ -194,6 +211,12 @@ DEFAULTS: dict = {
         # window) within burst_minutes are flagged from the next one on.
         "burst_count": 5,
         "burst_minutes": 10,
+        # Case-less on-site ratings at one window from one network: more than network_burst_count
+        # within network_burst_minutes, network_burst_share % or more of them one level, are a
+        # burst (the pattern, whichever browsers or users they came from).
+        "network_burst_count": 6,
+        "network_burst_minutes": 5,
+        "network_burst_share": 80,
     },
 }
 
@@ -379,7 +402,7 @@ def _validate(cfg: dict) -> None:
         raise ConfigError(f'sms.quiet_hours: expected [] or ["HH:MM", "HH:MM"], got {quiet!r}')
     if cfg["sms"]["callback_token"] and not re.match(r"^[A-Za-z0-9_\-]{16,128}$", cfg["sms"]["callback_token"]):
         raise ConfigError("sms.callback_token: expected 16–128 letters, digits, - or _ (a long random secret)")
-    for key in ("invite_template", "reminder_template", "message_template"):
+    for key in ("invite_template", "reminder_template", "message_template", "otp_template"):
         if not re.match(r"^SMS_\d{3,20}$", cfg["sms"]["aliyun"][key]):
             raise ConfigError(f"sms.aliyun.{key}: {cfg['sms']['aliyun'][key]!r} is not an Aliyun template code (SMS_…)")
     if cfg["sms"]["provider"] == "aliyun":
@@ -389,10 +412,12 @@ def _validate(cfg: dict) -> None:
                 raise ConfigError(f"sms.aliyun.{key}: required when sms.provider is aliyun (or env {env})")
     if cfg["wechat"]["provider"] == "wechat":
         _check_url(cfg["wechat"]["api_base"], "wechat.api_base", {"http", "https"})
-        for key in ("appid", "secret"):
-            if not cfg["wechat"][key]:
-                env = "HCP_WECHAT_" + key.upper()
-                raise ConfigError(f"wechat.{key}: required when wechat.provider is wechat (or env {env})")
+        # Neither appid nor secret: WeChat is not configured, and its endpoints say so (503); one
+        # without the other is a mistake.
+        if bool(cfg["wechat"]["appid"]) != bool(cfg["wechat"]["secret"]):
+            missing, given = ("secret", "appid") if cfg["wechat"]["appid"] else ("appid", "secret")
+            env = "HCP_WECHAT_" + missing.upper()
+            raise ConfigError(f"wechat.{missing}: required with wechat.{given} (or env {env})")
     if cfg["wechat"]["rate_page"].startswith("/") or "?" in cfg["wechat"]["rate_page"]:
         raise ConfigError("wechat.rate_page: a mini-program page path without a leading / or a query")
     for key in ("extra_holidays", "extra_workdays"):
@@ -405,6 +430,10 @@ def _validate(cfg: dict) -> None:
         (("app", "hsts_seconds"), 0, 2 * 365 * 24 * 3600),
         (("database", "pool_size"), 1, 200),
         (("ratings", "onsite_daily_limit"), 1, 100),
+        (("ratings", "onsite_network_daily_limit"), 1, 1000),
+        (("ratings", "onsite_window_limit"), 1, 1000),
+        (("ratings", "onsite_window_minutes"), 1, 24 * 60),
+        (("ratings", "otp_minutes"), 1, 60),
         (("ratings", "addendum_days"), 1, 365),
         (("ratings", "comment_max_length"), 10, 5000),
         (("ratings", "rating_window_days"), 1, 365),
@@ -427,6 +456,9 @@ def _validate(cfg: dict) -> None:
         (("fraud", "pad_min_seconds"), 0, 3600),
         (("fraud", "burst_count"), 1, 1000),
         (("fraud", "burst_minutes"), 1, 24 * 60),
+        (("fraud", "network_burst_count"), 1, 1000),
+        (("fraud", "network_burst_minutes"), 1, 24 * 60),
+        (("fraud", "network_burst_share"), 1, 100),
     ):
         value = _get(cfg, keypath)
         if not low <= value <= high:
@@ -459,7 +491,16 @@ def _check_followup_scale(scale: list) -> None:
         raise ConfigError("rectification.followup_scale: must offer satisfied and unsatisfied")
 
 
+_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,39}$")
+
+
 def _validate_upstream(up: dict) -> None:
+    names = [up[key] for key in ("effective_field", "invalid_reason_field", "change_field")]
+    for key, name in zip(("effective_field", "invalid_reason_field", "change_field"), names, strict=True):
+        if not _FIELD_NAME.match(name):
+            raise ConfigError(f"upstream.{key}: {name!r} is not a field name (letters, digits, _)")
+    if len(set(names)) != len(names):
+        raise ConfigError("upstream.effective_field, invalid_reason_field and change_field must differ")
     for channel, code in up["pf"].items():
         if isinstance(code, bool) or not isinstance(code, int) or not 1 <= code <= 7:
             raise ConfigError(f"upstream.pf.{channel}: expected a pf code 1..7, got {code!r}")

@@ -42,6 +42,7 @@ from .upstream import PUSH_STATES
 from .upstream import JobRun
 from .upstream import UpstreamPush
 from .upstream import UpstreamReconciliation
+from .verification import PhoneVerification
 from .wechat import RaterContact
 from .wechat import WxaCode
 from .wechat import WxSubscription
@@ -85,6 +86,7 @@ MODELS = [
     RatingFlag,
     SmsMessage,
     SmsInbox,
+    PhoneVerification,
 ]
 
 __all__ = [
@@ -113,6 +115,7 @@ __all__ = [
     "Notification",
     "OptOut",
     "Outbox",
+    "PhoneVerification",
     "RaterContact",
     "Rating",
     "RatingRollup",

@@ -34,10 +34,14 @@ class ApiKey(BaseModel):
     """A business system's key; it writes only its own department's cases.
 
     The key reads `hcp_<prefix>_<secret>`; only a hash of the secret is kept,
-    and the prefix finds the row without scanning.
+    and the prefix finds the row without scanning. A bureau key (`bureau`,
+    issued to the bureau's department) also keys in the ratings no department
+    may key in for itself — paper forms and the 12345 hotline's phone ratings —
+    for every department (`models.rating.KEY_CHANNELS`).
     """
 
     department = ForeignKeyField(Department, backref="api_keys", on_delete="RESTRICT")
+    bureau = BooleanField(default=False)
     prefix = CharField(max_length=16, unique=True)
     secret_hash = CharField(max_length=64)
     label = CharField(max_length=100, default="")
@@ -46,11 +50,13 @@ class ApiKey(BaseModel):
     last_used_at = DateTimeField(null=True)
 
     @classmethod
-    def issue(cls, department, label: str = "") -> tuple["ApiKey", str]:
+    def issue(cls, department, label: str = "", bureau: bool = False) -> tuple["ApiKey", str]:
         """Create a key; returns the row and the full key, shown only once."""
+        if bureau and not department.is_bureau:
+            raise ValueError("a bureau key belongs to the bureau's department")
         prefix = secrets.token_hex(4)
         secret = secrets.token_urlsafe(24)
-        row = cls.create(department=department, prefix=prefix, secret_hash=_digest(secret), label=label)
+        row = cls.create(department=department, prefix=prefix, secret_hash=_digest(secret), label=label, bureau=bureau)
         return row, f"hcp_{prefix}_{secret}"
 
     @classmethod

@@ -20,6 +20,9 @@ FLAG_RULES = {
     "staff_network": "来自工作人员网络",
     "pad_too_fast": "窗口评价器在办结后数秒内评价",
     "burst": "同一评价人短时间内大量相同评价",
+    "network_limit": "同一网络当日在此窗口的评价超过上限",
+    "window_rate": "窗口短时间内评价过多",
+    "network_burst": "同一网络短时间内集中给出相同评价",
 }
 REVIEW_STATES = {"pending": "待审核", "genuine": "确认有效", "rejected": "确认刷评"}
 

@@ -12,16 +12,10 @@ from peewee import IntegerField
 
 from core import clock
 from core.cache import TtlCache
+from core.levels import LEVEL_NAMES
 
 from .db import BaseModel
 
-LEVEL_NAMES = {
-    5: "非常满意",
-    4: "满意",
-    3: "基本满意",
-    2: "不满意",
-    1: "非常不满意",
-}
 BAD_LEVELS = (1, 2)
 
 # The rating core validates every rating against the active dictionary. Per process:

@@ -35,7 +35,17 @@ CHANNELS = {
     "pc": "网上办事大厅",
     "phone": "电话回访",
 }
-DEVICE_CHANNELS = ("pad", "kiosk", "paper", "pc")
+# Channels keyed in through the business API (`POST /api/v1/ratings`) by a system, not a citizen.
+DEVICE_CHANNELS = ("pad", "kiosk", "paper", "pc", "phone")
+# Who may key in which channel (自愿真实: nobody rates for the citizen). A department's key rates
+# through its own windows' devices; paper forms and the 12345 hotline's phone ratings are keyed in
+# by the bureau (its paper-form import or a bureau key), never by the department rated.
+KEY_CHANNELS = {
+    "department": ("pad", "kiosk", "pc"),
+    "bureau": ("pad", "kiosk", "pc", "paper", "phone"),
+}
+# Channels whose rating needs a case: the 12345 hotline rates a case it was told of.
+CASE_ONLY_CHANNELS = ("phone",)
 
 FIRST = 1
 ADDENDUM = 2  # 追评: the one addendum to a first rating
@@ -71,6 +81,12 @@ class Rating(BaseModel):
     onsite_day = DateField(null=True)
     onsite_slot = IntegerField(null=True)
     created_at = DateTimeField(default=clock.now, index=True)
+    # Case-less on-site ratings also carry a keyed hash of the client's network (its IPv4
+    # address, an IPv6 /64: what clearing cookies does not change), and an anonymous one
+    # (cookie only) that counts the slot it took among its network's ratings at that window
+    # that day; a held one has none. The partial unique index below caps the slots.
+    rater_network = CharField(max_length=64, null=True)
+    network_slot = IntegerField(null=True)
 
     class Meta:
         indexes = (
@@ -124,6 +140,53 @@ class Rating(BaseModel):
         return db.execute_sql(sql, [*params, cap]).fetchone()[0]
 
     @classmethod
+    def onsite_target(cls, window_id: int | None, staff_id: int | None):
+        """Where a case-less on-site rating was given: its window, or a staff member without one."""
+        return cls.window == window_id if window_id is not None else cls.window.is_null() & (cls.staff == staff_id)
+
+    @classmethod
+    def network_counted(cls, window_id: int | None, staff_id: int | None, day, network: str) -> int:
+        """Anonymous on-site ratings of `network` that count at the window that day (they hold a slot)."""
+        return (
+            cls.select(fn.COUNT(cls.id))
+            .where(
+                cls.onsite_target(window_id, staff_id)
+                & (cls.onsite_day == day)
+                & (cls.rater_network == network)
+                & cls.network_slot.is_null(False)
+            )
+            .scalar()
+        )
+
+    @classmethod
+    def onsite_levels_since(cls, window_id, staff_id, day, since, network: str | None = None, cap: int = 500) -> list:
+        """The levels of the case-less on-site ratings at the window after `since` that day (from one
+        network, if given), newest first, at most `cap`: the partial index (window, day, network, slot)."""
+        query = cls.select(cls.level).where(
+            cls.onsite_target(window_id, staff_id) & (cls.onsite_day == day) & (cls.created_at > since)
+        )
+        if network is not None:
+            query = query.where(cls.rater_network == network)
+        return [level for (level,) in query.order_by(cls.created_at.desc()).limit(cap).tuples()]
+
+    @classmethod
+    def burst_members(cls, window_id, staff_id, day, network: str, since, level: int) -> list["Rating"]:
+        """The ratings a network burst is made of: that network's case-less ratings of `level`
+        at the window after `since`, still counted."""
+        return list(
+            cls.select()
+            .where(
+                cls.onsite_target(window_id, staff_id)
+                & (cls.onsite_day == day)
+                & (cls.rater_network == network)
+                & (cls.created_at > since)
+                & (cls.level == level)
+                & ~cls.excluded
+            )
+            .order_by(cls.id)
+        )
+
+    @classmethod
     def counted(cls):
         """Ratings that count in the figures."""
         return cls.select().where(~cls.excluded)
@@ -131,3 +194,16 @@ class Rating(BaseModel):
 
 # The 差评 by time, for the rectification figures (migration 0012): a partial index, 5 % of the rows.
 Rating.add_index(Rating.index(Rating.created_at, where=Rating.is_bad, name="rating_bad_created_at"))
+# Case-less on-site ratings only (migration 0018): the cap of anonymous ratings per network, window
+# and day, and the per-window counts of the day; ratings of cases never enter it.
+Rating.add_index(
+    Rating.index(
+        Rating.window,
+        Rating.onsite_day,
+        Rating.rater_network,
+        Rating.network_slot,
+        unique=True,
+        where=Rating.onsite_day.is_null(False),
+        name="rating_onsite_network",
+    )
+)

@@ -1,6 +1,8 @@
 """What the city 好差评 system holds: per-rating push state, reconciliations,
 and the scheduler's record of its job runs."""
 
+import uuid
+
 from peewee import BooleanField
 from peewee import CharField
 from peewee import DateField
@@ -13,7 +15,11 @@ from peewee import fn
 from core import clock
 
 from .db import BaseModel
+from .outbox import Outbox
 from .rating import Rating
+
+# The outbox kind of every delivery to the city: a rating, and each later change of it.
+PUSH_KIND = "upstream.rating"
 
 PUSH_STATES = {
     "pending": "待推送",
@@ -40,7 +46,42 @@ class UpstreamPush(BaseModel):
     rejected_at = DateTimeField(null=True)
     # How often the record was queued again: after a correction or by the reconciliation.
     requeued = IntegerField(default=0)
+    # Changes of the rating's `effective` queued for the city (appeal decisions, fraud reviews):
+    # change n is sent once, under the same evalId, as `changeNo` n; the city keeps the highest.
+    changes = IntegerField(default=0)
     created_at = DateTimeField(default=clock.now)
+
+    @staticmethod
+    def new_eval_id(area_code: str) -> str:
+        """Issued once per rating and stored: stable across retries, restarts and re-installs."""
+        return f"{area_code}-{uuid.uuid4().hex}"
+
+    @classmethod
+    def queue_change(cls, rating_id: int, area_code: str) -> int:
+        """Queue the rating as it now stands (`effective` 1, or 0 with its reason while it is
+        excluded) as its next change for the city, in the caller's transaction: one outbox row
+        per change, whatever the job does later. Returns the change number."""
+        now = clock.now()
+        cls.insert(rating=rating_id, eval_id=cls.new_eval_id(area_code), created_at=now).on_conflict_ignore().execute()
+        cls.update(changes=cls.changes + 1).where(cls.rating == rating_id).execute()
+        number = cls.select(cls.changes).where(cls.rating == rating_id).scalar()
+        excluded, reason = (
+            Rating.select(Rating.excluded, Rating.excluded_reason).where(Rating.id == rating_id).tuples()[0]
+        )
+        change = {"rating_id": rating_id, "change": number, "effective": 0 if excluded else 1}
+        if excluded:
+            change["reason"] = reason or "评价已排除"
+        Outbox.put(PUSH_KIND, f"rating:{rating_id}:change:{number}", change)
+        return number
+
+    @classmethod
+    def change_pending(cls, rating_id: int) -> bool:
+        """Whether the rating's latest change still waits for the city."""
+        number = cls.select(cls.changes).where(cls.rating == rating_id).scalar()
+        if not number:
+            return False
+        key = f"rating:{rating_id}:change:{number}"
+        return Outbox.select().where((Outbox.dedupe_key == key) & (Outbox.state == "pending")).exists()
 
     @classmethod
     def for_rating_id(cls, rating_id: int):
@@ -68,6 +109,8 @@ class UpstreamReconciliation(BaseModel):
     city_count = IntegerField(default=0)
     missing_count = IntegerField(default=0)
     unknown_count = IntegerField(default=0)
+    # Ratings the city holds with another `effective` than ours: their state is sent again.
+    effective_mismatch_count = IntegerField(default=0)
     error = TextField(null=True)
 
     @classmethod

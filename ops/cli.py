@@ -61,16 +61,31 @@ def create_user_command(username, role, dept_code, password):
 
 @click.command("create-api-key")
 @with_appcontext
-@click.option("--dept", "dept_code", required=True, help="The department whose cases the key may write.")
+@click.option("--dept", "dept_code", help="The department whose cases the key may write.")
+@click.option(
+    "--bureau",
+    is_flag=True,
+    help="A bureau key: also keys in paper-form and 12345 phone ratings, for every department.",
+)
 @click.option("--label", default="", help="What system holds the key.")
-def create_api_key_command(dept_code, label):
-    """Issue a department API key; the key is printed alone on the last line."""
+def create_api_key_command(dept_code, bureau, label):
+    """Issue a department (--dept) or bureau (--bureau) API key; the key is printed alone on the last line."""
+    if bool(dept_code) == bureau:
+        raise click.UsageError("give either --dept CODE or --bureau")
     with db.connection_context():
-        department = Department.by_code(dept_code)
-        if department is None:
-            raise click.UsageError(f"unknown department {dept_code!r}")
+        if bureau:
+            department = Department.select().where(Department.is_bureau).order_by(Department.id).first()
+            if department is None:
+                raise click.UsageError("no bureau department (is_bureau) in the master data: import it first")
+        else:
+            department = Department.by_code(dept_code)
+            if department is None:
+                raise click.UsageError(f"unknown department {dept_code!r}")
         with db.atomic():
-            row, key = ApiKey.issue(department, label)
-            AuditLog.record("cli", "api_key.create", f"api_key:{row.prefix}", dept=dept_code, label=label)
-    click.echo(f"API key for {department.name} ({dept_code}), shown once:")
+            row, key = ApiKey.issue(department, label, bureau=bureau)
+            AuditLog.record(
+                "cli", "api_key.create", f"api_key:{row.prefix}", dept=department.code, label=label, bureau=bureau
+            )
+    kind = "Bureau API key" if bureau else "API key"
+    click.echo(f"{kind} for {department.name} ({department.code}), shown once:")
     click.echo(key)

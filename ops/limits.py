@@ -7,6 +7,7 @@ Each group of endpoints has its own limit and its own key:
 | web_ip           | `/r/<code>`, `/q/<scene>` (the rate pages)  | client IP                           |
 | web_rater        | the same, POST only                         | the browser's rater cookie          |
 | web_phone        | `/q/<scene>` POST that leaves a phone       | the phone (a keyed hash of it)      |
+| web_otp_ip       | `/q/<scene>` POST asking for an SMS code    | client IP                           |
 | wx_login_ip      | `/api/wx/login`                             | client IP                           |
 | wx_user          | every other `/api/wx/*`                     | the WeChat user of the session token|
 | sms_ip           | `/sms/aliyun/*` (Aliyun pushes batches)     | client IP                           |
@@ -90,11 +91,16 @@ def _no_phone() -> bool:
     return not _phone()
 
 
+def _no_code_asked() -> bool:
+    return request.form.get("op") != "otp"
+
+
 # group (its `[limits]` key and its counter) → (blueprints, key function, methods, exempt_when)
 GROUPS = {
     "web_ip": (("rate",), _ip, None, None),
     "web_rater": (("rate",), _rater, ["POST"], None),
     "web_phone": (("rate",), _phone, ["POST"], _no_phone),
+    "web_otp_ip": (("rate",), _ip, ["POST"], _no_code_asked),
     "wx_login_ip": (("wx",), _ip, None, _endpoint_is_not("wx.login")),
     "wx_user": (("wx",), _wx_user, None, _endpoint_is("wx.login")),
     "sms_ip": (("sms",), _ip, None, None),

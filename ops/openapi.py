@@ -22,7 +22,7 @@ ERROR = {
 _ERROR_TEXT = {
     400: "请求格式不正确（invalid_json、invalid_item 等）",
     401: "缺少或无效的密钥 / 登录凭证",
-    403: "无权访问（其他部门的数据、被拒绝的地址）",
+    403: "无权访问（其他部门的数据、被拒绝的地址、channel_not_allowed、not_first_rater）",
     404: "资源不存在（办件、评价码、二维码、回调令牌）",
     405: "不支持该请求方法",
     409: "冲突：已评价、已追评、尚未评价",
@@ -31,7 +31,7 @@ _ERROR_TEXT = {
     422: "字段校验失败",
     429: "请求过于频繁或次数已达上限",
     502: "微信接口返回错误",
-    503: "数据库繁忙（database_busy，带 Retry-After）或依赖服务不可用",
+    503: "数据库繁忙（database_busy，带 Retry-After）或依赖服务不可用（wechat_not_configured）",
 }
 
 
@@ -164,10 +164,12 @@ CASE_VIEW = {
 }
 RATING_RESULT = {
     "type": "object",
-    "required": ["rating_id", "is_bad"],
+    "required": ["rating_id", "is_bad", "held"],
     "properties": {
         "rating_id": {"type": "integer"},
         "is_bad": {"type": "boolean"},
+        "held": {"type": "boolean", "description": "保留但待区行政审批局核实后计入统计（刷评审核）"},
+        "notice": {"type": "string", "description": "held 时给评价人看的说明"},
         "ticket_no": {"type": "string"},
         "subscribe_templates": {"type": "array", "items": {"type": "string"}},
     },
@@ -182,8 +184,13 @@ RATING_IN = {
         "level": {"type": "integer", "minimum": 1, "maximum": 5},
         "labels": {"type": "array", "items": {"type": "string"}, "maxItems": 10},
         "comment": {"type": "string", "maxLength": 500},
-        "channel": {"type": "string", "enum": ["pad", "kiosk", "paper", "pc"]},
-        "addendum": {"type": "boolean", "description": "追评"},
+        "channel": {
+            "type": "string",
+            "enum": ["pad", "kiosk", "paper", "pc", "phone"],
+            "description": "部门密钥：pad、kiosk、pc（本部门）；paper、phone（12345，须 case_no）仅限局级密钥"
+            "（create-api-key --bureau），部门密钥得 403 channel_not_allowed",
+        },
+        "addendum": {"type": "boolean", "description": "追评：仅首次评价人（同一设备）"},
         "followup": {"type": "boolean", "deprecated": True, "description": "old name of addendum"},
         "device_id": {"type": "string", "pattern": r"^[\w\-.:]{1,40}$"},
     },
@@ -197,7 +204,7 @@ WX_RATING_IN = {
         "level": {"type": "integer", "minimum": 1, "maximum": 5},
         "labels": {"type": "array", "items": {"type": "string"}, "maxItems": 10},
         "comment": {"type": "string", "maxLength": 500},
-        "addendum": {"type": "boolean", "description": "追评"},
+        "addendum": {"type": "boolean", "description": "追评：仅首次评价的同一微信用户，他人得 403 not_first_rater"},
         "followup": {"type": "boolean", "deprecated": True, "description": "old name of addendum"},
     },
 }
@@ -434,7 +441,7 @@ def document() -> dict:
             "/api/v1/ratings": {
                 "post": {
                     "tags": ["ratings"],
-                    "summary": "窗口评价器、自助终端、纸质评价表录入的评价",
+                    "summary": "窗口评价器、自助终端、网上办事大厅的评价；局级密钥另可录入纸质评价表、12345 电话评价",
                     "security": API_KEY,
                     "requestBody": body(RATING_IN),
                     "responses": {**ok(RATING_RESULT, "已评价", 201), **errors(400, 401, 403, 404, 409, 410, 422)},
@@ -479,7 +486,7 @@ def document() -> dict:
                     "summary": "小程序评价",
                     "security": WX_TOKEN,
                     "requestBody": body(WX_RATING_IN),
-                    "responses": {**ok(RATING_RESULT, "已评价", 201), **errors(400, 401, 404, 409, 410, 422)},
+                    "responses": {**ok(RATING_RESULT, "已评价", 201), **errors(400, 401, 403, 404, 409, 410, 422)},
                 }
             },
             "/api/wx/ratings/mine": {
@@ -527,8 +534,16 @@ def document() -> dict:
                         **ok(
                             {
                                 "type": "object",
-                                "required": ["status"],
-                                "properties": {"status": {"type": "string", "enum": ["ok"]}},
+                                "required": ["status", "wechat"],
+                                "properties": {
+                                    "status": {"type": "string", "enum": ["ok"]},
+                                    "wechat": {
+                                        "type": "string",
+                                        "enum": ["wechat", "fake", "not_configured"],
+                                        "description": "微信接口：真实接口、本地模拟（仅演示）或未配置",
+                                    },
+                                    "warning": {"type": "string"},
+                                },
                             }
                         ),
                         "503": {
@@ -576,7 +591,11 @@ def document() -> dict:
         "components": {
             "schemas": {"Error": ERROR},
             "securitySchemes": {
-                "apiKey": {"type": "http", "scheme": "bearer", "description": "部门 API 密钥（create-api-key）"},
+                "apiKey": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "部门或局级 API 密钥（create-api-key --dept CODE | --bureau）",
+                },
                 "wxToken": {"type": "http", "scheme": "bearer", "description": "/api/wx/login 返回的 token"},
                 "metricsToken": {"type": "http", "scheme": "bearer", "description": "[metrics] token"},
             },

@@ -10,7 +10,10 @@ the rating stays as it was, anonymous. Due for clearing:
 - a phone number left with a case-less bad review (RaterContact), on the
   same terms, by the rating's date;
 - the phone number of every SMS sent, of every stored Aliyun callback (with
-  the citizen's words), and of every sent or failed outbox message.
+  the citizen's words), and of every sent or failed outbox message;
+- the network (a keyed hash of the client's address) kept on a case-less
+  on-site rating to bind it (ratings/onsite.py), and the SMS one-time codes
+  (only hashes), by their date.
 
 Opt-outs stay: they hold a standing request not to be sent SMS. Safe to run
 twice: what is cleared is not selected again. The counts go to the audit log.
@@ -27,6 +30,7 @@ from core.config import current_settings
 from models import AuditLog
 from models import Case
 from models import Outbox
+from models import PhoneVerification
 from models import RaterContact
 from models import Rating
 from models import Ticket
@@ -56,10 +60,25 @@ def purge(retention_days: int) -> dict:
         "sms_messages": _sms_messages(cutoff),
         "sms_inbox": _sms_inbox(cutoff),
         "outbox": _outbox(cutoff),
+        "rater_networks": _rater_networks(cutoff),
+        "phone_verifications": _phone_verifications(cutoff),
     }
     if any(counts.values()):
         AuditLog.record("system", "personal_data.purge", "", retention_days=retention_days, **counts)
     return counts
+
+
+def _rater_networks(cutoff: dt.datetime) -> int:
+    """The network of an on-site rating binds it on its day and for its review; not for ever."""
+    return (
+        Rating.update(rater_network=None)
+        .where(Rating.rater_network.is_null(False) & (Rating.onsite_day < cutoff.date()))
+        .execute()
+    )
+
+
+def _phone_verifications(cutoff: dt.datetime) -> int:
+    return PhoneVerification.delete().where(PhoneVerification.created_at < cutoff).execute()
 
 
 def _ticket_open(on):

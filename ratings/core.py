@@ -6,10 +6,12 @@ here, in one transaction:
 
 - level 1..5 (5 best) and label codes valid for that level in the current
   dictionary version;
-- one first rating per case from any channel, plus at most one 追评 — enforced
-  by a unique index, so two simultaneous submissions give one success and one
-  `already_rated`;
-- case-less on-site ratings limited per rater, window and day (a unique slot);
+- one first rating per case from any channel, plus at most one 追评 by the
+  first rater — enforced by a unique index, so two simultaneous submissions
+  give one success and one `already_rated`;
+- case-less on-site ratings limited per rater, window and day (a unique slot),
+  and bound to the client's network and the window's pace (`ratings/onsite.py`):
+  over those limits they are kept but held for the bureau's review;
 - a level 1–2 rating is a 差评: a ticket goes to the handling department with
   its deadline, and every rating gets its upstream outbox row.
 """
@@ -41,6 +43,7 @@ from models.rating import FIRST
 from rectification.tickets import open_ticket
 
 from . import fraud
+from . import onsite
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +72,16 @@ class RatingResult:
     rating: Rating
     ticket: Ticket | None
 
+    @property
+    def held(self) -> bool:
+        """Kept, but left out of the figures until the bureau's review (a new rating is
+        excluded for nothing else)."""
+        return bool(self.rating.excluded)
+
     def to_dict(self) -> dict:
-        body = {"rating_id": self.rating.id, "is_bad": self.rating.is_bad}
+        body = {"rating_id": self.rating.id, "is_bad": self.rating.is_bad, "held": self.held}
+        if self.held:
+            body["notice"] = fraud.HELD_NOTICE
         if self.ticket is not None:
             body["ticket_no"] = self.ticket.ticket_no
         return body
@@ -99,12 +110,14 @@ def submit_rating(req: RatingRequest) -> RatingResult:
             is_bad=level in BAD_LEVELS,
             created_at=clock.now(),
         )
+        holds: dict[str, str] = {}
         if req.case is not None:
             _save_case_rating(rating, req, settings.ratings)
         else:
-            _save_onsite_rating(rating, req, settings.ratings)
-        # Abuse: refuses a staff member's rating of their own work, flags suspicious ones for review.
-        fraud.screen(rating, req, settings.fraud)
+            holds = _save_onsite_rating(rating, req, settings)
+        # Abuse: refuses a staff member's rating of their own work, flags suspicious ones for review
+        # (with the on-site patterns found on the way in).
+        fraud.screen(rating, req, settings.fraud, holds)
         ticket = _open_ticket(rating, settings.rectification) if rating.is_bad else None
         Outbox.put("upstream.rating", f"rating:{rating.id}", {"rating_id": rating.id})
     # A 差评 (a ticket opened) is news for the operators; every other rating is in the database
@@ -168,6 +181,12 @@ def _save_case_rating(rating: Rating, req: RatingRequest, rules) -> None:
             error("not_rated_yet", "该办件尚未评价，不能追评", 409)
         if rating.created_at > first.created_at + dt.timedelta(days=rules.addendum_days):
             error("addendum_closed", f"追评须在首次评价后 {rules.addendum_days} 天内提交", 409)
+        if not _first_rater(first, req):
+            error(
+                "not_first_rater",
+                "追评只能由首次评价的本人提交：请使用首次评价时的同一微信账号、手机号或现场评价设备，或通过评价短信追评",
+                403,
+            )
         rating.sequence = ADDENDUM
     else:
         rating.sequence = FIRST
@@ -188,7 +207,21 @@ def _save_case_rating(rating: Rating, req: RatingRequest, rules) -> None:
     )
 
 
-def _save_onsite_rating(rating: Rating, req: RatingRequest, rules) -> None:
+# The applicant's own phone: an SMS reply, or the page behind the link an SMS brought.
+APPLICANT_CHANNELS = ("sms", "h5")
+
+
+def _first_rater(first: Rating, req: RatingRequest) -> bool:
+    """Whether a 追评 comes from whoever gave the first rating: the same WeChat user, the
+    same device or on-site rater, or the applicant's phone (through a new SMS)."""
+    if req.channel in APPLICANT_CHANNELS:
+        return True
+    return first.channel not in APPLICANT_CHANNELS and bool(req.rater_ref) and req.rater_ref == first.rater_ref
+
+
+def _save_onsite_rating(rating: Rating, req: RatingRequest, settings) -> dict[str, str]:
+    """Store a case-less on-site rating; returns the patterns it is held for ({flag rule: reason})."""
+    rules = settings.ratings
     window = req.window or (req.staff.window if req.staff and req.staff.window_id else None)
     if window is None and req.staff is None:
         error("missing_target", "请提供办件编号，或被评价的窗口、工作人员", 422)
@@ -203,22 +236,35 @@ def _save_onsite_rating(rating: Rating, req: RatingRequest, rules) -> None:
         # A keyed device (tablet, kiosk, paper entry) rates for many citizens;
         # fraud patterns on devices are flagged, not capped.
         _insert(rating)
-        return
+        return {}
     if not req.rater_ref:
         error("missing_rater", "现场评价需要评价人标识", 422)
     day = rating.created_at.date()
     rating.onsite_day = day
-    for _attempt in range(3):
+    rating.rater_network = onsite.network_of(req.client_ip)
+    holds = onsite.holds(rating, settings)
+    # An anonymous rater (a cookie) is bound by its network: a counted slot, or held.
+    counted = rating.rater_network is not None and onsite.is_anonymous(req.rater_ref)
+    limit = rules.onsite_network_daily_limit
+    for attempt in range(4):
         used = Rating.onsite_count(req.rater_ref, rating.window, day)
         if used >= rules.onsite_daily_limit:
             error("rating_limit_reached", "您今天在此窗口的评价次数已达上限", 429)
         rating.onsite_slot = used + 1
+        rating.network_slot = None
+        if counted and not holds:
+            # After two lost races for a slot (a flood at this moment), the rating is held instead:
+            # what counts never exceeds the limit, and nothing is refused for it.
+            rating.network_slot = onsite.network_slot(rating, limit) if attempt < 2 else None
         try:
             with db.atomic():
                 _insert(rating)
-            return
         except IntegrityError:
-            rating.id = None  # a concurrent rating took this slot; count again
+            rating.id = None  # a concurrent rating took this slot (the rater's or the network's); count again
+            continue
+        if counted and not holds and rating.network_slot is None:
+            holds["network_limit"] = onsite.network_limit_reason(limit)
+        return holds
     error("rating_limit_reached", "您今天在此窗口的评价次数已达上限", 429)
 
 

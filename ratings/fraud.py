@@ -8,7 +8,9 @@ refuses it or flags it:
   registered identity: their WeChat openid, their phone (an SMS reply or the
   SMS link of a case whose applicant phone is theirs, or the phone left on the
   window's QR page) or their device;
-- flagged, to wait for the bureau's review before it counts:
+- flagged, to wait for the bureau's review before it counts (besides the
+  on-site patterns `network_limit`, `window_rate` and `network_burst` that
+  `ratings/onsite.py` finds as the rating core stores the rating):
   `staff_identity` (any other staff member's openid, phone or device),
   `staff_network` (the client IP is in a network registered to staff),
   `pad_too_fast` (a window tablet rating within `fraud.pad_min_seconds` of the
@@ -20,9 +22,10 @@ A flagged rating is stored and never deleted: it is `excluded` (so every
 figure leaves it out without knowing of flags) with the reason
 "疑似刷评，待审核：…", and a `RatingFlag` row waits in the admin's queue. Its
 差评 ticket still opens (the department still sees the complaint) and it is
-pushed upstream like any other rating (the city system receives every rating).
-The review (bureau only, audited) counts it again (genuine) or keeps it out
-with the reviewer's reason (rejected).
+pushed upstream like any other rating (the city system receives every rating),
+as `effective` 0 while it waits. The review (bureau only, audited) counts it
+again (genuine) or keeps it out with the reviewer's reason (rejected), and the
+city is sent the verdict once (an outbox row in the same transaction).
 """
 
 import datetime as dt
@@ -34,12 +37,14 @@ from core import cache
 from core import clock
 from core.codes import mask_phone
 from core.codes import normalize_phone
+from core.config import current_settings
 from core.crypto import phone_hash
 from core.errors import error
 from models import AuditLog
 from models import Rating
 from models import RatingFlag
 from models import StaffIdentity
+from models import UpstreamPush
 from models import db
 from models.fraud import FLAG_RULES
 from models.staff_identity import IDENTITY_KINDS
@@ -55,15 +60,16 @@ PHONE_CHANNELS = ("sms", "h5")
 SINGLE_USE_RATERS = ("sms:",)
 
 
-def screen(rating: Rating, req, rules) -> RatingFlag | None:
-    """Refuse a staff member's rating of their own work, or flag a suspicious rating."""
+def screen(rating: Rating, req, rules, holds: dict | None = None) -> RatingFlag | None:
+    """Refuse a staff member's rating of their own work, or flag a suspicious rating (`holds`:
+    the on-site patterns the rating core found, `ratings/onsite.py`)."""
     identities = _rater_identities(req)
     client = _address(getattr(req, "client_ip", None))
     rows = StaffIdentity.matching(identities, with_networks=client is not None)
     personal = [row for row in rows if row.kind in PERSONAL_KINDS]
     if rating.staff_id is not None and any(row.staff_id == rating.staff_id for row in personal):
         error("staff_cannot_rate_own_case", "工作人员不能评价本人经办的办件或本人的服务", 403)
-    found: dict[str, str] = {}
+    found: dict[str, str] = dict(holds or {})
     if personal:
         kinds = "、".join(sorted({_KIND_WORDS[row.kind] for row in personal}))
         found["staff_identity"] = f"评价人的{kinds}登记为工作人员（{personal[0].staff.name}）所有"
@@ -79,10 +85,42 @@ def screen(rating: Rating, req, rules) -> RatingFlag | None:
         found["burst"] = f"同一评价人 {rules.burst_minutes} 分钟内相同等级的评价超过 {rules.burst_count} 条"
     if not found:
         return None
-    return _flag(rating, found)
+    flag = _flag(rating, found)
+    if "network_burst" in found:
+        _hold_burst(rating, found["network_burst"], rules)
+    return flag
+
+
+def _hold_burst(rating: Rating, reason: str, rules) -> None:
+    """A burst is a pattern: the ratings it is made of are held with the one that completed it
+    (they counted until now; the city is told once each that they no longer do)."""
+    since = rating.created_at - dt.timedelta(minutes=rules.network_burst_minutes)
+    target = (rating.window_id, rating.staff_id)
+    members = Rating.burst_members(*target, rating.onsite_day, rating.rater_network, since, rating.level)
+    area = current_settings().upstream.area_code
+    for member in members:
+        if member.id == rating.id:
+            continue
+        # A concurrent rating of the same burst may hold it at this moment: one flag each, whoever wins.
+        inserted = (
+            RatingFlag.insert(rating=member.id, rules="network_burst", reason=reason, created_at=clock.now())
+            .on_conflict_ignore()
+            .as_rowcount()
+            .execute()
+        )
+        if not inserted:
+            continue
+        Rating.update(excluded=True, excluded_reason=PENDING_PREFIX + FLAG_RULES["network_burst"]).where(
+            Rating.id == member.id
+        ).execute()
+        AuditLog.record("system", "rating.flag", f"rating:{member.id}", rules=["network_burst"])
+        UpstreamPush.queue_change(member.id, area)
 
 
 _KIND_WORDS = {"openid": "微信", "phone": "手机号", "device": "设备"}
+
+# What the citizen is told when a rating is kept but held: calm, no accusation.
+HELD_NOTICE = "您的评价已收到。为确保评价真实有效，本条评价将在核实后计入统计结果，您无需再做任何操作。感谢您的参与！"
 
 
 def _rater_identities(req) -> list[tuple[str, str]]:
@@ -176,6 +214,9 @@ def review(flag: RatingFlag, user, decision: str, note: str) -> RatingFlag:
             Rating.update(excluded=False, excluded_reason=None).where(Rating.id == rating.id).execute()
         elif still_ours:
             Rating.update(excluded_reason=REJECTED_PREFIX + note).where(Rating.id == rating.id).execute()
+        if still_ours:
+            # The city holds it as pushed (held: effective 0 "待审核"): the verdict follows, once.
+            UpstreamPush.queue_change(rating.id, current_settings().upstream.area_code)
         AuditLog.record(
             f"user:{user.username}",
             f"rating.flag_{decision}",

@@ -10,10 +10,18 @@ new deadline and escalates it to the bureau.
 """
 
 import datetime as dt
+import re
+import unicodedata
 
 from core import clock
 from core.codes import normalize_phone
 from core.errors import error
+from core.levels import CN_DIGITS
+from core.levels import LEVEL_MENU
+from core.levels import LEVEL_NAMES
+from core.levels import WHOLE_ONLY
+from core.levels import leading_words_level
+from core.levels import words_level
 from models import Notification
 from models import Outbox
 from models import Ticket
@@ -56,7 +64,14 @@ def send_reply(ticket: Ticket, text, actor) -> Ticket:
             Outbox.put(
                 "sms.message",
                 f"followup:{ticket.id}:{number}",
-                {"phone": phone, "text": followup_question(rect), "purpose": "followup", "ref": f"ticket:{ticket.id}"},
+                {
+                    "phone": phone,
+                    "text": followup_question(rect),
+                    "purpose": "followup",
+                    "ref": f"ticket:{ticket.id}",
+                    # The prompt keeps the meaning it is sent with: its answers are read on this scale.
+                    "context": {"scale": SCALE},
+                },
                 available_at=asked_at,
             )
         else:
@@ -70,27 +85,85 @@ def send_reply(ticket: Ticket, text, actor) -> Ticket:
     return fresh
 
 
-def followup_question(rect) -> str:
-    options = " ".join(f"{n}{FOLLOWUP_RESULTS[code]}" for n, code in enumerate(rect.followup_scale, 1))
-    return f"您反映的服务问题已整改并答复。请回复数字评价整改结果：{options}。"
+# The scale a 回访 question asks on, stored on the prompt (`context.scale`): "levels" is the
+# rating SMS's own — the same numbers and words, 5 best. A question sent before it (no scale on
+# the prompt, or still queued as an outbox row without one) asked "1满意 2基本满意 3不满意" and
+# its answers keep that meaning (LEGACY_SCALE).
+SCALE = "levels"
+LEGACY_SCALE = "legacy"
+# The level a 回访 answer names → the result recorded (`FOLLOWUP_RESULTS`).
+RESULT_BY_LEVEL = {5: "satisfied", 4: "satisfied", 3: "basically_satisfied", 2: "unsatisfied", 1: "unsatisfied"}
 
 
-def followup_choice(text: str, rect) -> str | None:
-    """The 回访 answer in an SMS body ("1", "满意", "不满意" …), or None when it is not one."""
-    body = (text or "").strip().rstrip("。.!！")
-    scale = list(rect.followup_scale)
-    if body.isdigit() and 1 <= int(body) <= len(scale):
-        return scale[int(body) - 1]
-    by_label = {FOLLOWUP_RESULTS[code]: code for code in scale}
-    return by_label.get(body)
+def followup_question(rect, scale: str = SCALE) -> str:
+    if scale == LEGACY_SCALE:
+        options = " ".join(f"{n}{FOLLOWUP_RESULTS[code]}" for n, code in enumerate(rect.followup_scale, 1))
+        return f"您反映的服务问题已整改并答复。请回复数字评价整改结果：{options}。"
+    return f"您反映的服务问题已整改并答复。请回复数字评价整改结果：{_menu(rect)}。"
 
 
-def answer_by_sms(phone: str, text: str):
-    """An SMS from `phone` (any mainland format): the ticket it answered, or None when it is no
-    answer (unknown text) or answers no open 回访 question (not asked, already answered, too late)."""
+def _menu(rect) -> str:
+    """The rating SMS's menu; without 基本满意 on the configured scale, without 3."""
+    if "basically_satisfied" in rect.followup_scale:
+        return LEVEL_MENU
+    return " ".join(f"{level}{LEVEL_NAMES[level]}" for level in (5, 4, 2, 1))
+
+
+def followup_choice(text: str, rect, scale: str = SCALE) -> str | None:
+    """The 回访 answer in an SMS body ("5", "满意", "不满意" …) on the scale its question asked,
+    or None when it is no answer (unknown text, two candidate levels, off the scale)."""
+    if scale == LEGACY_SCALE:
+        body = (text or "").strip().rstrip("。.!！")
+        legacy = list(rect.followup_scale)
+        if body.isdigit() and 1 <= int(body) <= len(legacy):
+            return legacy[int(body) - 1]
+        by_label = {FOLLOWUP_RESULTS[code]: code for code in legacy}
+        return by_label.get(body)
+    level = answer_level(text)
+    result = RESULT_BY_LEVEL.get(level)
+    return result if result in rect.followup_scale else None
+
+
+# Wrapping punctuation says nothing: "5。", "【满意】".
+_EDGE = " \t\r\n,.，。、;；:：!！?？~～…'\"“”‘’【】[]()（）"
+_DIGIT = re.compile(r"^([1-5])(?:\.0)?\s*(?:分|星|颗星)?(?![\d.])(.*)$", re.S)
+# A second candidate after the first: "4或5", "4到5", "4 5", "四或五" (not "5 10分钟", "5 一次办好").
+_SECOND = re.compile(
+    r"^(?:或者|或是|或|还是|到|至|和|与|/|、|~|-)?\s*"
+    r"(?:[1-5](?![\d.])(?!\s*(?:分钟|个?小时|天|次|趟))|[一二两三四五](?=$|[分星\s,，。]))"
+)
+
+
+def answer_level(text: str) -> int | None:
+    """The level (5 best) a 回访 answer names, read with the rating SMS's table of level words
+    (`core.levels`); None when it names none, or two ("4或5": asked back, never recorded)."""
+    body = unicodedata.normalize("NFKC", text or "").strip(_EDGE)
+    if not body:
+        return None
+    digit = _DIGIT.match(body)
+    if digit:
+        level, rest = int(digit.group(1)), digit.group(2).strip(_EDGE)
+        if _SECOND.match(rest):
+            return None  # another candidate level
+        said = leading_words_level(rest)
+        return None if said is not None and abs(said - level) > 1 else level
+    if body in CN_DIGITS:
+        return CN_DIGITS[body] if CN_DIGITS[body] <= 5 else None
+    if re.search(r"\d", body):
+        return None
+    if body in WHOLE_ONLY:
+        return WHOLE_ONLY[body]
+    level, _rest, conflict = words_level(body)
+    return None if conflict else level
+
+
+def answer_by_sms(phone: str, text: str, scale: str = SCALE):
+    """An SMS from `phone` (any mainland format) answering a 回访 question asked on `scale`:
+    the ticket it answered, or None when it is no answer (unknown text) or answers no open
+    回访 question (not asked, already answered, too late)."""
     rect = workflow.settings().rectification
     phone = normalize_phone(phone or "")
-    choice = followup_choice(text, rect)
+    choice = followup_choice(text, rect, scale)
     if phone is None:
         return None
     if choice is None:
@@ -98,7 +171,9 @@ def answer_by_sms(phone: str, text: str):
     ticket = Ticket.awaiting_followup(phone, clock.now() - dt.timedelta(days=rect.followup_answer_days))
     if ticket is None:
         return None
-    return record_followup(ticket, choice, channel="sms", actor=None)
+    level = answer_level(text) if scale == SCALE else None
+    note = f"群众回复“{level}{LEVEL_NAMES[level]}”" if level is not None else None
+    return record_followup(ticket, choice, channel="sms", actor=None, note=note)
 
 
 def record_followup(ticket: Ticket, satisfaction, channel: str = "sms", actor=None, note=None) -> Ticket:

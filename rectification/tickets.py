@@ -18,6 +18,7 @@ from models import Rating
 from models import Ticket
 from models import TicketContact
 from models import TicketEvent
+from models import UpstreamPush
 from models import User
 from models import db
 from models.access import DEPARTMENT_ROLES
@@ -164,18 +165,33 @@ def appeal(ticket: Ticket, actor, reason, evidence) -> Ticket:
 
 def decide_appeal(ticket: Ticket, approve: bool, actor, reason) -> Ticket:
     """The bureau's decision. Approved: the rating leaves every figure, its reason kept, and the ticket closes.
-    Rejected: the ticket goes back where it was, its deadline unchanged."""
+    Rejected: the ticket goes back where it was, its deadline unchanged. Either way the city is told
+    once, in the same transaction (an outbox row): `effective` 0 with the reason, or 1."""
     if not isinstance(approve, bool):
         error("invalid_decision", "请选择通过或驳回", 422)
-    if approve:
-        reason = workflow.clean_text(reason, "审核意见")
-        with db.atomic():
+    with db.atomic():
+        if approve:
+            reason = workflow.clean_text(reason, "审核意见")
             fresh = workflow.move(ticket, "approve_appeal", actor, reason, closed_at=clock.now())
-            Rating.update(excluded=True, excluded_reason=f"申诉通过（{ticket.ticket_no}）：{reason}").where(
-                Rating.id == ticket.rating_id
-            ).execute()
-        return fresh
-    return workflow.move(ticket, "reject_appeal", actor, reason, target=ticket.appeal_from or "verifying")
+            Rating.update(
+                excluded=True, excluded_reason=f"{workflow.APPEAL_APPROVED}（{ticket.ticket_no}）：{reason}"
+            ).where(Rating.id == ticket.rating_id).execute()
+        else:
+            fresh = workflow.move(ticket, "reject_appeal", actor, reason, target=ticket.appeal_from or "verifying")
+        UpstreamPush.queue_change(ticket.rating_id, workflow.settings().upstream.area_code)
+    return fresh
+
+
+def reverse_appeal(ticket: Ticket, actor, reason) -> Ticket:
+    """The bureau takes back an approved appeal: the rating counts again, the ticket goes back
+    where the appeal took it from, and the city gets `effective` 1 again (once)."""
+    with db.atomic():
+        fresh = workflow.move(
+            ticket, "reverse_appeal", actor, reason, target=ticket.appeal_from or "verifying", closed_at=None
+        )
+        Rating.update(excluded=False, excluded_reason=None).where(Rating.id == ticket.rating_id).execute()
+        UpstreamPush.queue_change(ticket.rating_id, workflow.settings().upstream.area_code)
+    return fresh
 
 
 def close(ticket: Ticket, actor, note=None) -> Ticket:
@@ -197,6 +213,7 @@ def transition(ticket: Ticket, action: str, actor, note=None, evidence=None, **o
         "appeal": lambda: appeal(ticket, actor, note, evidence),
         "approve_appeal": lambda: decide_appeal(ticket, True, actor, note),
         "reject_appeal": lambda: decide_appeal(ticket, False, actor, note),
+        "reverse_appeal": lambda: reverse_appeal(ticket, actor, note),
         "reply": lambda: followup.send_reply(ticket, note, actor),
         "followup": lambda: followup.record_followup(
             ticket, options.get("satisfaction"), options.get("channel", "phone"), actor, note

@@ -5,6 +5,7 @@ to which, who may take it, and the record every step leaves.
      │                 │  ├──explain──► explained ─────────────────────────────┤
      └─resolve_on_the_spot (当场解决) ───────────────────────────► rectified ──┤
                        └──appeal──► appeal ──approve_appeal──► closed          │
+                                      │  (reverse_appeal ◄─┘ back where it was) │
                                       └──reject_appeal──► (back where it was)  │
     replied ◄──reply────────────────────────────────────────────────────────────┘
        └──followup──► followed_up ──close (销号)──► closed
@@ -53,6 +54,8 @@ ACTIONS = {
     "appeal": Action("提出申诉", ("verifying",), "appeal", DEPARTMENT, "申诉理由"),
     "approve_appeal": Action("申诉通过", ("appeal",), "closed", (), "审核意见"),
     "reject_appeal": Action("申诉驳回", ("appeal",), None, (), "审核意见"),
+    # The bureau takes back an approval (new facts): the rating counts again, here and at the city.
+    "reverse_appeal": Action("撤销申诉通过", ("closed",), None, (), "撤销理由"),
     "reply": Action("答复群众", ("rectified", "explained"), "replied", DEPARTMENT),
     "followup": Action("记录回访", ("replied",), None, DEPARTMENT),
     "close": Action("销号", ("followed_up",), "closed", ("dept_admin",)),
@@ -102,7 +105,22 @@ def actor_ref(actor) -> str:
 def may(ticket: Ticket, name: str, actor) -> bool:
     """Whether `actor` (a User, or None for the system) may take `name` on `ticket` in its state."""
     action = ACTIONS.get(name) or STEPS[name]
-    return ticket.state in action.sources and _role_allows(ticket, action, actor)
+    return ticket.state in action.sources and _role_allows(ticket, action, actor) and _holds(ticket, name)
+
+
+# Appeal approvals leave the rating excluded with this reason (rectification.tickets.decide_appeal).
+APPEAL_APPROVED = "申诉通过"
+
+
+def appeal_approved(ticket: Ticket) -> bool:
+    """A ticket closed by an approved appeal whose rating is still left out."""
+    rating = ticket.rating
+    return ticket.state == "closed" and rating.excluded and (rating.excluded_reason or "").startswith(APPEAL_APPROVED)
+
+
+def _holds(ticket: Ticket, name: str) -> bool:
+    """Conditions beyond the state: only an approved appeal can be reversed (not a 销号)."""
+    return appeal_approved(ticket) if name == "reverse_appeal" else True
 
 
 def allowed_actions(ticket: Ticket, actor) -> list[dict]:
@@ -119,7 +137,7 @@ def authorize(ticket: Ticket, name: str, actor, note=None) -> str | None:
         actor is not None and not _role_allows(ticket, action, actor)
     ):
         error("forbidden", f"无权对该工单执行“{action.label}”", 403)
-    if ticket.state not in action.sources:
+    if ticket.state not in action.sources or not _holds(ticket, name):
         state = TICKET_STATES.get(ticket.state, ticket.state)
         error("illegal_transition", f"工单当前状态为“{state}”，不能执行“{action.label}”", 409)
     return clean_text(note, action.note_required)

@@ -38,6 +38,7 @@ DEFAULT_TEMPLATES = {
     "SMS_000000001": ("dept", "item", "code"),
     "SMS_000000002": ("item", "code"),
     "SMS_000000003": ("content",),
+    "SMS_000000004": ("code",),  # the verification-code template (验证码): one-time codes
 }
 
 

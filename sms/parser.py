@@ -13,6 +13,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from core.levels import CN_DIGITS
+from core.levels import WHOLE_ONLY
+from core.levels import found_words
+from core.levels import leading_words_level
+from core.levels import words_level
+
 # Traditional → simplified for the characters that matter here.
 _TRADITIONAL = str.maketrans(
     {
@@ -53,90 +59,10 @@ _TRADITIONAL = str.maketrans(
     }
 )
 
-_OFFICIAL = {"非常满意", "满意", "基本满意", "不满意", "非常不满意"}
-_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "壹": 1, "贰": 2, "叁": 3, "肆": 4, "伍": 5}
-
-# Level words, longest first so that 不满意 wins over 满意.
-_PHRASES = sorted(
-    {
-        "非常不满意": 1,
-        "很不满意": 1,
-        "极不满意": 1,
-        "特别不满意": 1,
-        "十分不满意": 1,
-        "超级不满意": 1,
-        "非常差": 1,
-        "很差": 1,
-        "极差": 1,
-        "太差": 1,
-        "特别差": 1,
-        "差评": 1,
-        "差劲": 1,
-        "非常不好": 1,
-        "很不好": 1,
-        "垃圾": 1,
-        "糟糕": 1,
-        "不满意": 2,
-        "不太满意": 2,
-        "不是很满意": 2,
-        "不怎么满意": 2,
-        "不大满意": 2,
-        "不满": 2,
-        "不好": 2,
-        "不太好": 2,
-        "不是很好": 2,
-        "不怎么好": 2,
-        "不怎么样": 2,
-        "不够好": 2,
-        "不行": 2,
-        "不太行": 2,
-        "较差": 2,
-        "比较差": 2,
-        "有点差": 2,
-        "基本满意": 3,
-        "一般": 3,
-        "一般般": 3,
-        "很一般": 3,
-        "还行": 3,
-        "还可以": 3,
-        "凑合": 3,
-        "差不多": 3,
-        "马马虎虎": 3,
-        "中评": 3,
-        "中等": 3,
-        "过得去": 3,
-        "满意": 4,
-        "比较满意": 4,
-        "还算满意": 4,
-        "挺满意": 4,
-        "还满意": 4,
-        "不错": 4,
-        "挺好": 4,
-        "良好": 4,
-        "非常满意": 5,
-        "很满意": 5,
-        "十分满意": 5,
-        "特别满意": 5,
-        "超级满意": 5,
-        "超满意": 5,
-        "相当满意": 5,
-        "非常好": 5,
-        "很好": 5,
-        "特别好": 5,
-        "太好了": 5,
-        "好评": 5,
-        "满分": 5,
-        "非常非常满意": 5,
-        "优秀": 5,
-        "点赞": 5,
-    }.items(),
-    key=lambda kv: -len(kv[0]),
-)
-
-# Single characters only count as the whole answer: 好 in 好慢 is not praise.
-_WHOLE_ONLY = {"好": 4, "差": 2, "赞": 5, "可以": 4, "行": 3}
-# "我选5", "打5分", "给五星": the verb before the answer.
-_LEAD = re.compile(r"^(?:我|就)?(?:回复|选择|选|评价|评|打个|打|给个|给你们|给)\s*(?=[1-5一二三四五])")
+# "评分：5", "回复:4 很好", "答：3": a prefix and a colon before the answer, in digits or words.
+_PREFIX = re.compile(r"^(?:我的)?(?:评分|评价|评级|打分|回复|答复|回答|答|选择)\s*[:：]\s*")
+# "我选5", "打5分", "给五星", "评分5": the verb before the answer.
+_LEAD = re.compile(r"^(?:我|就)?(?:回复|答复|选择|选|评分|评价|打分|评|打个|打|给个|给你们|给)\s*(?=[1-5一二三四五])")
 # Courtesies that contain level words but say nothing about the service.
 _NEUTRAL = ("不好意思", "好的", "好吧", "好嘞", "你好", "您好", "好了")
 
@@ -149,7 +75,25 @@ _THUMBS_DOWN = "👎"
 _DIGIT_HEAD = re.compile(r"^([1-5])(?:\.0)?\s*(?:颗星|星级|分|星|级)?(?![\d.])(.*)$", re.S)
 _CN_HEAD = re.compile(r"^([一二两三四五壹贰叁肆伍])\s*(颗星|星级|分|星|级)(.*)$", re.S)
 _KEY_HEAD = re.compile(r"^([A-Za-z])(?:\s*[#:：.、,，\-]\s*|\s+|(?=[1-5\u4e00-\u9fff])|$)(.*)$", re.S)
-_DURATION = re.compile(r"^\d+\s*(分钟|个?小时|钟头|天|次|趟|遍|号|点|个|月|年|周)")
+# A number with one of these after it tells a story ("5分钟就办完了"), it is no level.
+_STORY_UNITS = r"(?:分钟|个?小时|钟头|天|次|趟|遍|号|点|个|月|年|周)"
+_DURATION = re.compile(r"^\d+\s*(?:(?:到|至|-|~|或)\s*\d+\s*)?" + _STORY_UNITS)
+# After a rating digit, a number with a unit is part of the comment ("5 10分钟就办完了", "1 3人排队").
+_UNITS = r"(?:分钟|个?小时|钟头|天|次|趟|遍|号|点|个|月|年|周|人|位|件|元|块)"
+_QUANTITY = re.compile(r"^\d+\s*(?:(?:到|至|-|~|或)\s*\d+\s*)?" + _UNITS)
+_CN_SEP_HEAD = re.compile(r"^([一二两三四五壹贰叁肆伍])\s*[,，、;；:：。.!！\s]+(.+)$", re.S)
+# "👍5", "👍 4 很快": a thumb, then the digit that answers.
+_THUMB_HEAD = re.compile(r"^([👍👎])+\s*(?=[1-5一二三四五])")
+# Two candidate levels: "4或5", "3到4", "四或五", "4-5", "4/5", "4、5", "介于4和5": asked back, never
+# rated — unless the second number is a quantity ("5 10分钟就办完了", "1到2个小时").
+_CANDIDATE = "[1-5一二两三四五壹贰叁肆伍]"
+_ALTERNATIVE = re.compile(
+    r"^(?:介于|在)?\s*(" + _CANDIDATE + r")\s*(?:分|星|颗星)?\s*"
+    r"(?:或者|或是|或|还是|到|至|和|与|跟|/|、|~|-|—|\s)\s*(" + _CANDIDATE + r")"
+    r"(?![\d.])(?!\s*(?:[到至\-~]\s*\d|" + _UNITS + "))"
+)
+# Level words joined as alternatives: "满意或非常满意", "满意到非常满意之间".
+_WORD_ALTERNATIVE = re.compile(r"或者|或是|或|还是|到|至|介于|之间")
 # Sentence-final particles say nothing: 挺满意的, 太差了.
 _PARTICLES = "的了啊吧呀哈呢哦啦嘛"
 # Punctuation and symbols people wrap around an answer.
@@ -158,10 +102,11 @@ _EDGE = " \t\r\n,.，。、;；:：!！?？~～…·'\"“”‘’「」『』�
 
 @dataclass(frozen=True)
 class Reply:
-    kind: str  # "rating" | "opt_out" | "unclear"
+    kind: str  # "rating" | "opt_out" | "unclear" | "ambiguous" (two candidate levels: ask back)
     level: int | None = None
     comment: str | None = None
     key: str | None = None
+    candidates: tuple = ()
 
 
 UNCLEAR = Reply("unclear")
@@ -191,31 +136,8 @@ def _clean_comment(text: str) -> str | None:
     return text or None
 
 
-def _words_level(text: str) -> tuple[int | None, str, bool]:
-    """(level, text without the level words, conflict) for a reply in words."""
-    found = []
-    rest = text
-    position = 0
-    while position < len(rest):
-        for phrase, level in _PHRASES:
-            if rest.startswith(phrase, position):
-                found.append((level, phrase))
-                rest = rest[:position] + " " + rest[position + len(phrase) :]
-                position += 1
-                break
-        else:
-            position += 1
-    if not found:
-        return None, text, False
-    # The level names printed in the invitation outrank everyday words:
-    # "服务态度很好，满意" is 满意.
-    official = {level for level, phrase in found if phrase in _OFFICIAL}
-    levels = official or {level for level, _ in found}
-    return found[0][0] if not official else next(iter(official)), rest, len(levels) > 1
-
-
 def _is_opt_out(text: str) -> bool:
-    compact = re.sub(r"[\s" + re.escape(_EDGE) + "]", "", text).lower()
+    compact = re.sub(r"[\s" + re.escape(_EDGE) + "]", "", _PREFIX.sub("", text)).lower()
     if compact in _OPT_OUT_WHOLE:
         return True
     return any(part in compact for part in _OPT_OUT_PARTS)
@@ -237,7 +159,7 @@ def parse_reply(text: str, keys: frozenset | set = frozenset()) -> Reply:
                 return Reply("rating", key=key)  # the level was given before the question
     reply = _parse_level(body)
     if key is not None:
-        return Reply(reply.kind, reply.level, reply.comment, key)
+        return Reply(reply.kind, reply.level, reply.comment, key, reply.candidates)
     return reply
 
 
@@ -250,32 +172,70 @@ def _parse_level(body: str) -> Reply:
         return Reply("rating", level=5)
     if set(body) == {_THUMBS_DOWN}:
         return Reply("rating", level=1)
-    body = _LEAD.sub("", body)
-    if len(set(body)) == 1 and body[0] in _WHOLE_ONLY and len(body) <= 5:
-        return Reply("rating", level=_WHOLE_ONLY[body[0]])  # 好好好, 差差差
+    body = _LEAD.sub("", _PREFIX.sub("", body))
+    thumb = _THUMB_HEAD.match(body)
+    if thumb:
+        reply = _parse_level(body[thumb.end() :])
+        said = 5 if thumb.group(1) == _THUMBS_UP else 1
+        # "👍5", "👍 4 很快": the digit answers; a thumb that contradicts it ("👎5") is asked back.
+        return UNCLEAR if reply.kind == "rating" and abs(reply.level - said) > 1 else reply
+    if len(set(body)) == 1 and body[0] in WHOLE_ONLY and len(body) <= 5:
+        return Reply("rating", level=WHOLE_ONLY[body[0]])  # 好好好, 差差差
+    alternative = _ALTERNATIVE.match(body)
+    if alternative and not _word_after(body, alternative):
+        first, second = (_number(alternative.group(n)) for n in (1, 2))
+        if first != second:
+            return Reply("ambiguous", candidates=(first, second))
     if _DURATION.match(body):
         return UNCLEAR  # "5分钟就办完了" tells a story, not a level
     digit = _DIGIT_HEAD.match(body)
     if digit:
         level, rest = int(digit.group(1)), digit.group(2)
         return _with_rest(level, rest)
-    chinese = _CN_HEAD.match(body)
+    chinese = _CN_HEAD.match(body) or _CN_SEP_HEAD.match(body)
     if chinese:
-        return _with_rest(_CN_DIGITS[chinese.group(1)], chinese.group(3))
-    if body in _CN_DIGITS and _CN_DIGITS[body] <= 5:
-        return Reply("rating", level=_CN_DIGITS[body])
+        # "五星 …", "五分，…", and a numeral set apart from its comment: "五，服务很好", "三、等太久".
+        return _with_rest(CN_DIGITS[chinese.group(1)], chinese.groups()[-1])
+    if body in CN_DIGITS and CN_DIGITS[body] <= 5:
+        return Reply("rating", level=CN_DIGITS[body])
     if re.search(r"\d", body):
         return UNCLEAR  # 10分, 0, 12345, a phone number: not an answer to "1–5"
-    if body in _WHOLE_ONLY:
-        return Reply("rating", level=_WHOLE_ONLY[body])
-    text = body
-    for courtesy in _NEUTRAL:
-        text = text.replace(courtesy, " ")
-    level, rest, conflict = _words_level(text)
+    if body in WHOLE_ONLY:
+        return Reply("rating", level=WHOLE_ONLY[body])
+    text = _without_courtesies(body)
+    level, rest, conflict = words_level(text)
+    if conflict and _WORD_ALTERNATIVE.search(text):
+        found = tuple(sorted({lvl for lvl, _, _ in found_words(text)}, reverse=True))
+        if len(found) == 2:
+            return Reply("ambiguous", candidates=found)
     if level is None or conflict:
         return UNCLEAR
     # Words beyond the verdict are the citizen's comment, kept whole.
     return Reply("rating", level=level, comment=_clean_comment(body) if _has_words(rest) else None)
+
+
+def _without_courtesies(text: str) -> str:
+    """The text with its courtesies blanked ("不好意思", "好的" …), except where one is part of
+    a longer level word: 好了 in 太好了 is praise."""
+    words = [(position, position + len(phrase)) for _, phrase, position in found_words(text)]
+    for courtesy in _NEUTRAL:
+        start = text.find(courtesy)
+        while start >= 0:
+            end = start + len(courtesy)
+            if not any(a <= start and end <= b and b - a > len(courtesy) for a, b in words):
+                text = text[:start] + " " * len(courtesy) + text[end:]
+            start = text.find(courtesy, end)
+    return text
+
+
+def _word_after(body: str, alternative) -> bool:
+    """A Chinese numeral that starts a word is no second candidate: "3 一般", "5 一次办成"."""
+    after = body[alternative.end() : alternative.end() + 1]
+    return not alternative.group(2).isdigit() and "\u4e00" <= after <= "\u9fff" and after not in "分星颗之吧呢啊呀的了"
+
+
+def _number(text: str) -> int:
+    return int(text) if text.isdigit() else CN_DIGITS[text]
 
 
 def _with_rest(level: int, rest: str) -> Reply:
@@ -284,14 +244,14 @@ def _with_rest(level: int, rest: str) -> Reply:
     rest = _strip_decoration(rest)
     if not _has_words(rest):
         return Reply("rating", level=level)
-    if re.match(r"^\d", rest):
-        return UNCLEAR
-    head = next((lvl for phrase, lvl in _PHRASES if rest.startswith(phrase)), _WHOLE_ONLY.get(rest))
+    if re.match(r"^\d", rest) and not _QUANTITY.match(rest):
+        return UNCLEAR  # "5 5 5", "1 2": no comment, another number
+    head = leading_words_level(rest)
     if head is not None and abs(head - level) > 1:
         # "1 非常满意": the number and the words disagree (some forms count 1 as best).
         return UNCLEAR
-    words_level, remainder, _conflict = _words_level(rest)
-    if words_level is not None and not _has_words(remainder) or rest in _WHOLE_ONLY:
+    said, remainder, _conflict = words_level(rest)
+    if said is not None and not _has_words(remainder) or rest in WHOLE_ONLY:
         return Reply("rating", level=level)  # "5 非常满意": the words only repeat the number
     return Reply("rating", level=level, comment=_clean_comment(rest))
 

@@ -38,6 +38,8 @@ CLAIM_SECONDS = 120
 UNKNOWN_RETRY_SECONDS = 120
 # Prompts other than invitations wait this long for an answer.
 PROMPT_DAYS = 7
+# The purpose of a one-time code's SMS (ratings/verification.py).
+OTP = "otp"
 
 
 @dataclass
@@ -96,7 +98,8 @@ def _send_row(row: Outbox, settings, provider) -> str:
     plan = _plan(row, settings)
     if isinstance(plan, str):
         return plan
-    quiet_end = hold_until(clock.now(), settings.sms.quiet_hours)
+    # A one-time code is sent at once, quiet hours or not: the citizen asked for it and is waiting.
+    quiet_end = hold_until(clock.now(), settings.sms.quiet_hours) if plan.purpose != OTP else None
     if quiet_end is not None:
         return _hold(row, quiet_end, f"免打扰时段，{quiet_end:%m-%d %H:%M} 后发送")
     if plan.capped and SmsMessage.capped_count(plan.phone, clock.today()) >= settings.sms.daily_cap_per_phone:
@@ -255,6 +258,8 @@ def _message_plan(row: Outbox, settings):
         return "failed"
     purpose = str(data.get("purpose") or "reply")[:24]
     context = data.get("context")
+    if purpose == OTP:
+        return _otp_plan(row, settings, phone, text, data)
     expects = purpose != "reply"  # a reply closes a conversation; anything else may be answered
     if purpose == "bad_review_ack" and isinstance(context, dict):
         # Held by quiet hours, the acknowledgement may follow a reason given already.
@@ -269,6 +274,31 @@ def _message_plan(row: Outbox, settings):
         out_id=f"m{row.id}",
         expects_reply_until=clock.now() + dt.timedelta(days=PROMPT_DAYS) if expects else None,
         context=_json(context) if context else None,
+    )
+
+
+def _otp_plan(row: Outbox, settings, phone: str, text: str, data: dict):
+    """A one-time code (ratings/verification.py): Aliyun's verification-code template, never
+    after the code expired, and no answer expected."""
+    code = str(data.get("code") or "")
+    try:
+        expires = clock.parse_iso(data.get("expires_at"))
+    except (TypeError, ValueError):
+        expires = None
+    if not (code.isdigit() and len(code) == 6) or expires is None:
+        row.fail("验证码短信缺少验证码或有效期")
+        return "failed"
+    if clock.now() >= expires:
+        row.fail("验证码已过有效期，未发送")
+        return "expired"
+    return Plan(
+        phone=phone,
+        purpose=OTP,
+        ref=None,
+        template_code=settings.sms.aliyun.otp_template,
+        params={"code": code},
+        text=text,
+        out_id=f"m{row.id}",
     )
 
 

@@ -3,9 +3,8 @@ approved on Aliyun (see config.example.toml): the link prefix is fixed text,
 only the rating code is a variable, because Aliyun refuses URLs in variables."""
 
 from core.config import current_settings
+from core.levels import LEVEL_MENU
 from models import LEVEL_NAMES
-
-LEVEL_MENU = " ".join(f"{level}{LEVEL_NAMES[level]}" for level in (5, 4, 3, 2, 1))
 
 INVITE = (
     "您在${dept}办理的“${item}”已办结，请回复数字评价：" + LEVEL_MENU + "；也可打开 {base}/r/${code} 评价。回TD退订"
@@ -31,6 +30,12 @@ def render(template: str, params: dict) -> str:
 
 
 UNCLEAR = "抱歉，未能识别您的回复。请回复一个数字评价：" + LEVEL_MENU + "。"
+
+
+def ambiguous(candidates: tuple) -> str:
+    """Two candidate levels ("4或5"): asked back, never rated."""
+    named = "还是".join(f"“{level}{LEVEL_NAMES[level]}”" for level in candidates)
+    return f"您的回复中有两个评价等级，请确认是{named}？请只回复一个数字：" + LEVEL_MENU + "。"
 
 
 def choose(choices: list[tuple[str, str]], level: int | None) -> str:

@@ -75,14 +75,17 @@ class Client:
                 answer.rejected[str(item["evalId"])] = str(item.get("reason") or "未说明原因")[:500]
         return answer
 
-    def query_day(self, day) -> set[str]:
-        """The evalIds the city holds for ratings given on `day` (对账接口)."""
+    def query_day(self, day) -> dict[str, int | None]:
+        """{evalId: its effective (1/0), or None when the city does not say} for the ratings
+        the city holds of `day` (对账接口)."""
         url = self.profile.query_url + ("&" if "?" in self.profile.query_url else "?") + urlencode({"date": str(day)})
         data = self._with_retries(lambda: self._request("GET", url, b""), f"query of {day}")
         ids = data.get("evalIds")
         if not isinstance(ids, list):
             raise TransientError("上级系统对账应答格式不符（evalIds 不是数组）")
-        return {str(e) for e in ids}
+        effective = data.get(self.profile.effective_field)
+        effective = effective if isinstance(effective, dict) else {}
+        return {str(e): effective.get(str(e)) if effective.get(str(e)) in (0, 1) else None for e in ids}
 
     def _request(self, method: str, url: str, body: bytes) -> dict:
         headers = self.signer.headers(body)

@@ -11,10 +11,14 @@ contract's default profile, which the simulator speaks:
   invitation link, so it counts as the SMS channel like a reply by SMS.
 - `satisfaction`: 5 非常满意 … 1 非常不满意 (`5_best`); `1_best` is GB/T 39046 A.8.
 - `evalDetail`: our label codes, renamed by `label_codes = ["ours=theirs"]`.
+- `effective` (1 adopted, 0 left out) with `invalidReason`, and `changeNo` (0 as
+  first sent, n for the rating's n-th change): an approved appeal re-sends the
+  record with 0, a rejected or reversed one with 1; the city keeps the highest
+  change. The three names are configuration (`effective_field` …), so a
+  province can map them.
 """
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass
 from dataclasses import field
 from typing import NamedTuple
@@ -27,6 +31,7 @@ from models import Case
 from models import Department
 from models import Item
 from models import Rating
+from models import UpstreamPush
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -51,6 +56,8 @@ class RatingFacts(NamedTuple):
     dept_code: str
     dept_credit_code: str | None
     dept_name: str
+    excluded: bool
+    excluded_reason: str | None
 
     @classmethod
     def load(cls, rating_ids: list[int]) -> dict:
@@ -73,6 +80,8 @@ class RatingFacts(NamedTuple):
                 Department.code,
                 Department.credit_code,
                 Department.name,
+                Rating.excluded,
+                Rating.excluded_reason,
             )
             .join(Case, JOIN.LEFT_OUTER, on=(Rating.case == Case.id))
             # The rating core copies the case's item onto the rating; older ratings may have only the case's.
@@ -93,6 +102,9 @@ class Profile:
     data_source: str
     pf: dict
     satisfaction_order: str = "5_best"
+    effective_field: str = "effective"
+    invalid_reason_field: str = "invalidReason"
+    change_field: str = "changeNo"
     label_codes: dict = field(default_factory=dict)
     signing: str = "hmac-sha256"
     sm2_private_key: str = ""
@@ -116,6 +128,9 @@ class Profile:
             data_source=up.data_source,
             pf=dict(up.pf),
             satisfaction_order=up.satisfaction_order,
+            effective_field=up.effective_field,
+            invalid_reason_field=up.invalid_reason_field,
+            change_field=up.change_field,
             label_codes=dict(pair.split("=", 1) for pair in up.label_codes),
             signing=up.signing,
             sm2_private_key=up.sm2_private_key,
@@ -132,13 +147,14 @@ class Profile:
 
     def new_eval_id(self) -> str:
         """Issued once per rating and stored: stable across retries, restarts and re-installs."""
-        return f"{self.area_code}-{uuid.uuid4().hex}"
+        return UpstreamPush.new_eval_id(self.area_code)
 
     def satisfaction(self, level: int) -> int:
         return level if self.satisfaction_order == "5_best" else 6 - level
 
-    def record(self, facts: RatingFacts, eval_id: str) -> dict:
-        """The record for one rating (`RatingFacts.load`) as the city wants it."""
+    def record(self, facts: RatingFacts, eval_id: str, change: dict | None = None) -> dict:
+        """The record for one rating (`RatingFacts.load`) as the city wants it: as it now stands,
+        or as one of its changes (`UpstreamPush.queue_change`'s outbox payload) says."""
         if facts.channel not in self.pf:
             raise MappingError(f"渠道 {CHANNELS.get(facts.channel, facts.channel)} 未配置 pf 代码")
         labels = [self.label_codes.get(code, code) for code in facts.labels.split(",") if code]
@@ -158,4 +174,16 @@ class Profile:
             "assessTime": facts.created_at.strftime(TIME_FORMAT),
             "assessNumber": facts.sequence,
             "dataSource": self.data_source,
+            **self.effectiveness(facts, change),
         }
+
+    def effectiveness(self, facts: RatingFacts, change: dict | None) -> dict:
+        """`effective` (and `invalidReason` when 0) and the change number, under the profile's names."""
+        if change is not None:
+            effective, reason, number = change["effective"], change.get("reason"), change["change"]
+        else:
+            effective, reason, number = (0 if facts.excluded else 1), facts.excluded_reason, 0
+        fields = {self.effective_field: effective, self.change_field: number}
+        if effective == 0:
+            fields[self.invalid_reason_field] = (reason or "评价已排除")[:200]
+        return fields

@@ -8,9 +8,13 @@ and marking re-sends the same `evalId` and the city drops the duplicate. A
 and jitter (a day-long outage loses nothing); a rejected record keeps the
 city's reason for staff and waits for a correction (`requeue`).
 
-Excluded ratings (an approved appeal) are pushed like any other: the city got
-what the citizen said; the exclusion is a local decision about our figures,
-and the default profile has no correction message.
+Every rating is pushed, as it stands when sent: `effective` 1, or 0 with its
+reason while it is left out of our figures (an approved appeal, a fraud hold).
+Each later change (an appeal approved, rejected or reversed, a fraud review) is
+its own outbox row (`rating:<id>:change:<n>`, written with the change by
+`UpstreamPush.queue_change`) and is delivered once, under the same evalId, as
+change n; the city keeps the highest change, so a retry or a late delivery of
+an older one changes nothing there.
 """
 
 import logging
@@ -23,6 +27,7 @@ from core.config import current_settings
 from models import Outbox
 from models import UpstreamPush
 from models import db
+from models.upstream import PUSH_KIND
 
 from .client import Client
 from .client import TransientError
@@ -33,7 +38,7 @@ from .profile import RatingFacts
 
 log = logging.getLogger(__name__)
 
-KIND = "upstream.rating"
+KIND = PUSH_KIND
 # One job run keeps sending while there is backlog, for at most this long, so that it
 # ends in bounded time (a stopping scheduler waits for it) and a backlog drains at the
 # city's pace rather than a few batches per run. A run does not start a chunk it does
@@ -95,7 +100,7 @@ def push_rows(rows: list, profile: Profile, client: Client) -> dict:
                 continue
             eval_id = eval_ids[rating.rating_id]
             try:
-                ready.append((row, rating.rating_id, eval_id, profile.record(rating, eval_id)))
+                ready.append((row, rating.rating_id, eval_id, profile.record(rating, eval_id, _change(row))))
             except MappingError as exc:
                 _reject(row, rating.rating_id, eval_id, f"本地字段映射失败：{exc}")
                 outcome["rejected"] += 1
@@ -146,6 +151,14 @@ def _rating_id(row):
     except (ValueError, AttributeError):
         return None  # a malformed payload must not block the queue
     return rating_id if isinstance(rating_id, int) and not isinstance(rating_id, bool) else None
+
+
+def _change(row) -> dict | None:
+    """A change row's payload (`UpstreamPush.queue_change`), or None for the rating's own row."""
+    data = row.data
+    if not isinstance(data.get("change"), int) or data.get("effective") not in (0, 1):
+        return None
+    return data
 
 
 def _eval_ids_for(rating_ids: list[int], profile: Profile, now) -> dict:

@@ -3,9 +3,11 @@
 For each of the last `reconcile_days` days, the city's list of evalIds for
 ratings given that day is compared with ours. A rating the city does not hold
 is queued again under its stored evalId (补报) — whether it was never sent,
-marked accepted by mistake, or lost on the city's side. Rejected ratings wait
-for their correction and are only counted. evalIds the city holds that we do
-not know are counted for staff.
+marked accepted by mistake, or lost on the city's side. A rating the city holds
+with another `effective` than ours (an appeal's correction lost) gets its state
+queued again as a new change, unless one is still on its way. Rejected ratings
+wait for their correction and are only counted. evalIds the city holds that we
+do not know are counted for staff.
 """
 
 import datetime as dt
@@ -46,7 +48,7 @@ def reconcile(client: Client | None = None, days: int | None = None) -> list[Ups
 def reconcile_day(day: dt.date, profile: Profile, client: Client) -> UpstreamReconciliation:
     start = dt.datetime.combine(day, dt.time.min)
     ratings = list(
-        Rating.select(Rating.id, UpstreamPush.eval_id, UpstreamPush.state)
+        Rating.select(Rating.id, UpstreamPush.eval_id, UpstreamPush.state, Rating.excluded)
         .join(UpstreamPush, on=(UpstreamPush.rating == Rating.id), join_type=JOIN.LEFT_OUTER)
         .where((Rating.created_at >= start) & (Rating.created_at < start + dt.timedelta(days=1)))
         .tuples()
@@ -63,15 +65,25 @@ def reconcile_day(day: dt.date, profile: Profile, client: Client) -> UpstreamRec
         result.save()
         log.warning("reconciliation of %s failed: %s", day, exc)
         return result
-    ours = {eval_id for _, eval_id, _ in ratings if eval_id}
-    missing = [rating_id for rating_id, eval_id, state in ratings if eval_id not in held and state != "rejected"]
+    ours = {eval_id for _, eval_id, _, _ in ratings if eval_id}
+    missing = [rating_id for rating_id, eval_id, state, _ in ratings if eval_id not in held and state != "rejected"]
+    # The city says what it holds as effective; where it differs from ours, a correction was lost.
+    mismatched = [
+        rating_id
+        for rating_id, eval_id, _, excluded in ratings
+        if eval_id in held and held[eval_id] is not None and held[eval_id] != (0 if excluded else 1)
+    ]
     result.city_count = len(held)
-    result.unknown_count = len(held - ours)
+    result.unknown_count = len(set(held) - ours)
     result.missing_count = len(missing)
+    result.effective_mismatch_count = len(mismatched)
     with db.atomic():
         # Ratings still waiting in the queue are missing too; requeue leaves them as they are.
         requeued = requeue(missing) if missing else 0
-        result.state = "resent" if missing else "ok"
+        for rating_id in mismatched:
+            if not UpstreamPush.change_pending(rating_id):
+                UpstreamPush.queue_change(rating_id, profile.area_code)
+        result.state = "resent" if missing or mismatched else "ok"
         result.save()
     if missing:
         log.info("reconciliation of %s: %d missing, %d queued again (补报)", day, len(missing), requeued)

@@ -5,14 +5,19 @@
 It checks the signature (method, app id and secret from `[upstream]` of the
 configuration, or the options), the timestamp window and nonce reuse, and every
 field of every record; it stores each `evalId` once and answers a duplicate as
-accepted without storing it again. Failure injection: a share of requests get
+accepted without storing it again. A record may be corrected: a delivery of a
+stored `evalId` with a higher `changeNo` replaces it (an update: `effective` 0
+with `invalidReason` for an approved appeal, 1 again for a rejected or reversed
+one), a lower or equal one changes nothing; its figures (`GET /_sim/figures`)
+count only the effective first ratings, as the city's would. Failure injection: a share of requests get
 a 503 before anything is stored (`fail_rate`), answers are delayed by up to
 `delay` seconds after storing, and a share of answers are dropped after
 storing (`drop_rate`: the connection is closed without a reply).
 
 Endpoints: `POST /push` (also `/`), `GET /query?date=YYYY-MM-DD` (对账), and
 for tests, the demo and the benchmark `GET /_sim/records`, `GET /_sim/stats` (how many
-records it holds, without them), `GET /_sim/eval-ids`, `POST /_sim/config`, `POST /_sim/reset`.
+records it holds, without them), `GET /_sim/eval-ids`, `GET /_sim/figures`, `POST /_sim/config`,
+`POST /_sim/reset`. The 对账 answer lists each held evalId's `effective` too.
 """
 
 import argparse
@@ -65,7 +70,36 @@ def validate(record) -> str | None:
     detail = record.get("evalDetail", "")
     if detail and not all(code.strip() for code in detail.split(",")):
         return "evalDetail 标签代码格式错误"
+    if record.get("effective", 1) not in (0, 1) or isinstance(record.get("effective"), bool):
+        return "effective 有效标识应为 1 或 0"
+    if record.get("effective") == 0 and not (
+        isinstance(record.get("invalidReason"), str) and record["invalidReason"].strip()
+    ):
+        return "effective 为 0 时须说明 invalidReason"
+    change = record.get("changeNo", 0)
+    if isinstance(change, bool) or not isinstance(change, int) or change < 0:
+        return "changeNo 变更序号应为非负整数"
     return None
+
+
+def _change_no(record: dict) -> int:
+    return record.get("changeNo", 0)
+
+
+def figures(records) -> dict:
+    """The city's figures by deptCode: effective first ratings by satisfaction, and 好评率
+    (levels 5, 4, 3 of all rated: the seed's 好评), percentages with two decimals."""
+    found: dict = {}
+    for record in records:
+        if record.get("effective", 1) != 1 or record.get("assessNumber") != 1:
+            continue
+        dept = found.setdefault(record["deptCode"], {"rated": 0, "levels": {str(n): 0 for n in range(5, 0, -1)}})
+        dept["rated"] += 1
+        dept["levels"][str(record["satisfaction"])] += 1
+    for dept in found.values():
+        good = sum(dept["levels"][level] for level in ("5", "4", "3"))
+        dept["good_rate"] = round(100 * good / dept["rated"], 2)
+    return found
 
 
 class Simulator:
@@ -94,6 +128,8 @@ class Simulator:
                 "dropped": 0,
                 "bad_signature": 0,
                 "in_flight": 0,
+                "updates": 0,
+                "stale": 0,
             }
 
     def configure(self, **knobs) -> None:
@@ -177,10 +213,19 @@ class Simulator:
                     self.stats["rejected"] += 1
                     continue
                 self.stats["received"] += 1
-                if eval_id in self.records:
+                held = self.records.get(eval_id)
+                if held is None:
+                    self.records[eval_id] = dict(record, _received_at=time.time(), _updates=0)
+                elif _change_no(record) > _change_no(held):
+                    # A correction (an appeal decided): the latest change is what the city keeps.
+                    self.records[eval_id] = dict(
+                        record, _received_at=held["_received_at"], _updates=held["_updates"] + 1
+                    )
+                    self.stats["updates"] += 1
+                elif _change_no(record) == _change_no(held):
                     self.stats["duplicates"] += 1
                 else:
-                    self.records[eval_id] = dict(record, _received_at=time.time())
+                    self.stats["stale"] += 1  # an older change arriving late: the newer one stands
                 accepted.append(eval_id)
             drop = self.random.random() < self.drop_rate
             delay = self.random.uniform(self.delay / 2, self.delay) if self.delay else 0
@@ -216,8 +261,10 @@ class Simulator:
         except ValueError:
             return _json({"code": "400", "message": "date 格式应为 YYYY-MM-DD"}, 400)
         with self.lock:
-            ids = sorted(e for e, r in self.records.items() if r["assessTime"].startswith(day))
-        return _json({"code": "200", "date": day, "evalIds": ids})
+            held = {e: r for e, r in self.records.items() if r["assessTime"].startswith(day)}
+            ids = sorted(held)
+            effective = {e: held[e].get("effective", 1) for e in ids}
+        return _json({"code": "200", "date": day, "evalIds": ids, "effective": effective})
 
     def _control(self, request: Request):
         if request.path == "/_sim/records" and request.method == "GET":
@@ -226,6 +273,9 @@ class Simulator:
         if request.path == "/_sim/stats" and request.method == "GET":
             with self.lock:
                 return _json({"count": len(self.records), "stats": dict(self.stats)})
+        if request.path == "/_sim/figures" and request.method == "GET":
+            with self.lock:
+                return _json({"departments": figures(self.records.values())})
         if request.path == "/_sim/eval-ids" and request.method == "GET":
             with self.lock:
                 return _json({"evalIds": list(self.records)})

@@ -20,11 +20,14 @@ from models import LEVEL_NAMES
 from models import TICKET_STATES
 from models import RaterContact
 from models import Rating
+from models import RatingFlag
 from models import Ticket
 from models import db
 from ratings import context
+from ratings import verification
 from ratings.core import RatingRequest
 from ratings.core import submit_rating
+from ratings.fraud import HELD_NOTICE
 
 from . import rater
 
@@ -135,7 +138,14 @@ def onsite_page(scene):
     phone = normalize_phone(phone_raw) if phone_raw else None
     if phone_raw and phone is None:
         return form_page(values, "手机号格式不正确，请填写 11 位手机号，或留空。", form, 422, phone=phone_raw)
+    if request.form.get("op") == "otp":
+        return send_code(values, form, phone, phone_raw)
+    code = request.form.get("otp_code", "").strip()
     try:
+        if phone and code:
+            # A verified phone binds the rating to the person, not to this browser's cookie.
+            verification.check_code(session.get("otp"), phone, code)
+            ref = verification.rater_ref(phone)
         with db.atomic():
             req = RatingRequest(
                 channel="qr",
@@ -152,16 +162,36 @@ def onsite_page(scene):
     except ApiError as exc:
         if exc.code == "rating_limit_reached":
             return limit_page()
-        return form_page(values, friendly(exc), form, 422, phone=phone_raw)
+        otp_sent = exc.code.startswith("otp_") or bool(code)
+        return form_page(values, friendly(exc), form, 422, phone=phone_raw, otp_sent=otp_sent)
+    session.pop("otp", None)
     session["rated"] = result.rating.id
     return go(url_for(".onsite_thanks", scene=scene))
+
+
+def send_code(values: dict, form: dict, phone: str | None, phone_raw: str):
+    """ "获取验证码": an SMS code for the phone typed in; the form comes back as it was filled in."""
+    if phone is None:
+        return form_page(values, "请先填写 11 位手机号，再获取验证码。", form, 422, phone=phone_raw)
+    try:
+        row = verification.send_code(phone)
+    except ApiError as exc:
+        return form_page(values, exc.message, form, exc.status, phone=phone_raw)
+    session["otp"] = row.id
+    minutes = current_settings().ratings.otp_minutes
+    sent = f"验证码已发送至 {mask_phone(phone)}，{minutes} 分钟内有效。填写验证码后提交评价。"
+    return form_page(values, None, form, 200, phone=phone_raw, otp_sent=True, notice=sent)
 
 
 @bp.get("/q/<scene>/thanks")
 def onsite_thanks(scene):
     rating_id = session.get("rated")
     rating = Rating.get_or_none(Rating.id == rating_id) if isinstance(rating_id, int) else None
-    if rating is None or rating.rater_ref != rater.rater_ref(browser_token()):
+    # This browser's own rating: by its cookie, or by the phone it verified (the signed session says which).
+    mine = rating is not None and (
+        rating.rater_ref == rater.rater_ref(browser_token()) or (rating.rater_ref or "").startswith("phone:")
+    )
+    if not mine:
         return go(url_for(".onsite_page", scene=scene))
     contact = RaterContact.for_rating(rating)
     return thanks_page(rating, phone=contact.phone if contact else None)
@@ -197,14 +227,24 @@ def read_form() -> dict:
     return {"level": level, "labels": labels, "comment": request.form.get("comment") or None}
 
 
-def form_page(values: dict, error: str | None = None, form: dict | None = None, status: int = 200, phone: str = ""):
+def form_page(
+    values: dict,
+    error: str | None = None,
+    form: dict | None = None,
+    status: int = 200,
+    phone: str = "",
+    otp_sent: bool = False,
+    notice: str | None = None,
+):
     comment_max = current_settings().ratings.comment_max_length
     return page(
         "form.html",
         status,
         error=error,
+        notice=notice,
         form=form or {},
         phone=phone,
+        otp_sent=otp_sent,
         comment_max=comment_max,
         **context.levels(),
         **values,
@@ -215,10 +255,13 @@ def thanks_page(rating, phone: str | None):
     ticket = Ticket.for_rating(rating) if rating.is_bad else None
     if rating.is_bad and ticket is None:
         abort(404)
+    flag = RatingFlag.for_rating(rating)
     return page(
         "thanks.html",
         rating=rating,
         level_name=LEVEL_NAMES[rating.level],
         ticket=ticket,
         masked_phone=mask_phone(phone) if phone else None,
+        # Kept, and counted once the bureau has looked at it: said calmly, without suspicion.
+        held_notice=HELD_NOTICE if flag is not None and flag.review_state == "pending" else None,
     )

@@ -134,6 +134,8 @@ def _target(code, scene):
 
 def raise_wechat(exc: WeChatError, login: bool = False):
     """A WeChat failure as the contract's error: bad code 400, quota 429, down 503."""
+    if exc.kind == "unconfigured":
+        error("wechat_not_configured", "本系统尚未配置微信小程序（wechat.appid、secret），暂不能使用微信评价", 503)
     if login and exc.errcode in (40029, 40163):
         error("invalid_code", "登录凭证无效或已使用，请重新调用 wx.login", 400)
     if login and exc.errcode == 40226:

@@ -6,8 +6,8 @@ error without limit. `StableTokenClient` fetches from `cgi-bin/stable_token`
 (every process is handed the same token), keeps it in one database row that
 all workers share (`WxToken`), passes a timeout on every call, and on a token
 error refreshes once and retries once. Every failure reaches the caller as a
-`WeChatError` whose `kind` says what to do: "quota", "unavailable" or
-"rejected".
+`WeChatError` whose `kind` says what to do: "quota", "unavailable",
+"rejected" or "unconfigured".
 """
 
 import datetime as dt
@@ -38,7 +38,8 @@ FAKE_REPLY_TEMPLATE = "fake-reply-template"
 
 
 class WeChatError(Exception):
-    """A failed WeChat call: `kind` is "quota", "unavailable" or "rejected"."""
+    """A failed WeChat call: `kind` is "quota", "unavailable", "rejected" or "unconfigured"
+    (`provider = "wechat"` without appid and secret: nothing is called)."""
 
     def __init__(self, kind: str, errcode, errmsg: str):
         super().__init__(f"WeChat {kind}: {errcode} {errmsg}")
@@ -183,6 +184,15 @@ def call(fn, *args, **kwargs):
         raise WeChatError("unavailable", None, type(exc).__name__) from None
 
 
+def mode(settings) -> str:
+    """ "wechat" (the real API at api_base), "fake" (the in-process fake: demo only) or
+    "not_configured" (the real API named, without appid and secret)."""
+    wx = settings.wechat
+    if wx.provider == "fake":
+        return "fake"
+    return "wechat" if wx.appid and wx.secret else "not_configured"
+
+
 def effective(settings) -> dict:
     """appid, secret, base URL and reply template for the configured provider."""
     wx = settings.wechat
@@ -225,6 +235,8 @@ def get_client() -> StableTokenClient:
     client = app.extensions.get("hcp.wechat")
     if client is None:
         settings = app.config["SETTINGS"]
+        if mode(settings) == "not_configured":
+            raise WeChatError("unconfigured", None, "wechat.appid and wechat.secret are not set")
         conf = effective(settings)
         base_url = conf["base_url"] or _local_fake(conf, settings).base_url
         client = StableTokenClient(conf["appid"], conf["secret"], base_url, settings.wechat.timeout_seconds)

@@ -36,6 +36,8 @@ def _image(data: bytes, mimetype: str, name: str):
 
 
 def _wechat_failed(exc: WeChatError):
+    if exc.kind == "unconfigured":
+        error("wechat_not_configured", "尚未配置微信小程序（wechat.appid、wechat.secret），小程序码不能生成", 503)
     if exc.kind == "quota":
         error("wechat_quota", f"小程序码生成已达微信接口额度上限（{exc.errcode}），请稍后再试", 429)
     if exc.kind == "unavailable":

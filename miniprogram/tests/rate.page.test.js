@@ -151,6 +151,18 @@ describe('opened by a window or staff wxacode', () => {
     expect(text(page)).toContain('您的评价：非常不满意很抱歉给您带来了不好的体验。您的意见已转交 区公安分局 核实处理。')
   })
 
+  test('a rating held for review (a burst at the window) says so calmly', async () => {
+    env.backend.expect('login_later', 'context_burst_window', 'rate_held')
+    const page = await openPage('rate', { scene: 'w:W04' })
+    await choose(page, 0)
+    await tap(page, '#submit')
+    expect(text(page)).toContain('感谢您的评价')
+    expect(page.querySelector('#held')).toBeDefined()
+    expect(text(page)).toContain('本条评价将在核实后计入统计结果，您无需再做任何操作。')
+    expect(text(page)).not.toContain('您的评价将帮助我们')
+    expect(page.toJSON()).toMatchSnapshot('held for review')
+  })
+
   test('the daily limit reached before the page opens', async () => {
     env.backend.expect('login', 'context_window_limit')
     const page = await openPage('rate', { scene: 'w%3AW05' })

@@ -24,6 +24,7 @@ const FINAL = {
   },
   already_has_addendum: { title: '该办件已追评过', text: '每件办件只能追评一次。感谢您的参与！' },
   addendum_closed: { title: '追评已截止', text: null },
+  not_first_rater: { title: '无法追评', text: null },
   not_rated_yet: { title: '尚未评价', text: '该办件还没有评价，请先作出评价。' },
 }
 

@@ -38,7 +38,7 @@ def rating_reply(incoming: Incoming, prompt: SmsMessage) -> tuple[str, str | Non
     if prompt.purpose == "clarify":
         return _after_clarify(incoming, prompt, reply, candidates, context)
     if reply.kind != "rating":
-        return _clarify(incoming, prompt, candidates, None, None)
+        return _clarify(incoming, prompt, candidates, None, None, reply)
     if not candidates:
         return late_reply(incoming)
     if len(candidates) == 1:
@@ -61,8 +61,9 @@ def _after_clarify(incoming, prompt, reply: Reply, candidates, context) -> tuple
     return "unclear", "追问后仍无法识别"
 
 
-def _clarify(incoming, prompt, candidates, level, comment) -> tuple[str, str | None]:
-    """Ask back once per prompt; several open cases get lettered choices."""
+def _clarify(incoming, prompt, candidates, level, comment, reply: Reply | None = None) -> tuple[str, str | None]:
+    """Ask back once per prompt; several open cases get lettered choices. Two candidate
+    levels ("4或5") are asked back by name, never rated."""
     if len(candidates) > 1:
         listed = candidates[: len(CHOICE_KEYS)]
         choices = {key: inv.id for key, inv in zip(CHOICE_KEYS, listed, strict=False)}
@@ -70,7 +71,8 @@ def _clarify(incoming, prompt, candidates, level, comment) -> tuple[str, str | N
         context = {"choices": choices, "level": level, "comment": comment}
         text = texts.choose(labels, level)
     elif candidates:
-        context, text = {"choices": {}}, texts.UNCLEAR
+        ambiguous = reply is not None and reply.kind == "ambiguous"
+        context, text = {"choices": {}}, texts.ambiguous(reply.candidates) if ambiguous else texts.UNCLEAR
     else:
         return late_reply(incoming)
     incoming.say(f"clarify:{prompt.id}", text, purpose="clarify", ref=prompt.ref, context=context)

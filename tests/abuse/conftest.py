@@ -13,8 +13,15 @@ from models import db
 from ratings.core import RatingRequest
 from ratings.core import submit_rating
 from ratings.fraud import register_identity
+from tests.wechat.fakes import fake_wx  # noqa: F401 - the WeChat server the mini-program tests log in against
+from tests.wechat.fakes import point_at
 
 OFFICER_PHONE = "13911112222"  # 王敏 (S001, police), who handles the police cases
+
+
+@pytest.fixture
+def settings_overrides(settings_overrides, fake_wx):  # noqa: F811 - the imported fixture, requested
+    return point_at(settings_overrides, fake_wx)
 
 
 @pytest.fixture

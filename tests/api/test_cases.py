@@ -5,6 +5,7 @@ import json
 import pytest
 
 from models import Case
+from models import Hall
 from models import Invitation
 from models import Item
 from models import OptOut
@@ -124,7 +125,8 @@ def test_key_writes_only_its_own_department(client, make):
     assert foreign.status_code == 403
     assert foreign.get_json()["error"]["code"] == "forbidden_department"
     post(client, make, make.case_payload())
-    hijack = post(client, make, make.case_payload(dept_code="RSJ", staff_code=None), key=make.social_key)
+    own_refs = {"dept_code": "RSJ", "item_code": "610118-RSJ-001", "window_code": "W05", "staff_code": "S002"}
+    hijack = post(client, make, make.case_payload(**own_refs), key=make.social_key)
     assert hijack.status_code == 403
     with db.connection_context():
         assert Case.get().department.code == "GAJ"
@@ -307,3 +309,36 @@ def test_batch_repeats_a_case_in_order_and_answers_like_the_single_path(client, 
     with db.connection_context():
         assert Case.select().count() == 4
         assert Invitation.select().count() == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "code", "field"),
+    [
+        ({"window_code": "W05", "hall_code": None}, "window_not_in_department", "window_code"),
+        ({"item_code": "610118-RSJ-001"}, "item_not_in_department", "item_code"),
+        ({"hall_code": "RSJ-DT", "window_code": None}, "hall_not_in_department", "hall_code"),
+        ({"staff_code": "S002"}, "staff_not_in_department", "staff_code"),
+    ],
+)
+def test_every_reference_of_a_case_must_be_the_departments(client, make, changes, code, field):
+    with db.connection_context():
+        Hall.create(code="RSJ-DT", name="区人社局社保服务大厅", department=make.social)
+    response = post(client, make, make.case_payload(**changes))
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert (error["code"], error["field"]) == (code, field) and error["message"].startswith(field)
+    with db.connection_context():
+        assert Case.select().count() == 0
+    # The batch refuses the element the same way, and takes the others.
+    batch = client.post(
+        "/api/v1/cases/batch",
+        json=[make.case_payload("B-1", **changes), make.case_payload("B-2")],
+        headers=make.auth(make.police_key),
+    ).get_json()
+    assert (batch[0]["status"], batch[0]["error"]["code"], batch[1]["status"]) == (422, code, 201)
+
+
+def test_the_bureaus_shared_hall_is_open_to_every_department(client, make):
+    # 鄠邑市民之家 (SMZJ) is the bureau's: the police report cases at their window there.
+    response = post(client, make, make.case_payload(hall_code="SMZJ", window_code="W04"))
+    assert response.status_code == 201

@@ -16,15 +16,18 @@ from models import AuditLog
 from models import Case
 from models import OptOut
 from models import Outbox
+from models import PhoneVerification
 from models import RaterContact
 from models import Rating
 from models import Ticket
+from models import db
 from models.sms import SmsInbox
 from models.sms import SmsMessage
 from ops.retention import purge
 from ops.retention import purge_job
 from ratings.core import RatingRequest
 from ratings.core import submit_rating
+from ratings.verification import send_code
 from sms.inbox import store_callback
 
 from .conftest import ID_NUMBER
@@ -137,7 +140,15 @@ def test_the_purge_clears_what_outlived_its_purpose_and_the_figures_stay(app, hi
     before = figures(app)
     ratings_before = list(Rating.select().order_by(Rating.id).dicts())
     counts = purge(365)
-    assert counts == {"cases": 4, "rater_contacts": 1, "sms_messages": 1, "sms_inbox": 1, "outbox": 1}
+    assert counts == {
+        "cases": 4,
+        "rater_contacts": 1,
+        "sms_messages": 1,
+        "sms_inbox": 1,
+        "outbox": 1,
+        "rater_networks": 0,
+        "phone_verifications": 0,
+    }
     for case_no in ("OLD-RATED", "OLD-CLOSED", "OLD-NEVER-COMPLETED", "OLD-UNRATED"):
         assert applicant(case_no) == (None, None, None, None)
     # A ticket still worked on needs the phone for its 回访; recent cases are untouched.
@@ -179,3 +190,21 @@ def test_the_purge_command(app, history, runner):
     output = runner.invoke(args=["pii", "purge"]).output
     assert "purged (older than 365 days): cases=4, outbox=1, rater_contacts=1, sms_inbox=1, sms_messages=1" in output
     assert "nothing to do" in runner.invoke(args=["pii", "purge"]).output
+
+
+def test_the_network_of_an_onsite_rating_and_old_codes_are_purged(app, make):
+    with app.test_request_context(), db.connection_context():
+        clock.freeze(dt.datetime(2025, 6, 1, 10, 0))
+        old = submit_rating(
+            RatingRequest(level=5, channel="qr", window=make.police_window, rater_ref="browser:a", client_ip="10.1.1.1")
+        ).rating
+        send_code("13900001111")
+        clock.freeze(dt.datetime(2026, 11, 26, 10, 0))
+        recent = submit_rating(
+            RatingRequest(level=5, channel="qr", window=make.police_window, rater_ref="browser:b", client_ip="10.1.1.1")
+        ).rating
+        counts = purge(365)
+        assert (counts["rater_networks"], counts["phone_verifications"]) == (1, 1)
+        assert Rating.get_by_id(old.id).rater_network is None
+        assert Rating.get_by_id(recent.id).rater_network is not None
+        assert PhoneVerification.select().count() == 0 and not Rating.get_by_id(old.id).excluded

@@ -9,14 +9,16 @@ from werkzeug.serving import make_server
 
 from cases.intake import upsert_case
 from models import db
+from tests.wechat.fakes import fake_wx  # noqa: F401 - the fake WeChat server every proof test logs in against
+from tests.wechat.fakes import point_at
 
 CALLBACK_TOKEN = "proof-callback-token-0123456789"
 
 
 @pytest.fixture
-def settings_overrides(settings_overrides):
+def settings_overrides(settings_overrides, fake_wx):  # noqa: F811 - the imported fixture, requested
     settings_overrides["sms"] = {"callback_token": CALLBACK_TOKEN}
-    return settings_overrides
+    return point_at(settings_overrides, fake_wx)
 
 
 @pytest.fixture

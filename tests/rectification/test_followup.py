@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 
 from core import clock
+from core.levels import LEVEL_MENU
 from models import Notification
 from models import Outbox
 from models import Rating
@@ -15,6 +16,8 @@ from ratings.core import RatingRequest
 from ratings.core import submit_rating
 from rectification import followup
 from rectification import tickets
+from sms import texts
+from sms.parser import parse_reply
 
 
 @pytest.fixture
@@ -32,18 +35,58 @@ def replied(bad_ticket, staff):
 
 @pytest.mark.parametrize(
     ("text", "choice"),
-    [("1", "satisfied"), ("2", "basically_satisfied"), ("3", "unsatisfied"), ("满意", "satisfied")]
-    + [(" 不满意。", "unsatisfied"), ("基本满意", "basically_satisfied"), ("4", None), ("好", None), ("", None)],
+    # The rating SMS's scale, numbers and words alike: 5 is the best.
+    [("5", "satisfied"), ("4", "satisfied"), ("3", "basically_satisfied"), ("2", "unsatisfied"), ("1", "unsatisfied")]
+    + [("５分", "satisfied"), ("五", "satisfied"), ("一", "unsatisfied"), ("满意", "satisfied")]
+    + [("非常满意", "satisfied")]
+    + [(" 不满意。", "unsatisfied"), ("非常不满意", "unsatisfied"), ("基本满意", "basically_satisfied")]
+    + [("还行吧", "basically_satisfied"), ("好", "satisfied"), ("差评", "unsatisfied"), ("1 还是没解决", "unsatisfied")]
+    # no answer, or two candidate levels: asked back, never recorded
+    + [("6", None), ("0", None), ("4或5", None), ("4 5", None), ("满意或不满意", None), ("1 非常满意", None)]
+    + [("嗯", None), ("", None)],
 )
 def test_followup_choice(app, text, choice):
     assert followup.followup_choice(text, app.config["SETTINGS"].rectification) == choice
+
+
+@pytest.mark.parametrize(
+    ("text", "choice"),
+    [("1", "satisfied"), ("2", "basically_satisfied"), ("3", "unsatisfied"), ("满意", "satisfied")]
+    + [(" 不满意。", "unsatisfied"), ("基本满意", "basically_satisfied"), ("4", None), ("5", None), ("", None)],
+)
+def test_a_question_sent_before_the_change_keeps_its_meaning(app, text, choice):
+    rect = app.config["SETTINGS"].rectification
+    assert followup.followup_choice(text, rect, followup.LEGACY_SCALE) == choice
+
+
+def test_the_question_asks_like_the_rating_sms(app):
+    rect = app.config["SETTINGS"].rectification
+    question = followup.followup_question(rect)
+    assert question.endswith("请回复数字评价整改结果：5非常满意 4满意 3基本满意 2不满意 1非常不满意。")
+    assert texts.INVITE.count(LEVEL_MENU) == 1 and LEVEL_MENU in question
+    assert followup.followup_question(rect, followup.LEGACY_SCALE).endswith("1满意 2基本满意 3不满意。")
+
+
+def test_one_table_of_level_words_for_both_parsers(app):
+    """Every level word means the same level to the rating SMS parser and the 回访 parser."""
+    from core.levels import LEVEL_WORDS
+
+    rect = app.config["SETTINGS"].rectification
+    for phrase, level in LEVEL_WORDS:
+        reply = parse_reply(phrase)
+        assert (reply.kind, reply.level) == ("rating", level), phrase
+        assert followup.answer_level(phrase) == level, phrase
+        assert followup.followup_choice(phrase, rect) == followup.RESULT_BY_LEVEL[level], phrase
+    for digit in "12345":
+        assert parse_reply(digit).level == followup.answer_level(digit) == int(digit)
 
 
 @pytest.mark.settings({"rectification": {"followup_scale": ["satisfied", "unsatisfied"]}})
 def test_followup_scale_is_configuration(app, replied, refused):
     rect = app.config["SETTINGS"].rectification
     assert followup.followup_choice("2", rect) == "unsatisfied"
-    assert followup.followup_question(rect).endswith("1满意 2不满意。")
+    assert followup.followup_choice("3", rect) is None  # 基本满意 is not offered: asked back
+    assert followup.followup_question(rect).endswith("5非常满意 4满意 2不满意 1非常不满意。")
     with refused("invalid_satisfaction", 422):
         followup.record_followup(replied(), "basically_satisfied", channel="sms")
 
@@ -51,22 +94,23 @@ def test_followup_scale_is_configuration(app, replied, refused):
 def test_sms_answer_finds_the_ticket_and_records_it(replied):
     ticket = replied()
     assert Ticket.awaiting_followup("13800138000", clock.now() - dt.timedelta(days=3)).id == ticket.id
-    answered = followup.answer_by_sms("+86 138-0013-8000", "1")
+    answered = followup.answer_by_sms("+86 138-0013-8000", "5")
     assert answered.id == ticket.id and answered.state == "followed_up"
     assert answered.followup_result == "satisfied" and answered.followup_channel == "sms"
     assert TicketEvent.history(ticket)[-1].actor_ref == "sms"
+    assert "群众回复“5非常满意”" in TicketEvent.history(ticket)[-1].note
     # A duplicated or late second answer changes nothing.
-    assert followup.answer_by_sms("13800138000", "3") is None
+    assert followup.answer_by_sms("13800138000", "1") is None
     assert Ticket.get_by_id(ticket.id).state == "followed_up"
 
 
 def test_sms_answer_before_the_question_or_after_the_window_is_not_matched(replied, bad_ticket, staff):
     ticket = replied()
     clock.freeze(ticket.followup_asked_at - dt.timedelta(minutes=1))
-    assert followup.answer_by_sms("13800138000", "1") is None  # not asked yet
+    assert followup.answer_by_sms("13800138000", "5") is None  # not asked yet
     clock.freeze(ticket.followup_asked_at + dt.timedelta(days=4))
-    assert followup.answer_by_sms("13800138000", "1") is None  # answer window (3 days) over
-    assert followup.answer_by_sms("13900000000", "1") is None  # another phone
+    assert followup.answer_by_sms("13800138000", "5") is None  # answer window (3 days) over
+    assert followup.answer_by_sms("13900000000", "5") is None  # another phone
     assert Ticket.get_by_id(ticket.id).state == "replied"
 
 

@@ -248,7 +248,8 @@ def test_reply_notice_and_followup_question_in_the_same_transaction(bad_ticket, 
     payload = question.data
     assert payload["phone"] == "13800138000" and payload["purpose"] == "followup"
     assert payload["ref"] == f"ticket:{ticket.id}"
-    assert "1满意 2基本满意 3不满意" in payload["text"]
+    assert "5非常满意 4满意 3基本满意 2不满意 1非常不满意" in payload["text"]
+    assert payload["context"] == {"scale": "levels"}  # the prompt keeps the meaning it was sent with
     # Asked after the configured delay (24 h), so the reply is read first.
     assert question.available_at == ticket.followup_asked_at
     assert (ticket.followup_asked_at - ticket.replied_at).total_seconds() == 24 * 3600

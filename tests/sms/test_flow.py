@@ -96,6 +96,19 @@ def test_unclear_reply_gets_one_clarification_never_a_loop(app, bot, fake):
     assert (listed["phone"], listed["content"], listed["outcome"]) == ("138****8000", "你们是谁", "unclear")
 
 
+@pytest.mark.parametrize("text", ["4或5", "3到4分", "满意或非常满意", "评分：4或5"])
+def test_two_candidate_levels_are_asked_back_never_rated(app, bot, fake, text):
+    bot.complete()
+    bot.send()
+    assert bot.up(text) == {"clarified": 1}
+    assert rating_of(app) is None
+    bot.send()
+    question = fake.sent[-1]["params"]["content"]
+    assert question.startswith("您的回复中有两个评价等级") and "请只回复一个数字" in question
+    assert bot.up("5") == {"rated": 1}
+    assert rating_of(app).level == 5
+
+
 def test_clarification_then_an_answer_rates(app, bot, fake):
     bot.complete()
     bot.send()

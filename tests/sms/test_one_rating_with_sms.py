@@ -6,7 +6,14 @@ from models import Case
 from models import Rating
 from models import db
 from tests.web.helpers import csrf_from
+from tests.wechat.fakes import fake_wx  # noqa: F401
 from tests.wechat.fakes import login
+from tests.wechat.fakes import point_at
+
+
+@pytest.fixture
+def settings_overrides(settings_overrides, fake_wx):  # noqa: F811 - the imported fixture, requested
+    return point_at(settings_overrides, fake_wx)
 
 
 def h5(client, code, level):

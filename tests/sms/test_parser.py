@@ -197,7 +197,6 @@ CASES = [
     ("10分", "?"),
     ("100分", "?"),
     ("12345", "?"),
-    ("1-5", "?"),
     ("5 5 5", "?"),
     ("55555", "?"),
     ("5.5", "?"),
@@ -245,12 +244,109 @@ KEYED = [
     ("TD", "TD"),
     ("Ａ５", "A5"),
     ("B、1 态度差", "B1|态度差"),
+    ("A 4或5", "A ask 4,5"),
 ]
+
+
+# The families that were misread, each a table. A reply with two candidate levels is asked back
+# ("ask 4,5"), never rated.
+PREFIXED = [
+    ("评分：5", "5"),
+    ("评分:4", "4"),
+    ("评分：4 办得很快", "4|办得很快"),
+    ("回复：3", "3"),
+    ("回复:5", "5"),
+    ("回复：1 态度太差", "1|态度太差"),
+    ("答：2 太慢", "2|太慢"),
+    ("答:五", "5"),
+    ("答：非常满意", "5"),
+    ("打分：4", "4"),
+    ("评价：5 满意", "5"),
+    ("评价：非常满意", "5"),
+    ("评分5", "5"),
+    ("我的评分：5", "5"),
+    ("回复：TD", "TD"),
+]
+NUMERAL_COMMENT = [
+    ("五 服务很好", "5|服务很好"),
+    ("五，服务很好", "5|服务很好"),
+    ("四 还行", "4"),
+    ("三、等太久", "3|等太久"),
+    ("一 态度太差", "1|态度太差"),
+    ("二，材料说了三遍", "2|材料说了三遍"),
+    ("伍 谢谢", "5|谢谢"),
+    # a numeral inside a word is no answer
+    ("3 一般", "3"),
+    ("5 一次办成", "5|一次办成"),
+    ("一直没人管", "?"),
+    ("两小时才办完", "?"),
+    ("三番五次跑", "?"),
+]
+EMOJI_DIGIT = [
+    ("👍5", "5"),
+    ("👍 4", "4"),
+    ("👍👍5", "5"),
+    ("👍5 很好", "5"),
+    ("👍4 办得快", "4|办得快"),
+    ("🙏5", "5"),
+    ("🌹5分", "5"),
+    ("😊 3 一般", "3"),
+    ("🙂2 排队太久", "2|排队太久"),
+    ("👎1", "1"),
+    ("👎5", "?"),
+    ("👍1", "?"),
+]
+DIGIT_DURATION = [
+    ("5 10分钟就办完了", "5|10分钟就办完了"),
+    ("5，10分钟就办完了", "5|10分钟就办完了"),
+    ("5 5分钟办完", "5|5分钟办完"),
+    ("5分 20分钟搞定", "5|20分钟搞定"),
+    ("1 2小时都没办完", "1|2小时都没办完"),
+    ("2，等了3个小时", "2|等了3个小时"),
+    ("5，1到2分钟就办完", "5|1到2分钟就办完"),
+    ("5 1-2个小时", "5|1-2个小时"),
+    ("4 排队20分钟", "4|排队20分钟"),
+    ("1 跑了3趟", "1|跑了3趟"),
+    ("5 3天就办好了", "5|3天就办好了"),
+    ("1 3人排队只开一个窗口", "1|3人排队只开一个窗口"),
+    # a story without a rating digit stays no answer
+    ("10分钟就办完了", "?"),
+    ("3到5分钟就办完了", "?"),
+]
+ALTERNATIVES = [
+    ("4或5", "ask 4,5"),
+    ("4或者5", "ask 4,5"),
+    ("5或4吧", "ask 5,4"),
+    ("4还是5", "ask 4,5"),
+    ("3到4", "ask 3,4"),
+    ("3至4", "ask 3,4"),
+    ("4-5", "ask 4,5"),
+    ("4~5", "ask 4,5"),
+    ("4/5", "ask 4,5"),
+    ("4、5", "ask 4,5"),
+    ("4 5", "ask 4,5"),
+    ("4和5之间", "ask 4,5"),
+    ("介于4和5", "ask 4,5"),
+    ("4或5分", "ask 4,5"),
+    ("四或五", "ask 4,5"),
+    ("四到五", "ask 4,5"),
+    ("四五星", "?"),
+    ("满意或非常满意", "ask 5,4"),
+    ("非常满意还是满意呢", "ask 5,4"),
+    ("基本满意到满意之间", "ask 4,3"),
+    ("评分：4或5", "ask 4,5"),
+    ("1-5", "ask 1,5"),
+    # a range that is a quantity: no alternative
+    ("5 等了1到2个小时", "5|等了1到2个小时"),
+]
+FAMILIES = PREFIXED + NUMERAL_COMMENT + EMOJI_DIGIT + DIGIT_DURATION + ALTERNATIVES
 
 
 def outcome(reply) -> str:
     if reply.kind == "opt_out":
         return "TD"
+    if reply.kind == "ambiguous":
+        return (f"{reply.key} " if reply.key else "") + "ask " + ",".join(str(level) for level in reply.candidates)
     if reply.kind == "unclear":
         return "?"
     text = (reply.key or "") + (str(reply.level) if reply.level else "")
@@ -265,6 +361,18 @@ def test_the_table_is_large_enough():
 @pytest.mark.parametrize(("text", "expected"), CASES)
 def test_reply(text, expected):
     assert outcome(parse_reply(text)) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), FAMILIES)
+def test_reply_families(text, expected):
+    assert outcome(parse_reply(text)) == expected
+
+
+def test_families_are_tabled_apart_and_none_rates_two_levels():
+    assert len({text for text, _ in FAMILIES} | {text for text, _ in CASES}) == len(FAMILIES) + len(CASES)
+    for text, _ in ALTERNATIVES:
+        reply = parse_reply(text)
+        assert reply.kind != "rating" or reply.comment, text
 
 
 @pytest.mark.parametrize(("text", "expected"), KEYED)

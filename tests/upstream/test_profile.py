@@ -35,6 +35,8 @@ def test_a_case_rating_as_the_default_profile_record(app, make, client, rate):
         "assessTime": "2026-11-26 10:00:00",
         "assessNumber": 1,
         "dataSource": "133",
+        "effective": 1,
+        "changeNo": 0,
     }
 
 

@@ -95,12 +95,12 @@ def test_bad_review_from_the_sms_link_end_to_end(client, make, live, phone, tmp_
     assert "该办件已经评价过了" in phone.locator("main").inner_text()
 
 
-def test_window_qr_page_asks_for_a_phone_only_for_a_bad_review(client, make, live, phone):
+def test_window_qr_page_asks_for_a_phone_once_a_level_is_chosen(client, make, live, phone):
     phone.goto(f"{live}/q/w:W04")
     assert "户籍业务窗口" in phone.locator(".target").inner_text()
     assert not phone.locator("#phone").is_visible()
     phone.locator("label.level-5").tap()
-    assert not phone.locator("#phone").is_visible()
+    assert phone.locator("#phone").is_visible() and phone.locator("#otp-send").is_visible()
     phone.locator("label.level-1").tap()
     assert phone.locator("#phone").is_visible()
     phone.locator("label.chip", has_text="服务态度恶劣").tap()

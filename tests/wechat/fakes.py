@@ -20,18 +20,23 @@ def fake_wx():
 
 @pytest.fixture
 def settings_overrides(settings_overrides, fake_wx):
-    wx = settings_overrides.setdefault("wechat", {})
+    return point_at(settings_overrides, fake_wx)
+
+
+def point_at(overrides: dict, fake: FakeWeChat) -> dict:
+    """The settings of the real provider (wechatpy) at the fake's address; a test's own
+    `wechat` settings win. No `provider` key: the default is the real API at api_base."""
+    wx = overrides.setdefault("wechat", {})
     for key, value in {
-        "provider": "wechat",
         "appid": APPID,
         "secret": SECRET,
-        "api_base": fake_wx.base_url,
+        "api_base": fake.base_url,
         "timeout_seconds": 2,
         "rate_page": PAGE,
         "reply_template": {"id": TEMPLATE},
     }.items():
         wx.setdefault(key, value)
-    return settings_overrides
+    return overrides
 
 
 def login(client, name: str = "alice", n: int = 1) -> dict:

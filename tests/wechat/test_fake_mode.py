@@ -24,13 +24,23 @@ def test_login_rating_and_codes_work_against_the_in_process_fake(app, client, ma
     assert app.extensions["hcp.wechat"].base_url.startswith("http://127.0.0.1:")
 
 
-def test_the_real_provider_needs_credentials():
+def test_the_fake_is_said_on_healthz_and_on_every_admin_page(app, client, make):
+    health = client.get("/healthz").get_json()
+    assert health["status"] == "ok" and health["wechat"] == "fake"
+    assert "仅供演示" in health["warning"]
+    page = client.get("/admin/login").get_data(as_text=True)
+    assert 'id="wechat-fake"' in page and "演示模式" in page
+
+
+def test_the_provider_is_checked():
+    with pytest.raises(ConfigError, match="wechat.secret"):
+        load({"wechat": {"appid": "wx1"}}, environ={})
     with pytest.raises(ConfigError, match="wechat.appid"):
-        load({"wechat": {"provider": "wechat"}}, environ={})
+        load({"wechat": {"provider": "wechat", "secret": "s"}}, environ={})
     with pytest.raises(ConfigError, match="wechat.provider"):
         load({"wechat": {"provider": "tencent"}}, environ={})
     with pytest.raises(ConfigError, match="wechat.rate_page"):
         load({"wechat": {"rate_page": "/pages/rate/index"}}, environ={})
-    assert (
-        load({"wechat": {"provider": "wechat", "appid": "wx1", "secret": "s"}}, environ={}).wechat.provider == "wechat"
-    )
+    # Fail-safe: no provider named is the real API, never the fake.
+    assert load({"wechat": {"appid": "wx1", "secret": "s"}}, environ={}).wechat.provider == "wechat"
+    assert load({}, environ={}).wechat.provider == "wechat"

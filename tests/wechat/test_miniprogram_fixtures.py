@@ -173,6 +173,14 @@ def record(client, make, fake_wx) -> dict:
     clock.freeze(NOW + dt.timedelta(days=3))
     token = rec.login("login_later", "alice.3")
     rec.call("mine", "GET", "/api/wx/ratings/mine", token=token, status=200)
+    # A burst at one window from one network (seven level-5 ratings in a moment, by
+    # several WeChat users): the last is kept but held for the bureau's review.
+    for n in range(6):
+        other = rec.login(None, f"carol{n}.1")
+        rec.call(None, "POST", rate, body={"scene": "w:W04", "level": 5}, token=other, status=201)
+    rec.call("context_burst_window", "GET", ctx, query={"scene": "w:W04"}, token=token, status=200)
+    held = rec.call("rate_held", "POST", rate, body={"scene": "w:W04", "level": 5}, token=token, status=201)
+    assert held["held"] is True and held["notice"]
     bob = rec.login("login_bob", "bob.1")
     rec.call("mine_empty", "GET", "/api/wx/ratings/mine", token=bob, status=200)
 

@@ -28,7 +28,7 @@
     }
     if (hint) hint.className = "hint" + (level ? " gone" : "");
     if (labels) labels.style.display = level && !any ? "none" : "";
-    if (contact) contact.className = "field contact" + (level === "1" || level === "2" ? " shown" : "");
+    if (contact) contact.className = "field contact" + (level ? " shown" : "");
   }
 
   var radios = form.querySelectorAll("input[name=level]");
