@@ -10,6 +10,7 @@ from flask import render_template
 from flask import request
 from flask import url_for
 
+from edge.params import page_arg
 from jobs.status import job_runs
 from models import INVITATION_STATE_NAMES
 from sms import queries as sms_queries
@@ -29,7 +30,7 @@ def invitations():
     state = request.args.get("state") or None
     if state not in INVITATION_STATE_NAMES:
         state = None
-    page = max(int(request.args["page"]), 1) if request.args.get("page", "").isdigit() else 1
+    page = page_arg()
     department = g.scope.department_id
     rows = sms_queries.listing(state=state, department=department, limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE)
     return render_template(

@@ -14,6 +14,7 @@ import datetime as dt
 from core import clock
 from core.codes import normalize_phone
 from core.errors import error
+from core.numbers import to_int
 from models import Notification
 from models import Outbox
 from models import Ticket
@@ -79,8 +80,9 @@ def followup_choice(text: str, rect) -> str | None:
     """The 回访 answer in an SMS body ("1", "满意", "不满意" …), or None when it is not one."""
     body = (text or "").strip().rstrip("。.!！")
     scale = list(rect.followup_scale)
-    if body.isdigit() and 1 <= int(body) <= len(scale):
-        return scale[int(body) - 1]
+    number = to_int(body, 1, len(scale))  # "２", "①": the digits the rating parser reads too
+    if number is not None:
+        return scale[number - 1]
     by_label = {FOLLOWUP_RESULTS[code]: code for code in scale}
     return by_label.get(body)
 
