@@ -2,6 +2,7 @@
 
 from .access import ROLES
 from .access import ApiKey
+from .access import StaffSession
 from .access import User
 from .audit import AuditLog
 from .case import INVITATION_STATE_NAMES
@@ -65,6 +66,7 @@ MODELS = [
     Outbox,
     ApiKey,
     User,
+    StaffSession,
     AuditLog,
     TicketEvent,
     LedgerItem,
@@ -123,6 +125,7 @@ __all__ = [
     "SmsMessage",
     "Staff",
     "StaffIdentity",
+    "StaffSession",
     "Ticket",
     "TicketContact",
     "TicketEvent",
