@@ -12,6 +12,7 @@ from flask import url_for
 
 from edge.params import page_arg
 from jobs.status import job_runs
+from jobs.status import scheduler_health
 from models import INVITATION_STATE_NAMES
 from sms import queries as sms_queries
 from upstream import status as upstream_status
@@ -56,6 +57,7 @@ def upstream():
         failures=upstream_status.failures(g.scope.department_id, limit=100),
         reconciliations=upstream_status.reconciliations(10) if g.scope.all else [],
         jobs=job_runs() if g.scope.all else [],
+        scheduler=scheduler_health() if g.scope.all else None,
     )
 
 

@@ -121,6 +121,8 @@ DEFAULTS: dict = {
         "threads": 8,
         "misfire_grace_seconds": 60,
         "lock_poll_seconds": 5,
+        # How often the scheduler checks that it still holds its lock (and writes its heartbeat).
+        "watchdog_seconds": 15,
         "disabled": [],
         "intervals": [],
     },
@@ -487,7 +489,12 @@ def _validate_upstream(up: dict) -> None:
 
 
 def _validate_jobs(jobs: dict) -> None:
-    for key, low, high in (("threads", 1, 64), ("misfire_grace_seconds", 1, 86400), ("lock_poll_seconds", 1, 300)):
+    for key, low, high in (
+        ("threads", 1, 64),
+        ("misfire_grace_seconds", 1, 86400),
+        ("lock_poll_seconds", 1, 300),
+        ("watchdog_seconds", 1, 300),
+    ):
         if not low <= jobs[key] <= high:
             raise ConfigError(f"jobs.{key}: {jobs[key]} is outside {low}..{high}")
     for pair in jobs["intervals"]:

@@ -31,6 +31,7 @@ from .rating import Rating
 from .rollup import CaseRollup
 from .rollup import RatingRollup
 from .rollup import TicketRollup
+from .scheduler import SchedulerProcess
 from .sms import SmsInbox
 from .sms import SmsMessage
 from .staff_identity import StaffIdentity
@@ -80,6 +81,7 @@ MODELS = [
     UpstreamPush,
     UpstreamReconciliation,
     JobRun,
+    SchedulerProcess,
     RatingRollup,
     CaseRollup,
     TicketRollup,
@@ -121,6 +123,7 @@ __all__ = [
     "CaseRollup",
     "TicketRollup",
     "RatingFlag",
+    "SchedulerProcess",
     "SmsInbox",
     "SmsMessage",
     "Staff",

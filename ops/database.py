@@ -48,7 +48,7 @@ def init_app(app, database_settings) -> None:
         try:
             return dispatch()
         except RetryOnFreshConnection:
-            _drop_connection()
+            drop_connection()
             return dispatch()
 
     app.full_dispatch_request = dispatch_with_one_retry
@@ -70,11 +70,11 @@ def lost(exc: Exception) -> bool:
         request.path,
         "a write may have been stored" if written else "lost again",
     )
-    _drop_connection()
+    drop_connection()
     return True
 
 
-def _drop_connection() -> None:
+def drop_connection() -> None:
     """Close this request's connection without pooling it, and the idle ones with it."""
     database = db.obj
     try:

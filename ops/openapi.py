@@ -525,7 +525,24 @@ def document() -> dict:
                             {
                                 "type": "object",
                                 "required": ["status"],
-                                "properties": {"status": {"type": "string", "enum": ["ok"]}},
+                                "properties": {
+                                    "status": {"type": "string", "enum": ["ok"]},
+                                    "database": {"type": "string", "enum": ["ok"]},
+                                    "scheduler": {
+                                        "type": "object",
+                                        "description": "ok：调度进程持锁并按时执行任务；late：有任务未按时执行；"
+                                        "lock_lost：锁连接中断、任务暂停；standby：只有待命进程；not_running：无调度进程",
+                                        "required": ["status", "late_jobs", "beat_at"],
+                                        "properties": {
+                                            "status": {
+                                                "type": "string",
+                                                "enum": ["ok", "late", "lock_lost", "standby", "not_running"],
+                                            },
+                                            "late_jobs": {"type": "array", "items": {"type": "string"}},
+                                            "beat_at": {"type": "string", "format": "date-time", "nullable": True},
+                                        },
+                                    },
+                                },
                             }
                         ),
                         "503": {
