@@ -188,6 +188,8 @@ DEFAULTS: dict = {
         "api_key": "6000/minute",
         "admin_login_ip": "20/minute;200/hour",
         "public_ip": "300/minute",
+        # The posters (drawn once per change of the hall, then read back) on top of public_ip.
+        "heavy_ip": "20/minute",
     },
     "fraud": {
         # A tablet (pad) rating this soon after the case's completion is flagged.

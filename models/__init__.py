@@ -44,6 +44,7 @@ from .upstream import PUSH_STATES
 from .upstream import JobRun
 from .upstream import UpstreamPush
 from .upstream import UpstreamReconciliation
+from .wechat import PosterCache
 from .wechat import RaterContact
 from .wechat import WxaCode
 from .wechat import WxSubscription
@@ -77,6 +78,7 @@ MODELS = [
     WxToken,
     WxSubscription,
     WxaCode,
+    PosterCache,
     RaterContact,
     UpstreamPush,
     UpstreamReconciliation,
@@ -117,6 +119,7 @@ __all__ = [
     "Notification",
     "OptOut",
     "Outbox",
+    "PosterCache",
     "RaterContact",
     "Rating",
     "RatingRollup",

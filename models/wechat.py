@@ -1,5 +1,5 @@
 """The WeChat side: mini-program users, the shared access token, subscribe
-acceptances, cached mini-program codes, and a contact number left on a page."""
+acceptances, cached mini-program codes and posters, and a contact number left on a page."""
 
 from peewee import BlobField
 from peewee import CharField
@@ -97,6 +97,29 @@ class WxaCode(BaseModel):
     @classmethod
     def cached(cls, scene: str, page: str):
         return cls.get_or_none((cls.scene == scene) & (cls.page == page))
+
+
+class PosterCache(BaseModel):
+    """A printable poster as last drawn, with a digest of everything it shows: drawn once
+    per change of the hall (its windows, staff, names, codes), not once per request."""
+
+    key = CharField(max_length=64, unique=True)  # "hall:<id>", "window:<id>", "staff:<id>"
+    fingerprint = CharField(max_length=64)
+    content_type = CharField(max_length=32)
+    data = BlobField()
+    created_at = DateTimeField(default=clock.now)
+
+    @classmethod
+    def stored(cls, key: str, fingerprint: str):
+        return cls.get_or_none((cls.key == key) & (cls.fingerprint == fingerprint))
+
+    @classmethod
+    def store(cls, key: str, fingerprint: str, content_type: str, data: bytes) -> None:
+        now = clock.now()
+        values = {"fingerprint": fingerprint, "content_type": content_type, "data": data, "created_at": now}
+        cls.insert(key=key, **values).on_conflict(
+            conflict_target=[cls.key], update={getattr(cls, k): v for k, v in values.items()}
+        ).execute()
 
 
 class RaterContact(BaseModel):
