@@ -6,7 +6,6 @@ from peewee import CharField
 from peewee import DateTimeField
 from peewee import ForeignKeyField
 from peewee import IntegerField
-from peewee import TextField
 
 from core import clock
 
@@ -16,11 +15,12 @@ from .rating import Rating
 
 
 class WxUser(BaseModel):
-    """A mini-program user, known by openid. The session_key stays here, on the server."""
+    """A mini-program user, known by openid. The session_key stays here, on the server,
+    encrypted with the personal-data keys (it decrypts the user's WeChat data)."""
 
     openid = CharField(max_length=64, unique=True)
     unionid = CharField(max_length=64, null=True)
-    session_key = CharField(max_length=64)
+    session_key = EncryptedField()
     created_at = DateTimeField(default=clock.now)
     last_login_at = DateTimeField(default=clock.now)
 
@@ -51,7 +51,7 @@ class WxToken(BaseModel):
     """
 
     appid = CharField(max_length=64, unique=True)
-    value = TextField(null=True)
+    value = EncryptedField(null=True)  # a credential of the mini program: encrypted at rest
     expires_at = DateTimeField(null=True)
     forced_at = DateTimeField(null=True)
     updated_at = DateTimeField(default=clock.now)
