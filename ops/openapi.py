@@ -20,7 +20,7 @@ ERROR = {
 }
 
 _ERROR_TEXT = {
-    400: "请求格式不正确（invalid_json、invalid_item 等）",
+    400: "请求格式不正确（invalid_json、json_too_deep：嵌套超过 32 层、invalid_item 等）",
     401: "缺少或无效的密钥 / 登录凭证",
     403: "无权访问（其他部门的数据、被拒绝的地址）",
     404: "资源不存在（办件、评价码、二维码、回调令牌）",
@@ -31,7 +31,7 @@ _ERROR_TEXT = {
     422: "字段校验失败",
     429: "请求过于频繁或次数已达上限",
     502: "微信接口返回错误",
-    503: "数据库繁忙（database_busy，带 Retry-After）或依赖服务不可用",
+    503: "数据库繁忙或连接中断（database_busy，带 Retry-After，可原样重试）或依赖服务不可用",
 }
 
 
