@@ -20,15 +20,17 @@ _RULES = (
 )
 
 
-# Control characters other than tab and newline (a NUL from a hostile path, an escape
-# sequence for the operator's terminal) are written as \xNN.
+# Colours (werkzeug's own banner) are dropped; any other control character but tab and
+# newline (a NUL from a hostile path, an escape sequence aimed at the operator's terminal)
+# is written as \xNN.
+_COLOUR = re.compile(r"\x1b\[[0-9;]{0,12}m")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def scrub(text: str) -> str:
     for pattern, replacement in _RULES:
         text = pattern.sub(replacement, text)
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", _COLOUR.sub("", text))
 
 
 class ScrubFilter(logging.Filter):
