@@ -500,7 +500,8 @@ def _validate_jobs(jobs: dict) -> None:
         if not low <= jobs[key] <= high:
             raise ConfigError(f"jobs.{key}: {jobs[key]} is outside {low}..{high}")
     for pair in jobs["intervals"]:
-        if not isinstance(pair, str) or not _PAIR.match(pair) or not pair.split("=")[1].isdigit():
+        seconds = pair.split("=")[1] if isinstance(pair, str) and _PAIR.match(pair) else ""
+        if not (seconds.isascii() and seconds.isdigit()):
             raise ConfigError(f'jobs.intervals: {pair!r} is not "job-id=seconds"')
         if int(pair.split("=")[1]) < 1:
             raise ConfigError(f"jobs.intervals: {pair!r} must be at least 1 second")
