@@ -49,6 +49,8 @@ def init_app(app, database_settings) -> None:
             return dispatch()
         except RetryOnFreshConnection:
             drop_connection()
+            for upload in request.files.values():  # the body is kept; an upload is read again from its start
+                upload.stream.seek(0)
             return dispatch()
 
     app.full_dispatch_request = dispatch_with_one_retry
