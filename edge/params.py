@@ -2,11 +2,11 @@
 
 Every view reads an integer parameter through `arg_int` / `form_int` (the parser
 and its normalisation are `core.numbers.to_int`) and a date through `arg_date`. A
-filter or a page number that is missing, malformed or out of range counts as not
-given (the page shows what it shows without that filter); `required_int` is for a
-value the action cannot do without, a 400 with a readable message. `<int:…>` in a
-route takes ASCII digits up to `INT32_MAX` only, so a path never carries a number the
-database cannot hold (a 404 instead).
+filter, an id or a page number that is missing, malformed or out of range counts as
+not given: the page shows what it shows without that filter (a readable page, never a
+500), and an action that needs the value says so as it does for an empty field.
+`<int:…>` in a route takes ASCII digits up to `INT32_MAX` only, so a path never
+carries a number the database cannot hold (a 404 instead).
 """
 
 import datetime as dt
@@ -16,7 +16,6 @@ from werkzeug.routing import IntegerConverter
 from werkzeug.routing import ValidationError
 
 from core import clock
-from core.errors import error
 from core.numbers import INT32_MAX
 from core.numbers import to_int
 
@@ -38,14 +37,6 @@ def form_int(name: str, default=None, lo: int = 1, hi: int = INT32_MAX):
 def page_arg(name: str = "page") -> int:
     """A listing's page number: 1 unless a page in 1..PAGE_MAX is asked for."""
     return arg_int(name, 1, 1, PAGE_MAX)
-
-
-def required_int(name: str, label: str, lo: int = 1, hi: int = INT32_MAX, source=None) -> int:
-    """A number the action needs: a 400 (a readable page in the admin) when it is not one."""
-    value = to_int((request.form if source is None else source).get(name), lo, hi)
-    if value is None:
-        error("invalid_parameter", f"{label}应为 {lo}–{hi} 的整数", 400)
-    return value
 
 
 def arg_date(name: str) -> dt.date | None:
