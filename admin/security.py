@@ -9,7 +9,7 @@
   the CSRF token only. A session ends after `admin.session_hours`, on logout (every
   copy of the cookie), and — every session of the user — when the password, the role
   or the department changes or the user is deactivated.
-- CSRF: core/csrf.py protects every form of every HTML blueprint, these included.
+- CSRF: ops/csrf.py protects every form of every HTML blueprint, these included.
 - Scope: bureau and auditor see every department; department roles only their
   own. The auditor never changes anything.
 """
