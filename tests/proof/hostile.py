@@ -46,6 +46,18 @@ HOSTILE = [
 # The sharpest of them, for every further role on a route the first role walked fully.
 SHARP = ["²", "9" * 30, "9223372036854775808", "\x00", "9999-12-31", "0001-01-01T00:00:00+14:00", "x" * 5000]
 
+# Headers a public route reads: credentials, the client address behind a proxy, a cached copy.
+HEADERS = [
+    ("Authorization", value)
+    for value in ("Bearer ", "Bearer hcp__", "Bearer hcp_x_" + "y" * 5000, "Bearer ²", "Basic Og==", "Bearer a b c")
+] + [
+    ("X-Forwarded-For", "1.2.3.4, " + "9" * 300),
+    ("X-Forwarded-For", "¹²³.0.0.1"),
+    ("If-None-Match", "*"),
+    ("If-None-Match", '"' + "a" * 5000 + '"'),
+    ("If-None-Match", 'W/"x", "y", garbage'),
+]
+
 # Values of a JSON field: the strings above and every other JSON type at its edges.
 JSON_VALUES = HOSTILE + [None, True, -1, 2**70, 1.5e308, [], {}, ["x"] * 3, {"a": {"b": {"c": 1}}}]
 

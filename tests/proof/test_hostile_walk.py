@@ -5,7 +5,8 @@ as a page.
 The parameters are found, not listed: the path's own arguments; the query and form
 names a view reads (a request class records them on a first, benign request); the
 fields of every form a page offers (for the route the form posts to); each field of
-a JSON body, nested ones included, and whole hostile bodies. Admin routes are walked
+a JSON body, nested ones included, and whole hostile bodies; and on the public and
+machine routes the headers they read (credentials, forwarded address, If-None-Match). Admin routes are walked
 as each of the five staff roles: the first role allowed on a route gets the whole
 battery in every parameter, the others its sharpest values (`hostile.SHARP`).
 The figures (routes, requests) are printed at the end for the engineer's note.
@@ -37,6 +38,7 @@ from tests.admin.conftest import Ratings
 
 from .conftest import CALLBACK_TOKEN
 from .hostile import FILES
+from .hostile import HEADERS
 from .hostile import HOSTILE
 from .hostile import JSON_VALUES
 from .hostile import RAW_BODIES
@@ -192,7 +194,7 @@ class Walk:
 
     def send(self, who, endpoint, method, path, **kw):
         session = self.session(who)
-        kw.setdefault("headers", {}).update(self.headers(who))
+        kw["headers"] = {**self.headers(who), **kw.get("headers", {})}
         RecordingArgs.read = set()
         response = session.client.open(path, method=method, **kw)
         body = response.get_data()
@@ -224,6 +226,9 @@ class Walk:
             for name in read - NOT_FUZZED:
                 for value in battery:
                     self.send(who, rule.endpoint, "GET", path, query_string={name: value})
+            if who not in ADMIN_ROLES:
+                for header, value in HEADERS:
+                    self.send(who, rule.endpoint, "GET", path, headers={header: value})
 
     def post_routes(self, who, rules, battery):
         for rule, base in rules:
@@ -275,6 +280,8 @@ class Walk:
                 self.send(who, rule.endpoint, "POST", path, json=variant)
             for raw in RAW_BODIES:
                 self.send(who, rule.endpoint, "POST", path, data=raw, content_type="application/json")
+            for header, value in HEADERS:
+                self.send(who, rule.endpoint, "POST", path, json=body, headers={header: value})
             for name in rule.arguments:
                 for value in HOSTILE:
                     self.send(who, rule.endpoint, "POST", build(rule, {**base, name: value}), json=body)
