@@ -27,6 +27,7 @@ from core import clock
 from models import JobRun
 from models import db
 from models.migrate import migrate
+from models.pools import connection_lost
 
 from .lock import SchedulerLock
 from .table import JOBS
@@ -112,6 +113,9 @@ def run_job(app, spec: JobSpec):
             result = func(interval=spec.every) if spec.pass_interval else func()
     except Exception as exc:
         log.exception("job %s failed", spec.id)
+        if connection_lost(exc):
+            # The server restarted or failed over: the idle pooled connections died with this one.
+            db.obj.discard_idle()
         _record(spec.id, error=f"{type(exc).__name__}: {exc}")
         return None
     _record(spec.id)

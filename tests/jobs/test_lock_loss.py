@@ -6,6 +6,7 @@ on SQLite, the lock file deleted under it (another process would lock a new file
 
 import logging
 import os
+import time
 
 import psycopg2
 import pytest
@@ -36,11 +37,19 @@ def lose(lock) -> None:
         conn.autocommit = True
         with conn.cursor() as cur:
             # Only the lock's own session, in our own database.
+            pid = lock.backend_pid()
             cur.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE pid = %s AND datname = current_database()",
-                (lock.backend_pid(),),
+                (pid,),
             )
+            # Termination is a signal: wait until the session is gone.
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                cur.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (pid,))
+                if cur.fetchone()[0] == 0:
+                    break
+                time.sleep(0.01)
         conn.close()
     else:
         os.unlink(lock.path)

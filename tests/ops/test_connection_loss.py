@@ -26,9 +26,12 @@ from models.pools import connection_lost
 from tests.conftest import PG_URL
 from tests.conftest import _ensure_pg_database
 
+# The victims are chosen first (MATERIALIZED): in one WHERE, PostgreSQL may call
+# pg_terminate_backend before it has filtered out the killer's own session.
 KILL = (
-    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    "WITH victims AS MATERIALIZED (SELECT pid FROM pg_stat_activity "
+    "WHERE datname = current_database() AND pid <> pg_backend_pid()) "
+    "SELECT array_agg(pid) FROM victims WHERE pg_terminate_backend(pid)"
 )
 
 
@@ -50,13 +53,22 @@ def settings_overrides(settings_overrides):
     return settings_overrides
 
 
-def kill_all() -> int:
+def kill_all(wait: bool = True) -> int:
+    """Terminate every other backend of our database; with `wait`, until they are gone
+    (termination is a signal: a query sent at once may still be answered)."""
     conn = psycopg2.connect(PG_URL, connect_timeout=5)
     conn.autocommit = True
     try:
         with conn.cursor() as cur:
             cur.execute(KILL)
-            return cur.fetchone()[0]
+            pids = cur.fetchone()[0] or []
+            deadline = time.monotonic() + 5
+            while wait and pids and time.monotonic() < deadline:
+                cur.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", (pids,))
+                if cur.fetchone()[0] == 0:
+                    break
+                time.sleep(0.01)
+            return len(pids)
     finally:
         conn.close()
 
@@ -147,7 +159,7 @@ def test_terminating_every_backend_under_load_gives_no_500_and_loses_no_201(live
 
     def killer():
         while not stop.wait(0.4):
-            killed = kill_all()
+            killed = kill_all(wait=False)
             if killed:
                 kills.append(killed)
 
@@ -171,3 +183,34 @@ def test_terminating_every_backend_under_load_gives_no_500_and_loses_no_201(live
     with db.connection_context():
         assert Rating.select().where(Rating.id.in_(stored_ratings)).count() == len(stored_ratings)
         assert Case.select().where(Case.case_no.in_(stored_cases)).count() == len(stored_cases)
+
+
+def lose_connection():
+    """A job whose connection dies under it (tests the runner's handling)."""
+    with db.connection_context():
+        kill_all()
+        db.execute_sql("SELECT 1")
+
+
+def test_a_job_that_loses_its_connection_drops_the_idle_ones(app, make):
+    from jobs.runner import JobSpec
+    from jobs.runner import run_job
+
+    def hold():
+        with db.connection_context():
+            db.execute_sql("SELECT 1")
+            both.wait(5)
+
+    both = threading.Barrier(2)
+    threads = [threading.Thread(target=hold) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    idle_before = [conn for _, _, conn in db.obj._connections]  # held: no new one can take their place
+    assert len(idle_before) == 2 and not any(conn.closed for conn in idle_before)
+    assert run_job(app, JobSpec("test.lost", "tests.ops.test_connection_loss:lose_connection", every=60)) is None
+    # Both dead connections are closed and out of the pool, not handed to the next job.
+    assert all(conn.closed for conn in idle_before)
+    idle_after = [conn for _, _, conn in db.obj._connections]
+    assert not any(old is new for old in idle_before for new in idle_after)
