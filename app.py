@@ -27,6 +27,7 @@ from core import config
 from core import crypto
 from demo.cli import demo_users_command
 from demo.cli import seed_demo_command
+from edge import params
 from jobs.cli import jobs_cli
 from ops import database
 from ops import health
@@ -63,6 +64,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.json.sort_keys = False
     logging.basicConfig(level=settings.app.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    params.init_app(app)  # before the blueprints: their routes compile with its converters
     crypto.configure(settings.pii, app.instance_path)
     cache.clear_all()  # per-process caches never outlive the app (tests build many)
     database.init_app(app, settings.database)

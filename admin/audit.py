@@ -3,6 +3,7 @@
 from flask import render_template
 from flask import request
 
+from edge.params import page_arg
 from models import AuditLog
 
 from . import bp
@@ -21,7 +22,7 @@ def audit_log():
         query = query.where(AuditLog.actor.contains(actor))
     if action:
         query = query.where(AuditLog.action.startswith(action))
-    page = max(int(request.args["page"]), 1) if request.args.get("page", "").isdigit() else 1
+    page = page_arg()
     rows = list(query.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE))
     return render_template(
         "admin/audit.html",

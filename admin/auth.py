@@ -4,7 +4,6 @@ from flask import g
 from flask import redirect
 from flask import render_template
 from flask import request
-from flask import session
 from flask import url_for
 
 from . import bp
@@ -31,5 +30,5 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     security.audit("logout", f"user:{g.user.username}")
-    session.clear()
+    security.end_session()
     return redirect(url_for("admin.login"))

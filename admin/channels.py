@@ -10,7 +10,9 @@ from flask import render_template
 from flask import request
 from flask import url_for
 
+from edge.params import page_arg
 from jobs.status import job_runs
+from jobs.status import scheduler_health
 from models import INVITATION_STATE_NAMES
 from sms import queries as sms_queries
 from upstream import status as upstream_status
@@ -29,7 +31,7 @@ def invitations():
     state = request.args.get("state") or None
     if state not in INVITATION_STATE_NAMES:
         state = None
-    page = max(int(request.args["page"]), 1) if request.args.get("page", "").isdigit() else 1
+    page = page_arg()
     department = g.scope.department_id
     rows = sms_queries.listing(state=state, department=department, limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE)
     return render_template(
@@ -55,6 +57,7 @@ def upstream():
         failures=upstream_status.failures(g.scope.department_id, limit=100),
         reconciliations=upstream_status.reconciliations(10) if g.scope.all else [],
         jobs=job_runs() if g.scope.all else [],
+        scheduler=scheduler_health() if g.scope.all else None,
     )
 
 

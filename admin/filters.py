@@ -6,6 +6,8 @@ from flask import g
 from flask import request
 
 from core import clock
+from edge.params import arg_date
+from edge.params import arg_int
 from figures.ratings import Filters
 from figures.ratings import month_range
 from figures.ratings import next_month
@@ -18,15 +20,11 @@ from models import Window
 
 
 def _int(name: str):
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return arg_int(name)
 
 
 def _date(name: str):
-    try:
-        return dt.date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
+    return arg_date(name)
 
 
 def period_from_request() -> tuple[dt.date, dt.date, str]:

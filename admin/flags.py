@@ -13,6 +13,7 @@ from flask import request
 from flask import url_for
 
 from core.errors import ApiError
+from edge.params import page_arg
 from models import CHANNELS
 from models import LEVEL_NAMES
 from models import Rating
@@ -37,7 +38,7 @@ def flags():
     query = g.scope.restrict(RatingFlag.queue(), Rating.department)
     if state in REVIEW_STATES:
         query = query.where(RatingFlag.review_state == state)
-    page = max(int(request.args["page"]), 1) if request.args.get("page", "").isdigit() else 1
+    page = page_arg()
     rows = list(query.limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE))
     pending = g.scope.restrict(RatingFlag.queue(), Rating.department).where(RatingFlag.review_state == "pending")
     return render_template(

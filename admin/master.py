@@ -19,6 +19,7 @@ from peewee import JOIN
 from peewee import IntegrityError
 
 from core import cache
+from edge.params import page_arg
 from models import DEPARTMENT_KINDS
 from models import ITEM_CATEGORIES
 from models import Department
@@ -170,7 +171,7 @@ def master_list(kind: str):
     q = request.args.get("q", "").strip()
     if q:
         query = query.where(model.code.contains(q) | model.name.contains(q))
-    page = int(request.args["page"]) if request.args.get("page", "").isdigit() else 1
+    page = page_arg()
     total = query.count()
     return render_template(
         "admin/master_list.html",

@@ -7,6 +7,7 @@ from flask import render_template
 from flask import request
 
 from core import clock
+from edge.params import arg_int
 from figures import monthly
 from figures.ratings import month_range
 from models import Department
@@ -47,7 +48,7 @@ def report_download():
     department = None
     dept_id = request.args.get("department", "")
     if dept_id:
-        department = Department.get_or_none(Department.id == int(dept_id)) if dept_id.isdigit() else None
+        department = Department.get_or_none(Department.id == arg_int("department")) if arg_int("department") else None
         if department is None:
             abort(404)
         g.scope.check(department.id)

@@ -1,10 +1,14 @@
 """Sessions, roles, CSRF and the department scope of the admin.
 
 - Passwords: werkzeug hashes (`User.set_password`); N failures in a row lock the
-  account for a while (`admin.max_failed_logins`, `admin.lockout_minutes`).
-- Sessions: Flask's signed cookie, HttpOnly, SameSite=Lax, Secure when
-  `admin.session_cookie_secure`; a session ends after `admin.session_hours`, on
-  logout, when the user is deactivated and when the password changes.
+  account for a while (`admin.max_failed_logins`, `admin.lockout_minutes`). Each
+  check first claims one of the N in a single UPDATE (`User.claim_attempt`), so
+  concurrent wrong passwords get N real checks, not more.
+- Sessions: server-side (`StaffSession`); the cookie (Flask's signed one, HttpOnly,
+  SameSite=Lax, Secure when `admin.session_cookie_secure`) holds a random token and
+  the CSRF token only. A session ends after `admin.session_hours`, on logout (every
+  copy of the cookie), and — every session of the user — when the password, the role
+  or the department changes or the user is deactivated.
 - CSRF: ops/csrf.py protects every form of every HTML blueprint, these included.
 - Scope: bureau and auditor see every department; department roles only their
   own. The auditor never changes anything.
@@ -25,6 +29,7 @@ from flask import url_for
 from core import clock
 from core.config import current_settings
 from models import AuditLog
+from models import StaffSession
 from models import User
 
 from . import bp
@@ -95,18 +100,10 @@ def audit(action: str, target: str = "", **detail) -> None:
 @bp.before_request
 def load_user():
     g.user = None
-    uid = session.get("uid")
-    if uid is not None:
-        user = User.get_or_none(User.id == uid)
-        started = session.get("at")
-        hours = current_settings().admin.session_hours
-        if (
-            user is not None
-            and user.active
-            and session.get("pwv") == password_version(user)
-            and started
-            and clock.now() - dt.datetime.fromisoformat(started) < dt.timedelta(hours=hours)
-        ):
+    token = session.get("sid")
+    if token is not None:
+        user = StaffSession.user_for(token)
+        if user is not None:
             g.user = user
             g.scope = Scope(user)
         else:
@@ -119,10 +116,6 @@ def load_user():
     if g.user.role == "auditor" and request.method not in ("GET", "HEAD") and request.endpoint != "admin.logout":
         abort(403)
     return None
-
-
-def password_version(user: User) -> str:
-    return user.password_hash[-16:]
 
 
 def roles(*allowed):
@@ -150,25 +143,24 @@ def login(username: str, password: str) -> tuple[User | None, str | None]:
         _dummy_user().check_password(password)  # an unknown name costs as much as a wrong password
         AuditLog.record("anonymous", "login.failed", "", reason="unknown_user")
         return None, "用户名或密码错误"
-    if user.locked_until and user.locked_until > now:
+    if not User.claim_attempt(user.id, settings.max_failed_logins, now):
+        user = User.get_by_id(user.id)
+        until = user.locked_until if user.locked_until and user.locked_until > now else None
         AuditLog.record(f"user:{user.username}", "login.refused", f"user:{user.username}", reason="locked")
-        return None, f"账号已锁定，请于 {user.locked_until:%H:%M} 后再试或联系管理员"
+        return None, f"账号已锁定，请于 {until:%H:%M} 后再试或联系管理员" if until else "账号已锁定，请稍后再试"
     if not user.check_password(password) or not user.active:
-        user.failed_logins += 1
-        fields = [User.failed_logins]
-        if user.failed_logins >= settings.max_failed_logins:
-            user.locked_until = now + dt.timedelta(minutes=settings.lockout_minutes)
-            user.failed_logins = 0
-            fields.append(User.locked_until)
+        # This attempt's claim stays counted; the one that spent the last check locks the account.
+        locked = (
+            User.update(locked_until=now + dt.timedelta(minutes=settings.lockout_minutes), failed_logins=0)
+            .where((User.id == user.id) & (User.failed_logins >= settings.max_failed_logins))
+            .execute()
+        )
+        if locked:
             AuditLog.record(f"user:{user.username}", "login.locked", f"user:{user.username}")
-        else:
-            AuditLog.record(f"user:{user.username}", "login.failed", f"user:{user.username}", reason="password")
-        user.save(only=fields)
-        if user.locked_until and user.locked_until > now:
             return None, f"密码错误次数过多，账号已锁定 {settings.lockout_minutes} 分钟"
+        AuditLog.record(f"user:{user.username}", "login.failed", f"user:{user.username}", reason="password")
         return None, "用户名或密码错误"
-    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
-    user.save(only=[User.failed_logins, User.locked_until, User.last_login_at])
+    User.update(failed_logins=0, locked_until=None, last_login_at=now).where(User.id == user.id).execute()
     AuditLog.record(f"user:{user.username}", "login", f"user:{user.username}")
     return user, None
 
@@ -183,9 +175,13 @@ def _dummy_user() -> User:
 def start_session(user: User) -> None:
     session.clear()
     session.permanent = True
-    session["uid"] = user.id
-    session["pwv"] = password_version(user)
-    session["at"] = clock.now().isoformat()
+    session["sid"] = StaffSession.start(user, current_settings().admin.session_hours)
+
+
+def end_session() -> None:
+    """Logout: the session ends on the server, so a copy of the cookie opens nothing either."""
+    StaffSession.end(session.get("sid"))
+    session.clear()
 
 
 @bp.app_context_processor

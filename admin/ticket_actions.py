@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from dataclasses import field
 
 from core.errors import error
+from core.numbers import to_int
 from models import LedgerItem
 from models import TicketEvent
 from models import User
@@ -145,7 +146,4 @@ def _item(ticket, values) -> LedgerItem:
 
 
 def _int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
+    return to_int(value) or 0

@@ -13,6 +13,8 @@ from core import clock
 from core.codes import mask_phone
 from core.config import current_settings
 from core.errors import ApiError
+from edge.params import arg_int
+from edge.params import page_arg
 from models import CHANNELS
 from models import LEVEL_NAMES
 from models import TICKET_STATES
@@ -57,12 +59,12 @@ def tickets():
     elif state in TICKET_STATES:
         query = query.where(Ticket.state == state)
     department = request.args.get("department", "")
-    if g.scope.all and department.isdigit():
-        query = query.where(Ticket.department == int(department))
+    if g.scope.all and arg_int("department"):
+        query = query.where(Ticket.department == arg_int("department"))
     overdue_first = SqlCase(None, [((Ticket.state.in_(OPEN_STATES)) & (Ticket.due_at < now), 0)], 1)
     open_next = SqlCase(None, [(Ticket.state.in_(OPEN_STATES), 0)], 1)
     query = query.order_by(overdue_first, open_next, Ticket.due_at, Ticket.id)
-    page = max(int(request.args.get("page", "1")) if request.args.get("page", "1").isdigit() else 1, 1)
+    page = page_arg()
     total = query.count()
     rows = list(query.paginate(page, PER_PAGE))
     return render_template(

@@ -12,7 +12,9 @@ from flask import request
 from flask import url_for
 
 from core import cache
+from core.numbers import to_int
 from core.passwords import password_problem
+from edge.params import form_int
 from models import LEVEL_NAMES
 from models import ROLES
 from models import ApiKey
@@ -54,8 +56,8 @@ def users():
 def user_new():
     username = request.form.get("username", "").strip()
     role = request.form.get("role", "")
-    dept_id = request.form.get("department", "")
-    department = Department.get_or_none(Department.id == int(dept_id)) if dept_id.isdigit() else None
+    dept_id = form_int("department")
+    department = Department.get_or_none(Department.id == dept_id) if dept_id else None
     if not g.scope.all:
         department = g.user.department
     problem = None
@@ -151,8 +153,8 @@ def password():
 @bp.route("/api-keys", methods=["POST"])
 @security.roles("bureau", "dept_admin")
 def api_key_new():
-    dept_id = request.form.get("department", "")
-    department = Department.get_or_none(Department.id == int(dept_id)) if dept_id.isdigit() else None
+    dept_id = form_int("department")
+    department = Department.get_or_none(Department.id == dept_id) if dept_id else None
     if department is None:
         abort(400)
     g.scope.check(department.id)
@@ -221,7 +223,7 @@ def label_version_new():
         problems.append("版本号为空、过长或已存在")
     for number, line in enumerate(lines, 1):
         parts = [p.strip() for p in line.replace("，", ",").split(",", 2)]
-        if len(parts) != 3 or not parts[0].isdigit() or int(parts[0]) not in LEVEL_NAMES:
+        if len(parts) != 3 or to_int(parts[0]) not in LEVEL_NAMES:
             problems.append(f"第 {number} 行：格式应为「等级(1-5),代码,文字」")
             continue
         if not parts[1] or len(parts[1]) > 16 or parts[1] in seen:
@@ -231,7 +233,7 @@ def label_version_new():
             problems.append(f"第 {number} 行：文字为空或超过 50 字")
             continue
         seen.add(parts[1])
-        rows.append((int(parts[0]), parts[1], parts[2]))
+        rows.append((to_int(parts[0]), parts[1], parts[2]))
     if not rows and not problems:
         problems.append("至少需要一个标签")
     if problems:

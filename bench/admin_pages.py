@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 
 from core import clock
 from models import Rating
+from models import StaffSession
 from models import Ticket
 from models import User
 from models import Window
@@ -56,10 +57,10 @@ def admin_bench_command(username, rounds):
         newest = Rating.select(Rating.created_at).order_by(Rating.created_at.desc()).first()
     month = (newest.created_at if newest else clock.now()).strftime("%Y-%m")
     client = current_app.test_client()
-    from admin.security import password_version
-
+    with db.connection_context():
+        token = StaffSession.start(user, current_app.config["SETTINGS"].admin.session_hours)
     with client.session_transaction() as session:
-        session.update(uid=user.id, pwv=password_version(user), at=clock.now().isoformat())
+        session["sid"] = token
     slowest = 0.0
     for template in PAGES:
         url = template.format(ticket=ticket.id if ticket else 0, window=window.id if window else 0, month=month)

@@ -10,6 +10,12 @@ import datetime as dt
 
 CST = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 
+# The times the product accepts from outside (a case's accepted_at, a filter's date): a
+# wide window around now. Beyond it a time is a typo or an attack, and at the edges of
+# Python's range converting the zone overflows.
+EARLIEST = dt.datetime(1970, 1, 1)
+LATEST = dt.datetime(2100, 1, 1)
+
 _frozen: dt.datetime | None = None
 
 
@@ -38,10 +44,28 @@ def to_local(value: dt.datetime) -> dt.datetime:
 
 
 def parse_iso(text: str) -> dt.datetime:
-    """Parse ISO 8601 (offset optional, `Z` allowed) into naive Beijing time."""
+    """Parse ISO 8601 (offset optional, `Z` allowed) into naive Beijing time, between
+    EARLIEST and LATEST; raises ValueError on anything else."""
     if not isinstance(text, str) or len(text) > 40:
         raise ValueError("not an ISO 8601 time")
-    return to_local(dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
+    try:
+        value = to_local(dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
+    except OverflowError:  # 0001-01-01T00:00+14:00 and the like
+        raise ValueError("time out of range") from None
+    if not EARLIEST <= value < LATEST:
+        raise ValueError("time out of range")
+    return value
+
+
+def parse_date(text) -> dt.date | None:
+    """An ISO date (YYYY-MM-DD) between EARLIEST and LATEST, or None."""
+    if not isinstance(text, str) or len(text) > 10:
+        return None
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day if EARLIEST.date() <= day < LATEST.date() else None
 
 
 def iso(value: dt.datetime | None) -> str | None:

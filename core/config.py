@@ -137,6 +137,8 @@ DEFAULTS: dict = {
         "threads": 8,
         "misfire_grace_seconds": 60,
         "lock_poll_seconds": 5,
+        # How often the scheduler checks that it still holds its lock (and writes its heartbeat).
+        "watchdog_seconds": 15,
         "disabled": [],
         "intervals": [],
     },
@@ -203,6 +205,8 @@ DEFAULTS: dict = {
         "api_key": "6000/minute",
         "admin_login_ip": "20/minute;200/hour",
         "public_ip": "300/minute",
+        # The posters (drawn once per change of the hall, then read back) on top of public_ip.
+        "heavy_ip": "20/minute",
     },
     "fraud": {
         # A tablet (pad) rating this soon after the case's completion is flagged.
@@ -528,11 +532,17 @@ def _validate_upstream(up: dict) -> None:
 
 
 def _validate_jobs(jobs: dict) -> None:
-    for key, low, high in (("threads", 1, 64), ("misfire_grace_seconds", 1, 86400), ("lock_poll_seconds", 1, 300)):
+    for key, low, high in (
+        ("threads", 1, 64),
+        ("misfire_grace_seconds", 1, 86400),
+        ("lock_poll_seconds", 1, 300),
+        ("watchdog_seconds", 1, 300),
+    ):
         if not low <= jobs[key] <= high:
             raise ConfigError(f"jobs.{key}: {jobs[key]} is outside {low}..{high}")
     for pair in jobs["intervals"]:
-        if not isinstance(pair, str) or not _PAIR.match(pair) or not pair.split("=")[1].isdigit():
+        seconds = pair.split("=")[1] if isinstance(pair, str) and _PAIR.match(pair) else ""
+        if not (seconds.isascii() and seconds.isdigit()):
             raise ConfigError(f'jobs.intervals: {pair!r} is not "job-id=seconds"')
         if int(pair.split("=")[1]) < 1:
             raise ConfigError(f"jobs.intervals: {pair!r} must be at least 1 second")

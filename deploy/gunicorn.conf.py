@@ -16,3 +16,11 @@ errorlog = "-"
 # Access log without rating codes, callback tokens or query strings (ops/logs.py).
 logger_class = "ops.logs.GunicornLogger"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss'
+
+
+def when_ready(server):
+    """At start, with the real worker count: warn loudly if the rate limits would count per process."""
+    from core.config import load
+    from ops.limits import warn_if_per_process
+
+    warn_if_per_process(load().limits, server.cfg.workers)

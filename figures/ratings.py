@@ -32,6 +32,7 @@ from dataclasses import replace
 from peewee import Case as SqlCase
 from peewee import fn
 
+from core import clock
 from core.config import current_settings
 from models import Case
 from models import Department
@@ -71,8 +72,11 @@ class Filters:
 
 
 def month_range(month: str) -> tuple[dt.date, dt.date]:
-    """'2026-11' → (2026-11-01, 2026-12-01); raises ValueError on anything else."""
+    """'2026-11' → (2026-11-01, 2026-12-01); raises ValueError on anything else,
+    a month outside clock.EARLIEST..LATEST included."""
     start = dt.datetime.strptime(month, "%Y-%m").date()
+    if not clock.EARLIEST.date() <= start < clock.LATEST.date():
+        raise ValueError("month out of range")
     return start, next_month(start)
 
 

@@ -4,7 +4,8 @@ One process per deployment (never inside the web workers). It waits idle until
 it holds the scheduler lock (jobs/lock.py), then runs every job of
 `jobs/table.py` with coalescing, one instance of each at a time and an
 explicit misfire grace. Interval jobs also run once at start-up, so a restart
-picks up the backlog at once.
+picks up the backlog at once. It never exits on a lost lock or an unreachable
+database: it waits, pauses, reconnects (jobs/watch.py), and reports its state.
 """
 
 import importlib
@@ -26,14 +27,17 @@ from core import clock
 from models import JobRun
 from models import db
 from models.migrate import migrate
+from models.pools import connection_lost
 
 from .lock import SchedulerLock
 from .table import JOBS
+from .watch import Heartbeat
+from .watch import LockWatchdog
+from .watch import wait_for_lock
 
 log = logging.getLogger("jobs")
 
 TIMEZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
-WATCHDOG_SECONDS = 15
 
 
 class TableError(Exception):
@@ -109,6 +113,9 @@ def run_job(app, spec: JobSpec):
             result = func(interval=spec.every) if spec.pass_interval else func()
     except Exception as exc:
         log.exception("job %s failed", spec.id)
+        if connection_lost(exc):
+            # The server restarted or failed over: the idle pooled connections died with this one.
+            db.obj.discard_idle()
         _record(spec.id, error=f"{type(exc).__name__}: {exc}")
         return None
     _record(spec.id)
@@ -175,13 +182,10 @@ def run(app, stop: threading.Event | None = None) -> int:
     specs = load_table(settings.jobs)
     stop = stop or threading.Event()
     lock = SchedulerLock.for_url(settings.database.url)
-    waiting_logged = False
-    while not lock.try_acquire():
-        if not waiting_logged:
-            log.info("another scheduler holds the lock; waiting (pid %s)", os.getpid())
-            waiting_logged = True
-        if stop.wait(settings.jobs.lock_poll_seconds):
-            return 0
+    beat = Heartbeat()
+    if not wait_for_lock(lock, settings.jobs.lock_poll_seconds, stop, beat):
+        beat.gone()
+        return 0
     log.info("scheduler lock acquired (pid %s); %d job(s): %s", os.getpid(), len(specs), _summary(specs))
     # The schema may be newer than the database (a deploy): apply what is pending, under the lock.
     migrate()
@@ -190,15 +194,15 @@ def run(app, stop: threading.Event | None = None) -> int:
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
         logging.getLogger("apscheduler.scheduler").addFilter(not_a_skipped_tick)
     scheduler = build_scheduler(app, specs, settings.jobs)
-    status = {"code": 0}
-
-    def watchdog():
-        if not lock.alive():
-            log.error("the scheduler lock was lost (database connection gone); stopping")
-            status["code"] = 1
-            scheduler.shutdown(wait=False)
-
-    scheduler.add_job(watchdog, IntervalTrigger(seconds=WATCHDOG_SECONDS, timezone=TIMEZONE), id="_lock_watchdog")
+    watchdog = LockWatchdog(scheduler, lock, [spec.id for spec in specs], beat)
+    beat("active")
+    scheduler.add_job(
+        watchdog.check,
+        IntervalTrigger(seconds=settings.jobs.watchdog_seconds, timezone=TIMEZONE),
+        id="_lock_watchdog",
+        max_instances=1,
+        coalesce=True,
+    )
 
     def on_signal(signum, _frame):
         # Running jobs finish before the lock is released, so that a successor never overlaps them.
@@ -216,8 +220,9 @@ def run(app, stop: threading.Event | None = None) -> int:
         scheduler.start()
     finally:
         lock.release()
+        beat.gone()
         log.info("scheduler stopped; lock released")
-    return status["code"]
+    return 0
 
 
 def not_a_skipped_tick(record: logging.LogRecord) -> bool:

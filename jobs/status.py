@@ -1,10 +1,13 @@
-"""What staff see of the scheduler: each job's last run, and whether it looks alive."""
+"""What staff and /healthz see of the scheduler: each job's last run, whether a
+scheduler process holds the lock and beats, and whether the jobs run on time."""
 
 import datetime as dt
 
 from core import clock
 from core.config import current_settings
 from models import JobRun
+from models import SchedulerProcess
+from models.scheduler import SCHEDULER_STATES
 
 from .runner import load_table
 
@@ -35,3 +38,34 @@ def job_runs() -> list[dict]:
             }
         )
     return entries
+
+
+def scheduler_health() -> dict:
+    """{"status", "state_name", "late_jobs", "beat_at", "processes"}. status: "ok" (a process
+    holds the lock, beats, and every interval job ran on time), "late" (it beats, but jobs are
+    late), "lock_lost" (its lock connection is gone: jobs paused), "standby" (only waiting
+    processes: none runs the jobs), "not_running" (no process beat lately)."""
+    settings = current_settings().jobs
+    now = clock.now()
+    fresh_after = now - dt.timedelta(seconds=3 * settings.watchdog_seconds + 5)
+    rows = SchedulerProcess.latest()
+    fresh = [row for row in rows if row.beat_at >= fresh_after]
+    late = [entry["id"] for entry in job_runs() if entry["late"]]
+    active = next((row for row in fresh if row.state == "active"), None)
+    if active is not None:
+        status = "late" if late else "ok"
+    elif any(row.state == "lock_lost" for row in fresh):
+        status = "lock_lost"
+    elif fresh:
+        status = "standby"
+    else:
+        status = "not_running"
+    names = {"ok": "运行正常", "late": "运行中，但有任务未按时执行", "not_running": "调度进程未运行"}
+    shown = active or (rows[0] if rows else None)
+    return {
+        "status": status,
+        "state_name": names.get(status) or SCHEDULER_STATES.get(status, status),
+        "late_jobs": late,
+        "beat_at": shown.beat_at if shown else None,
+        "processes": len(fresh),
+    }

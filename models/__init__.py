@@ -2,6 +2,7 @@
 
 from .access import ROLES
 from .access import ApiKey
+from .access import StaffSession
 from .access import User
 from .audit import AuditLog
 from .case import INVITATION_STATE_NAMES
@@ -30,6 +31,7 @@ from .rating import Rating
 from .rollup import CaseRollup
 from .rollup import RatingRollup
 from .rollup import TicketRollup
+from .scheduler import SchedulerProcess
 from .sms import SmsInbox
 from .sms import SmsMessage
 from .staff_identity import StaffIdentity
@@ -43,6 +45,7 @@ from .upstream import JobRun
 from .upstream import UpstreamPush
 from .upstream import UpstreamReconciliation
 from .verification import PhoneVerification
+from .wechat import PosterCache
 from .wechat import RaterContact
 from .wechat import WxaCode
 from .wechat import WxSubscription
@@ -66,6 +69,7 @@ MODELS = [
     Outbox,
     ApiKey,
     User,
+    StaffSession,
     AuditLog,
     TicketEvent,
     LedgerItem,
@@ -75,10 +79,12 @@ MODELS = [
     WxToken,
     WxSubscription,
     WxaCode,
+    PosterCache,
     RaterContact,
     UpstreamPush,
     UpstreamReconciliation,
     JobRun,
+    SchedulerProcess,
     RatingRollup,
     CaseRollup,
     TicketRollup,
@@ -116,16 +122,19 @@ __all__ = [
     "OptOut",
     "Outbox",
     "PhoneVerification",
+    "PosterCache",
     "RaterContact",
     "Rating",
     "RatingRollup",
     "CaseRollup",
     "TicketRollup",
     "RatingFlag",
+    "SchedulerProcess",
     "SmsInbox",
     "SmsMessage",
     "Staff",
     "StaffIdentity",
+    "StaffSession",
     "Ticket",
     "TicketContact",
     "TicketEvent",

@@ -1,5 +1,6 @@
-"""Who may do what: department API keys and staff users."""
+"""Who may do what: department API keys, staff users and their admin sessions."""
 
+import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -94,3 +95,73 @@ class User(BaseModel):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def save(self, force_insert=False, only=None):
+        # A new password, role, department or a deactivation ends every session of the
+        # user, whichever code path made the change (a password change starts a new one).
+        changed = {f.name if hasattr(f, "name") else f for f in only} if only else set(self._dirty)
+        result = super().save(force_insert=force_insert, only=only)
+        if self.id is not None and changed & SESSION_ENDING:
+            StaffSession.end_all(self.id)
+        return result
+
+    @classmethod
+    def claim_attempt(cls, user_id: int, max_failed: int, now) -> bool:
+        """Take one of the `max_failed` password checks the account allows before it locks:
+        one atomic UPDATE, so that concurrent wrong passwords never get more checks than
+        that. False while the account is locked or its checks are spent."""
+        claimed = (
+            cls.update(failed_logins=cls.failed_logins + 1)
+            .where(
+                (cls.id == user_id)
+                & (cls.failed_logins < max_failed)
+                & (cls.locked_until.is_null() | (cls.locked_until <= now))
+            )
+            .execute()
+        )
+        return claimed == 1
+
+
+SESSION_ENDING = {"password_hash", "role", "department", "active"}
+
+
+class StaffSession(BaseModel):
+    """An admin session, kept on the server. The browser's cookie holds only a random
+    token; its hash is stored here, so that logging out ends every copy of the cookie
+    and no cookie carries anything of the user (an id, a password hash)."""
+
+    user = ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    created_at = DateTimeField(default=clock.now)
+    expires_at = DateTimeField(index=True)
+
+    @classmethod
+    def start(cls, user: User, hours: int) -> str:
+        """A new session of `hours`; returns the token for the cookie (shown nowhere else)."""
+        now = clock.now()
+        cls.delete().where(cls.expires_at <= now).execute()  # the expired ones of anyone
+        token = secrets.token_urlsafe(32)
+        cls.create(user=user, token_hash=_digest(token), created_at=now, expires_at=now + dt.timedelta(hours=hours))
+        return token
+
+    @classmethod
+    def user_for(cls, token) -> User | None:
+        """The active user of an unexpired session, or None."""
+        if not isinstance(token, str) or not 20 <= len(token) <= 100:
+            return None
+        row = (
+            cls.select(cls, User)
+            .join(User)
+            .where((cls.token_hash == _digest(token)) & (cls.expires_at > clock.now()) & User.active)
+            .first()
+        )
+        return row.user if row is not None else None
+
+    @classmethod
+    def end(cls, token) -> None:
+        if isinstance(token, str):
+            cls.delete().where(cls.token_hash == _digest(token)).execute()
+
+    @classmethod
+    def end_all(cls, user_id: int) -> int:
+        return cls.delete().where(cls.user == user_id).execute()

@@ -18,6 +18,14 @@ every time. Here the round trip is made only for a connection that sat in the
 pool longer than `PING_AFTER` seconds (a restarted server or a dropped
 network shows up there); a connection returned a moment ago is checked
 locally (closed flag, transaction status).
+
+PostgreSQL, when the connection is lost (a failover, a restart,
+`pg_terminate_backend`): `connection_lost(exc)` recognises it, a broken
+connection is closed rather than pooled (peewee's check-in), and
+`discard_idle()` drops the idle ones, which died with it. Whether the current
+unit of work (a request) may have made a write durable — a COMMIT sent, or a
+write outside a transaction — is tracked per thread, so that the web app
+(ops/database.py) retries only work of which nothing can have been stored.
 """
 
 import fcntl
@@ -27,6 +35,7 @@ import signal
 import threading
 import time
 
+import psycopg2
 from peewee import OperationalError
 from playhouse.pool import PooledPostgresqlDatabase
 from playhouse.pool import PooledSqliteDatabase
@@ -173,10 +182,64 @@ class SqliteDatabase(PooledSqliteDatabase):
         return super()._close(conn, close_conn)
 
 
+# admin_shutdown, crash_shutdown, cannot_connect_now; class 08 is "connection exception".
+_LOST_CODES = ("57P01", "57P02", "57P03")
+_LOST_WORDS = (
+    "server closed the connection",
+    "connection already closed",
+    "terminating connection",
+    "could not receive data",
+    "could not send data",
+    "no connection to the server",
+    "connection has been closed",
+    "could not connect to server",
+    "Connection refused",
+)
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """Whether `exc` — peewee's, the driver's, or one raised while handling either (a
+    ROLLBACK on a dead connection) — says the connection to PostgreSQL is gone."""
+    seen, stack = set(), [exc]
+    while stack:
+        item = stack.pop()
+        if item is None or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, (psycopg2.OperationalError, psycopg2.InterfaceError)):
+            code = getattr(item, "pgcode", None) or ""
+            if code.startswith("08") or code in _LOST_CODES or any(w in str(item) for w in _LOST_WORDS):
+                return True
+        stack.extend((getattr(item, "orig", None), item.__cause__, item.__context__))
+    return False
+
+
 class PostgresqlDatabase(PooledPostgresqlDatabase):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._returned_at: dict[int, float] = {}
+        self._unit = threading.local()
+
+    # -- what the current unit of work may have stored ---------------------------------
+    def start_unit(self) -> None:
+        self._unit.wrote = False
+
+    def may_have_written(self) -> bool:
+        """A COMMIT was sent, or a write ran outside a transaction (autocommit), since `start_unit`."""
+        return getattr(self._unit, "wrote", False)
+
+    def execute_sql(self, sql, params=None):
+        if not self._unit.__dict__.get("wrote", True) and self.transaction_depth() == 0 and _WRITE.match(sql):
+            self._unit.wrote = True
+        return super().execute_sql(sql, params)
+
+    def commit(self):
+        self._unit.wrote = True  # sent: if the answer is lost, it may have been stored
+        return super().commit()
+
+    def discard_idle(self) -> None:
+        """After a lost connection: the idle ones went with it (a restart, a failover)."""
+        self.close_idle()
 
     def _is_closed(self, conn):
         # Checked out: its entry goes (a connection the pool drops leaves none behind).

@@ -1,12 +1,11 @@
 """The WeChat side: mini-program users, the shared access token, subscribe
-acceptances, cached mini-program codes, and a contact number left on a page."""
+acceptances, cached mini-program codes and posters, and a contact number left on a page."""
 
 from peewee import BlobField
 from peewee import CharField
 from peewee import DateTimeField
 from peewee import ForeignKeyField
 from peewee import IntegerField
-from peewee import TextField
 
 from core import clock
 
@@ -16,11 +15,12 @@ from .rating import Rating
 
 
 class WxUser(BaseModel):
-    """A mini-program user, known by openid. The session_key stays here, on the server."""
+    """A mini-program user, known by openid. The session_key stays here, on the server,
+    encrypted with the personal-data keys (it decrypts the user's WeChat data)."""
 
     openid = CharField(max_length=64, unique=True)
     unionid = CharField(max_length=64, null=True)
-    session_key = CharField(max_length=64)
+    session_key = EncryptedField()
     created_at = DateTimeField(default=clock.now)
     last_login_at = DateTimeField(default=clock.now)
 
@@ -51,7 +51,7 @@ class WxToken(BaseModel):
     """
 
     appid = CharField(max_length=64, unique=True)
-    value = TextField(null=True)
+    value = EncryptedField(null=True)  # a credential of the mini program: encrypted at rest
     expires_at = DateTimeField(null=True)
     forced_at = DateTimeField(null=True)
     updated_at = DateTimeField(default=clock.now)
@@ -97,6 +97,29 @@ class WxaCode(BaseModel):
     @classmethod
     def cached(cls, scene: str, page: str):
         return cls.get_or_none((cls.scene == scene) & (cls.page == page))
+
+
+class PosterCache(BaseModel):
+    """A printable poster as last drawn, with a digest of everything it shows: drawn once
+    per change of the hall (its windows, staff, names, codes), not once per request."""
+
+    key = CharField(max_length=64, unique=True)  # "hall:<id>", "window:<id>", "staff:<id>"
+    fingerprint = CharField(max_length=64)
+    content_type = CharField(max_length=32)
+    data = BlobField()
+    created_at = DateTimeField(default=clock.now)
+
+    @classmethod
+    def stored(cls, key: str, fingerprint: str):
+        return cls.get_or_none((cls.key == key) & (cls.fingerprint == fingerprint))
+
+    @classmethod
+    def store(cls, key: str, fingerprint: str, content_type: str, data: bytes) -> None:
+        now = clock.now()
+        values = {"fingerprint": fingerprint, "content_type": content_type, "data": data, "created_at": now}
+        cls.insert(key=key, **values).on_conflict(
+            conflict_target=[cls.key], update={getattr(cls, k): v for k, v in values.items()}
+        ).execute()
 
 
 class RaterContact(BaseModel):

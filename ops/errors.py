@@ -17,6 +17,8 @@ from werkzeug.exceptions import HTTPException
 
 from core.errors import ApiError
 
+from . import database
+
 log = logging.getLogger(__name__)
 
 # Chinese messages for errors that Werkzeug raises before our code runs.
@@ -55,11 +57,18 @@ def handle_http_error(exc: HTTPException):
 
 
 def handle_database_busy(exc: Exception):
-    """Every connection or the SQLite write lock is taken past the busy timeout:
-    a 503 that tells the caller to retry, not a 500."""
+    """Every connection or the SQLite write lock is taken past the busy timeout, or the
+    connection was lost (and the request ran once more, or could not): a 503 that tells
+    the caller to retry, not a 500."""
+    if database.lost(exc):
+        return _busy()
     if isinstance(exc, OperationalError) and not _retryable(exc):
         return handle_unexpected(exc)
     log.warning("database busy on %s %s: %s", request.method, request.path, exc)
+    return _busy()
+
+
+def _busy():
     response = make_response(_respond("database_busy", "系统繁忙，请稍后重试", 503))
     response.headers["Retry-After"] = "2"
     return response
@@ -81,6 +90,8 @@ def _retryable(exc: Exception) -> bool:
 
 
 def handle_unexpected(exc: Exception):
+    if database.lost(exc):  # an InterfaceError from a ROLLBACK on the dead connection, say
+        return _busy()
     log.exception("unhandled error on %s %s", request.method, request.path)
     return _respond("internal_error", "服务器内部错误，请稍后再试", 500)
 

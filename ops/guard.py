@@ -3,19 +3,35 @@
 JSON may carry lone surrogates ("\\udb92", not encodable as UTF-8: every driver
 fails) and NUL ("\\u0000", refused by PostgreSQL text columns); a form or a query
 string may carry %00. Found by schemathesis as 500s on both backends.
+
+A path with a control character (`/api/v1/cases/%00`, a poster's hall code) names
+nothing: 404, before any other hook runs — before the database sees it (PostgreSQL
+refuses NUL: a 500) and before a log line carries it raw.
 """
 
 import re
 
 from flask import request
 
+from core.errors import ApiError
 from core.errors import error
+from edge.json import MAX_DEPTH
+from edge.json import json_body
 
-LIMIT_DEPTH = 64
+LIMIT_DEPTH = MAX_DEPTH
+# C0 controls, DEL and C1 controls: no identifier of the product holds one.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def init_app(app) -> None:
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_control_paths)
     app.before_request(refuse_unstorable_text)
+
+
+def refuse_control_paths():
+    if _CONTROL.search(request.path):
+        error("not_found", "页面或资源不存在", 404)
+    return None
 
 
 def refuse_unstorable_text():
@@ -28,8 +44,11 @@ def refuse_unstorable_text():
             if _bad_strings(request.form.items(multi=True)):
                 error("invalid_text", "提交的内容中含有无法保存的字符（如 NUL）", 400)
         elif (request.content_length or request.is_json) and _may_hold_bad_text(request.get_data(cache=True)):
-            data = request.get_json(silent=True, force=True)  # cached: the view reads the same object
-            if data is not None and _bad_json(data, 0):
+            try:
+                data = json_body()  # kept on the request: the view reads the same object
+            except ApiError:
+                return None  # not JSON: the view that reads JSON says so, others ignore the body
+            if _bad_json(data, 0):
                 error("invalid_text", "JSON 中含有无法保存的字符（如 \\u0000 或不成对的代理字符）", 400)
     return None
 

@@ -15,15 +15,21 @@ Each group of endpoints has its own limit and its own key:
 | api_key          | `/api/v1/*`                                 | the API key (its public prefix)     |
 | admin_login_ip   | `/admin/login` POST (besides the lockout)   | client IP                           |
 | public_ip        | `/public/*`, `/qr/*`                        | client IP                           |
+| heavy_ip         | `/qr/…/poster.png`, `/qr/halls/…/posters.pdf` (besides public_ip) | client IP     |
 
 Each group shares one counter across its routes. The counters live in
 `storage_uri`: `memory://` is per process (the embedded default, one
-process); several gunicorn workers must share Redis (`redis://…`). A breach
+process); several gunicorn workers must share Redis (`redis://…`), and start-up
+warns loudly when they do not (`warn_if_per_process`). A breach
 answers 429: the contract's JSON error on JSON routes, a Chinese page on pages,
 with `Retry-After`.
 """
 
+import logging
 import math
+import os
+import re
+import sys
 import time
 
 from flask import current_app
@@ -42,6 +48,8 @@ from web import rater
 from wechat import session
 
 from .errors import wants_json
+
+log = logging.getLogger(__name__)
 
 # -- the keys ------------------------------------------------------------------
 
@@ -95,6 +103,14 @@ def _no_code_asked() -> bool:
     return request.form.get("op") != "otp"
 
 
+# Routes that cost seconds of CPU when their answer is not kept yet (the posters).
+HEAVY = ("qr.poster_png", "qr.hall_pdf")
+
+
+def _not_heavy() -> bool:
+    return request.endpoint not in HEAVY
+
+
 # group (its `[limits]` key and its counter) → (blueprints, key function, methods, exempt_when)
 GROUPS = {
     "web_ip": (("rate",), _ip, None, None),
@@ -107,12 +123,14 @@ GROUPS = {
     "api_key": (("api",), _api_key, None, None),
     "admin_login_ip": (("admin",), _ip, ["POST"], _endpoint_is_not("admin.login")),
     "public_ip": (("public", "qr"), _ip, None, None),
+    "heavy_ip": (("qr",), _ip, None, _not_heavy),
 }
 
 
 def init_app(app) -> None:
     """One limiter per app (tests build many apps); call after every blueprint is registered."""
     settings = app.config["SETTINGS"].limits
+    warn_if_per_process(settings, gunicorn_workers())
     limiter = Limiter(
         _ip,
         storage_uri=settings.storage_uri,
@@ -154,3 +172,48 @@ def _retry_after() -> int:
     if current is None:
         return 60
     return max(1, math.ceil(current.reset_at - time.time()))
+
+
+# -- counters that several processes must share --------------------------------------
+
+
+def warn_if_per_process(settings, workers: int | None) -> bool:
+    """A loud warning when several processes count in `memory://`: each keeps its own
+    counters, so N workers let N times every limit through. `workers` None: not a
+    server of several processes (python app.py); -1: some number this process cannot tell."""
+    if not settings.enabled or not settings.storage_uri.startswith("memory://") or workers is None or workers == 1:
+        return False
+    many = f"{workers} workers" if workers > 1 else "several workers (likely)"
+    bar = "!" * 78
+    log.warning(
+        "\n%s\n!! RATE LIMITS COUNT PER PROCESS: limits.storage_uri is memory:// under %s,\n"
+        "!! so every limit in [limits] lets through that many times its number. Set\n"
+        '!! limits.storage_uri = "redis://127.0.0.1:6379/0" (env HCP_LIMITS_STORAGE_URI).\n%s',
+        bar,
+        many,
+        bar,
+    )
+    return True
+
+
+_WORKERS = re.compile(r"(?:^|\s)(?:-w|--workers)(?:=|\s+)?(\d+)")
+
+
+def gunicorn_workers(argv=None, environ=None, modules=None) -> int | None:
+    """The worker count of the gunicorn this process belongs to (from its command line,
+    GUNICORN_CMD_ARGS or WEB_CONCURRENCY); -1 when it cannot be told; None outside gunicorn."""
+    modules = sys.modules if modules is None else modules
+    if "gunicorn.arbiter" not in modules:
+        return None
+    environ = os.environ if environ is None else environ
+    argv = sys.argv[1:] if argv is None else argv
+    for text in (" ".join(argv), environ.get("GUNICORN_CMD_ARGS", "")):
+        found = _WORKERS.findall(text)
+        if found:
+            return int(found[-1])
+    concurrency = environ.get("WEB_CONCURRENCY", "")
+    if concurrency.isascii() and concurrency.isdigit():
+        return int(concurrency)
+    # gunicorn's default is one worker, unless a configuration file says otherwise.
+    configured = any(arg in ("-c", "--config") or arg.startswith("--config=") for arg in argv)
+    return -1 if configured or os.path.exists("gunicorn.conf.py") else 1

@@ -1,7 +1,7 @@
 """Log format and scrubbing: no personal data and no secret path segments in the logs.
 
 - `[app] log_format = "json"` writes one JSON object a line (ts, level, logger, msg, exc).
-- Every record is scrubbed before any handler sees it: the SMS callback token in
+- Every record is scrubbed before any handler sees it (control characters escaped): the SMS callback token in
   `/sms/aliyun/<token>/…`, rating codes in `/r/<code>`, query strings (codes, scenes,
   `next=`), and mainland mobile numbers are masked. Names cannot be recognised by
   pattern: the code never logs them (tests/proof/test_logs.py checks a whole flow).
@@ -20,10 +20,17 @@ _RULES = (
 )
 
 
+# Colours (werkzeug's own banner) are dropped; any other control character but tab and
+# newline (a NUL from a hostile path, an escape sequence aimed at the operator's terminal)
+# is written as \xNN.
+_COLOUR = re.compile(r"\x1b\[[0-9;]{0,12}m")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def scrub(text: str) -> str:
     for pattern, replacement in _RULES:
         text = pattern.sub(replacement, text)
-    return text
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", _COLOUR.sub("", text))
 
 
 class ScrubFilter(logging.Filter):

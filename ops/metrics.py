@@ -21,6 +21,7 @@ from peewee import fn
 
 from core import clock
 from core.config import current_settings
+from jobs.status import scheduler_health
 from models import Invitation
 from models import JobRun
 from models import Outbox
@@ -134,12 +135,27 @@ def families() -> list[Family]:
     for run in JobRun.select().order_by(JobRun.job_id):
         job_failures.add(run.failures, job=run.job_id)
         job_ok.add(bool(run.last_ok), job=run.job_id)
+    scheduler = Family("hcp_scheduler_ok", "gauge", "1 when a scheduler holds its lock and runs every job on time.")
+    scheduler.add(int(scheduler_health()["status"] == "ok"))
     answers = Family("hcp_http_responses_total", "counter", "HTTP answers of this process by status class.")
     with _lock:
         snapshot = dict(_responses)
     for status in ("2xx", "3xx", "4xx", "5xx"):
         answers.add(snapshot.get(status, 0), status=status)
-    return [ratings, bad, tickets, overdue, invitations, outbox, backlog, pushes, job_failures, job_ok, answers]
+    return [
+        ratings,
+        bad,
+        tickets,
+        overdue,
+        invitations,
+        outbox,
+        backlog,
+        pushes,
+        job_failures,
+        job_ok,
+        scheduler,
+        answers,
+    ]
 
 
 def render() -> str:

@@ -20,7 +20,7 @@ ERROR = {
 }
 
 _ERROR_TEXT = {
-    400: "请求格式不正确（invalid_json、invalid_item 等）",
+    400: "请求格式不正确（invalid_json、json_too_deep：嵌套超过 32 层、invalid_item 等）",
     401: "缺少或无效的密钥 / 登录凭证",
     403: "无权访问（其他部门的数据、被拒绝的地址、channel_not_allowed、not_first_rater）",
     404: "资源不存在（办件、评价码、二维码、回调令牌）",
@@ -534,7 +534,7 @@ def document() -> dict:
                         **ok(
                             {
                                 "type": "object",
-                                "required": ["status", "wechat"],
+                                "required": ["status", "wechat", "database", "scheduler"],
                                 "properties": {
                                     "status": {"type": "string", "enum": ["ok"]},
                                     "wechat": {
@@ -543,6 +543,21 @@ def document() -> dict:
                                         "description": "微信接口：真实接口、本地模拟（仅演示）或未配置",
                                     },
                                     "warning": {"type": "string"},
+                                    "database": {"type": "string", "enum": ["ok"]},
+                                    "scheduler": {
+                                        "type": "object",
+                                        "description": "ok：调度进程持锁并按时执行任务；late：有任务未按时执行；"
+                                        "lock_lost：锁连接中断、任务暂停；standby：只有待命进程；not_running：无调度进程",
+                                        "required": ["status", "late_jobs", "beat_at"],
+                                        "properties": {
+                                            "status": {
+                                                "type": "string",
+                                                "enum": ["ok", "late", "lock_lost", "standby", "not_running"],
+                                            },
+                                            "late_jobs": {"type": "array", "items": {"type": "string"}},
+                                            "beat_at": {"type": "string", "format": "date-time", "nullable": True},
+                                        },
+                                    },
                                 },
                             }
                         ),

@@ -8,6 +8,7 @@ what follows, so a scene maps back without guessing.
 
 import re
 
+from core.numbers import to_int
 from models import Staff
 from models import Window
 
@@ -35,9 +36,9 @@ def resolve(scene) -> tuple[Window | None, Staff | None] | None:
     if model is None:
         return None
     if kind in ("wi", "si"):
-        if not key.isdigit() or len(key) > 12:
+        if to_int(key) is None:
             return None
-        target = model.get_or_none(model.id == int(key))
+        target = model.get_or_none(model.id == to_int(key))
     else:
         target = model.by_code(key)
     if target is None or not target.active:

@@ -22,6 +22,7 @@ from core.levels import LEVEL_NAMES
 from core.levels import WHOLE_ONLY
 from core.levels import leading_words_level
 from core.levels import words_level
+from core.numbers import to_int
 from models import Notification
 from models import Outbox
 from models import Ticket
@@ -115,8 +116,9 @@ def followup_choice(text: str, rect, scale: str = SCALE) -> str | None:
     if scale == LEGACY_SCALE:
         body = (text or "").strip().rstrip("。.!！")
         legacy = list(rect.followup_scale)
-        if body.isdigit() and 1 <= int(body) <= len(legacy):
-            return legacy[int(body) - 1]
+        number = to_int(body, 1, len(legacy))  # "２", "①": the digits the rating parser reads too
+        if number is not None:
+            return legacy[number - 1]
         by_label = {FOLLOWUP_RESULTS[code]: code for code in legacy}
         return by_label.get(body)
     level = answer_level(text)

@@ -10,10 +10,10 @@ import hmac
 from flask import Blueprint
 from flask import abort
 from flask import jsonify
-from flask import request
 
 from core.config import current_settings
 from core.errors import error
+from edge.json import json_body
 
 from .inbox import store_callback
 
@@ -31,7 +31,7 @@ def _check_token(token: str) -> None:
 
 def _items() -> list:
     # Aliyun posts application/json; a charset or a missing header changes nothing.
-    items = request.get_json(force=True, silent=True)
+    items = json_body()
     if not isinstance(items, list) or not items or len(items) > MAX_ITEMS:
         error("invalid_body", f"回执内容必须是 1–{MAX_ITEMS} 项的 JSON 数组", 400)
     return items

@@ -165,7 +165,7 @@ class Simulator:
         stamp, nonce, signature = headers.get("X-Timestamp", ""), headers.get("X-Nonce", ""), headers.get("X-Signature")
         if headers.get("X-App-Id") != self.signer.app_id:
             return "X-App-Id 未知"
-        if not stamp.isdigit() or abs(time.time() - int(stamp)) > TIMESTAMP_WINDOW:
+        if not (stamp.isascii() and stamp.isdigit()) or abs(time.time() - int(stamp)) > TIMESTAMP_WINDOW:
             return "X-Timestamp 超出允许的时间窗口"
         if not nonce or not signature or not self.signer.check(stamp, nonce, body, signature):
             return "签名校验失败"

@@ -15,6 +15,7 @@ from core.codes import mask_phone
 from core.codes import normalize_phone
 from core.config import current_settings
 from core.errors import ApiError
+from core.numbers import to_int
 from edge.limits import client_ip
 from models import LEVEL_NAMES
 from models import TICKET_STATES
@@ -219,7 +220,7 @@ def read_form() -> dict:
     """The form as RatingRequest fields; labels of other levels are dropped
     (without script the page shows every level's labels)."""
     raw_level = request.form.get("level", "")
-    level = int(raw_level) if raw_level.isdigit() and len(raw_level) == 1 else raw_level or None
+    level = to_int(raw_level, 1, 5) or raw_level or None
     labels = request.form.getlist("labels")
     if isinstance(level, int):
         allowed = {item["code"] for lv in context.levels()["levels"] if lv["level"] == level for item in lv["labels"]}

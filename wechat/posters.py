@@ -2,22 +2,35 @@
 hall and window names; per hall every poster in one multi-page PDF.
 
     window_poster(window) -> PNG bytes      staff_poster(staff) -> PNG bytes
-    hall_posters(hall) -> PDF bytes
+    hall_posters(hall) -> PDF bytes         poster(kind, target, known ETags) -> Poster
+
+A hall's PDF costs 1–2 s of CPU and megabytes: each poster is drawn once per
+change of what it shows and kept (`PosterCache`), under a digest of its content
+(names, codes, the base URL, the deadline it promises, `POSTER_VERSION`), which
+is also its ETag: an unchanged poster is read back, or answered 304.
 """
 
 import functools
+import hashlib
 import io
+import json
 import os
 import shutil
 import subprocess  # noqa: S404 - fc-match, a fixed argument list
+import threading
+from dataclasses import dataclass
 
 from PIL import Image
 from PIL import ImageDraw
 from PIL import ImageFont
 
 from core.config import current_settings
+from models import Department
+from models import Hall
+from models import PosterCache
 from models import Staff
 from models import Window
+from ratings.scenes import scene_for
 
 from .qrcodes import onsite_url
 from .qrcodes import plain_qr
@@ -120,26 +133,111 @@ def _png(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
+# Bump when the drawing changes: every kept poster is drawn again.
+POSTER_VERSION = "1"
+TYPES = {"hall": "application/pdf", "window": "image/png", "staff": "image/png"}
+_drawing = threading.Lock()  # one drawing at a time per process: a burst waits, then reads the kept one
+
+
+@dataclass(frozen=True)
+class Poster:
+    data: bytes | None  # None: the caller's copy (its ETag) is current
+    etag: str
+    content_type: str
+
+
 def window_poster(window: Window) -> bytes:
-    return _png(_window_image(window))
+    return poster("window", window).data
 
 
 def staff_poster(staff: Staff) -> bytes:
-    return _png(_staff_image(staff))
+    return poster("staff", staff).data
 
 
 def hall_posters(hall) -> bytes:
-    """Every active window of the hall, then its staff, one A4 page each, as one PDF."""
-    windows = list(Window.select().where((Window.hall == hall) & Window.active).order_by(Window.code))
-    staff = list(
-        Staff.select()
-        .join(Window)
-        .where((Window.hall == hall) & Window.active & Staff.active)
-        .order_by(Window.code, Staff.code)
-    )
+    return poster("hall", hall).data
+
+
+def poster(kind: str, target, known=()) -> Poster:
+    """The kept poster of `target` (drawn now if what it shows changed); data None when the
+    caller's copy is current (its ETag is in `known`, an If-None-Match)."""
+    members = _hall_members(target) if kind == "hall" else None
+    digest = _fingerprint(kind, target, members)
+    content_type = TYPES[kind]
+    if digest in known:
+        return Poster(None, digest, content_type)
+    key = f"{kind}:{target.id}"
+    row = PosterCache.stored(key, digest)
+    if row is None:
+        with _drawing:
+            row = PosterCache.stored(key, digest)
+            if row is None:
+                data = _draw(kind, target, members)
+                PosterCache.store(key, digest, content_type, data)
+                return Poster(data, digest, content_type)
+    return Poster(bytes(row.data), digest, content_type)
+
+
+def _draw(kind: str, target, members) -> bytes:
+    if kind == "window":
+        return _png(_window_image(target))
+    if kind == "staff":
+        return _png(_staff_image(target))
+    windows, staff = members
     pages = [_window_image(w) for w in windows] + [_staff_image(s) for s in staff]
     if not pages:
         raise PosterError("该大厅没有启用的窗口")
     out = io.BytesIO()
     pages[0].save(out, format="PDF", save_all=True, append_images=pages[1:], resolution=DPI)
     return out.getvalue()
+
+
+def _hall_members(hall) -> tuple[list, list]:
+    """Every active window of the hall, then its staff (the PDF's pages), names joined in."""
+    windows = list(
+        Window.select(Window, Hall, Department)
+        .join(Hall)
+        .switch(Window)
+        .join(Department)
+        .where((Window.hall == hall) & Window.active)
+        .order_by(Window.code)
+    )
+    staff = list(
+        Staff.select(Staff, Window, Hall, Department)
+        .join(Window)
+        .join(Hall)
+        .switch(Staff)
+        .join(Department)
+        .where((Window.hall == hall) & Window.active & Staff.active)
+        .order_by(Window.code, Staff.code)
+    )
+    return windows, staff
+
+
+def _fingerprint(kind: str, target, members) -> str:
+    settings = current_settings()
+    parts = [
+        POSTER_VERSION,
+        kind,
+        settings.app.base_url,
+        settings.rectification.deadline_working_days,
+        settings.wechat.rate_page,
+        settings.wechat.env_version,
+    ]
+    if kind == "hall":
+        windows, staff = members
+        parts += [_shown_window(w) for w in windows] + [_shown_staff(s) for s in staff]
+    elif kind == "window":
+        parts.append(_shown_window(target))
+    else:
+        parts.append(_shown_staff(target))
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
+
+
+def _shown_window(window: Window) -> list:
+    return [scene_for(window), window.name, window.hall.name, window.department.name]
+
+
+def _shown_staff(staff: Staff) -> list:
+    where = [staff.window.hall.name, staff.window.name] if staff.window_id else []
+    return [scene_for(staff), staff.name, staff.department.name, *where]

@@ -2,11 +2,16 @@
 
 /qr/windows/<code>/poster.png   /qr/staff/<code>/poster.png   /qr/halls/<code>/posters.pdf
 /qr/windows/<code>/wxacode.png  /qr/windows/<code>/qrcode.png (and the same under /qr/staff/)
+
+Posters are kept once drawn (wechat/posters.py), served with an ETag, and counted
+against a lower rate limit than the other public routes (`limits.heavy_ip`).
 """
 
 import io
 
 from flask import Blueprint
+from flask import Response
+from flask import request
 from flask import send_file
 
 from core.errors import error
@@ -21,6 +26,8 @@ from .qrcodes import wxacode
 
 bp = Blueprint("qr", __name__, url_prefix="/qr")
 KINDS = {"windows": Window, "staff": Staff}
+# Posters change when a hall's windows or names do: a browser may keep one five minutes.
+POSTER_MAX_AGE = 300
 
 
 def _target(kind: str, code: str):
@@ -64,13 +71,7 @@ def wxacode_png(kind, code):
 @bp.get("/<kind>/<code>/poster.png")
 def poster_png(kind, code):
     target = _target(kind, code)
-    try:
-        data = posters.window_poster(target) if kind == "windows" else posters.staff_poster(target)
-    except WeChatError as exc:
-        _wechat_failed(exc)
-    except posters.PosterError as exc:
-        error("poster_unavailable", str(exc), 503)
-    return _image(data, "image/png", f"{target.code}-poster.png")
+    return _poster("window" if kind == "windows" else "staff", target, f"{target.code}-poster.png")
 
 
 @bp.get("/halls/<code>/posters.pdf")
@@ -78,12 +79,23 @@ def hall_pdf(code):
     hall = Hall.by_code(code) if len(code) <= 64 else None
     if hall is None:
         error("not_found", "没有找到该大厅", 404)
+    return _poster("hall", hall, f"{hall.code}-posters.pdf")
+
+
+def _poster(kind: str, target, name: str):
+    """The kept poster (drawn once per change), with its ETag: an unchanged copy gets a 304."""
     try:
-        data = posters.hall_posters(hall)
+        found = posters.poster(kind, target, request.if_none_match)
     except WeChatError as exc:
         _wechat_failed(exc)
     except posters.PosterError as exc:
         error("poster_unavailable", str(exc), 503)
-    response = send_file(io.BytesIO(data), mimetype="application/pdf", download_name=f"{hall.code}-posters.pdf")
-    response.headers["Cache-Control"] = "no-store"
+    if found.data is None:
+        response = Response(status=304)
+    else:
+        response = send_file(io.BytesIO(found.data), mimetype=found.content_type, download_name=name)
+    response.set_etag(found.etag)
+    response.cache_control.no_cache = None
+    response.cache_control.public = True
+    response.cache_control.max_age = POSTER_MAX_AGE
     return response

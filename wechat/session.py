@@ -1,7 +1,7 @@
 """The mini program's session: our own signed, expiring token for an openid.
 
 The token carries the openid only, signed with the app's secret key; the
-session_key from code2Session stays in the database (`WxUser`).
+session_key from code2Session stays in the database (`WxUser`), encrypted.
 """
 
 import functools

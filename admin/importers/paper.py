@@ -13,6 +13,7 @@ import re
 
 from core import clock
 from core.errors import ApiError
+from core.numbers import to_int
 from figures.ratings import month_range
 from models import LEVEL_NAMES
 from models import Department
@@ -34,7 +35,7 @@ LEVEL_BY_NAME = {name: level for level, name in LEVEL_NAMES.items()}
 def _level(text: str):
     if text in LEVEL_BY_NAME:
         return LEVEL_BY_NAME[text]
-    return int(text) if text.isdigit() and 1 <= int(text) <= 5 else None
+    return to_int(text, 1, 5)
 
 
 def validate(rows, problems, month: str = "", **_options) -> list[dict]:
@@ -68,8 +69,8 @@ def validate(rows, problems, month: str = "", **_options) -> list[dict]:
         level = _level(row["评价等级"])
         if level is None:
             problems.add(number, "评价等级", "应为 1–5 或 非常满意/满意/基本满意/不满意/非常不满意")
-        count = row["份数"]
-        if not count.isdigit() or not 1 <= int(count) <= MAX_COUNT:
+        count = to_int(row["份数"], 1, MAX_COUNT)
+        if count is None:
             problems.add(number, "份数", f"应为 1–{MAX_COUNT} 的整数")
         codes = [c for c in re.split(r"[,，、;；\s]+", row.get("评价标签代码", "")) if c]
         if level is not None and label_set is None and codes:
@@ -89,7 +90,7 @@ def validate(rows, problems, month: str = "", **_options) -> list[dict]:
                 "window": window,
                 "day": day,
                 "level": level,
-                "count": int(count) if count.isdigit() else 0,
+                "count": count or 0,
                 "labels": codes,
                 "comment": comment or None,
             }

@@ -192,3 +192,33 @@ def test_redis_storage_is_shared_between_workers(settings_overrides, make):
         for key in server.scan_iter(f"*{prefix}*"):
             server.delete(key)
         server.close()
+
+
+@low(heavy_ip="2/minute", public_ip="100/minute")
+def test_posters_have_their_own_lower_limit(client, make):
+    assert client.get("/qr/windows/W04/poster.png").status_code == 200
+    assert client.get("/qr/halls/SMZJ/posters.pdf").status_code == 200
+    assert client.get("/qr/staff/S001/poster.png").status_code == 429
+    # The light routes of the same blueprint count against public_ip only.
+    assert client.get("/qr/windows/W04/qrcode.png").status_code == 200
+
+
+def test_several_workers_counting_in_memory_get_a_loud_warning(caplog):
+    from ops.limits import gunicorn_workers
+    from ops.limits import warn_if_per_process
+
+    memory = load(environ={}).limits
+    redis_store = load({"limits": {"storage_uri": "redis://127.0.0.1:6379/0"}}, environ={}).limits
+    assert warn_if_per_process(memory, 4)
+    assert "RATE LIMITS COUNT PER PROCESS" in caplog.text and "4 workers" in caplog.text
+    assert not warn_if_per_process(memory, 1)
+    assert not warn_if_per_process(memory, None)  # python app.py: one process
+    assert not warn_if_per_process(redis_store, 4)
+    assert warn_if_per_process(memory, -1)
+    gunicorn = {"gunicorn.arbiter": object()}
+    assert gunicorn_workers(["-w", "4", "app:create_app()"], {}, gunicorn) == 4
+    assert gunicorn_workers(["--workers=3", "x"], {}, gunicorn) == 3
+    assert gunicorn_workers(["x"], {"GUNICORN_CMD_ARGS": "--workers 5"}, gunicorn) == 5
+    assert gunicorn_workers(["x"], {"WEB_CONCURRENCY": "2"}, gunicorn) == 2
+    assert gunicorn_workers(["-c", "deploy/gunicorn.conf.py", "x"], {}, gunicorn) == -1
+    assert gunicorn_workers(["x"], {}, {}) is None

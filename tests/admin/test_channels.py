@@ -2,8 +2,11 @@
 
 import datetime
 
+from core import clock
+from models import JobRun
 from models import Outbox
 from models import Rating
+from models import SchedulerProcess
 from models import UpstreamPush
 from models import db
 
@@ -72,3 +75,31 @@ def test_only_the_bureau_requeues_rejected_ratings(client, make, login):
 def test_department_staff_do_not_see_the_channels_pages(login):
     assert login("police_staff").get("/admin/invitations").status_code == 403
     assert login("police_staff").get("/admin/upstream").status_code == 403
+
+
+def test_the_job_page_and_healthz_show_a_scheduler_that_does_not_run_its_jobs_on_time(app, client, make, login):
+    page = login("bureau").get("/admin/upstream").get_data(as_text=True)
+    assert "调度进程：调度进程未运行" in page
+    assert client.get("/healthz").get_json()["scheduler"]["status"] == "not_running"
+    now = clock.now()
+    with db.connection_context():
+        SchedulerProcess.beat("web-1", 4242, "active")
+        # Every interval job ran a moment ago, but the push (every 2 s) last ran 10 minutes ago.
+        for job_id in ("tickets.remind", "tickets.escalate", "tickets.followups", "wechat.reply_notices"):
+            JobRun.create(job_id=job_id, last_started_at=now)
+        for job_id in ("sms.send", "sms.inbox", "sms.sweep", "sms.receipts"):
+            JobRun.create(job_id=job_id, last_started_at=now)
+        JobRun.create(job_id="upstream.push", last_started_at=now - datetime.timedelta(minutes=10))
+    health = client.get("/healthz").get_json()
+    assert health["status"] == "ok" and health["scheduler"]["status"] == "late"
+    assert health["scheduler"]["late_jobs"] == ["upstream.push"]
+    page = login("bureau").get("/admin/upstream").get_data(as_text=True)
+    assert "运行中，但有任务未按时执行" in page and "未按时执行：upstream.push" in page
+    with db.connection_context():
+        JobRun.update(last_started_at=now).where(JobRun.job_id == "upstream.push").execute()
+    assert client.get("/healthz").get_json()["scheduler"]["status"] == "ok"
+    with db.connection_context():
+        SchedulerProcess.update(state="lock_lost").execute()
+    assert client.get("/healthz").get_json()["scheduler"]["status"] == "lock_lost"
+    clock.freeze(now + datetime.timedelta(minutes=5))  # no heartbeat for five minutes: gone
+    assert client.get("/healthz").get_json()["scheduler"]["status"] == "not_running"

@@ -79,6 +79,13 @@ def test_scrub_masks_paths_queries_and_phone_numbers():
     assert logs.scrub("rating 12 stored: level=5") == "rating 12 stored: level=5"
 
 
+def test_scrub_escapes_control_characters_and_drops_colours():
+    assert logs.scrub("GET /api/v1/cases/a\x00b") == "GET /api/v1/cases/a\\x00b"
+    assert logs.scrub("\x1b]0;owned\x07 x") == "\\x1b]0;owned\\x07 x"  # a terminal title escape, defused
+    assert logs.scrub("\x1b[31m\x1b[1mWARNING\x1b[0m") == "WARNING"  # werkzeug's banner colours
+    assert logs.scrub("Traceback:\n\tline") == "Traceback:\n\tline"
+
+
 def test_json_log_format():
     handler = logging.StreamHandler()
     root = logging.getLogger()

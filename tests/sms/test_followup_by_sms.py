@@ -74,6 +74,15 @@ def test_satisfied_answer_is_recorded_and_thanked(app, bot, fake, answered):
     assert ticket_now(app, answered).followup_result == "satisfied"
 
 
+@pytest.mark.parametrize("answer, result", [("²", "unsatisfied"), ("３", "basically_satisfied"), ("⑤。", "satisfied")])
+def test_an_answer_in_other_digits_is_read_as_the_rating_parser_reads_it(app, bot, fake, answered, answer, result):
+    # Superscript, full-width and circled digits on the rating SMS's scale (5 best): NFKC, as the rating
+    # parser reads them;
+    # such an answer once raised in the 回访 parser and the citizen's answer was lost.
+    assert bot.up(answer) == {"followup" if result != "unsatisfied" else "followup_unsatisfied": 1}
+    assert ticket_now(app, answered).followup_result == result
+
+
 def test_unsatisfied_answer_reopens_the_ticket(app, bot, fake, answered):
     assert bot.up("不满意") == {"followup_unsatisfied": 1}
     ticket = ticket_now(app, answered)

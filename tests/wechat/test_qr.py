@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from models import Hall
+from models import PosterCache
 from models import Staff
 from models import Window
 from models import WxaCode
@@ -97,3 +98,25 @@ def test_all_posters_of_a_hall_in_one_pdf(client, make):
     # Two windows and their two staff; not the other hall's window, not staff without a window.
     assert len(re.findall(rb"/Type\s*/Page(?!s)", res.data)) == 4
     assert client.get("/qr/halls/NOPE/posters.pdf").status_code == 404
+
+
+def test_a_hall_pdf_is_drawn_once_per_change_and_revalidated_by_etag(client, make, monkeypatch):
+    from wechat import posters
+
+    drawn = []
+    real = posters._draw
+    monkeypatch.setattr(posters, "_draw", lambda *args: drawn.append(args[0]) or real(*args))
+    first = client.get("/qr/halls/SMZJ/posters.pdf")
+    assert first.status_code == 200 and first.headers["ETag"]
+    assert "max-age=300" in first.headers["Cache-Control"] and "public" in first.headers["Cache-Control"]
+    again = client.get("/qr/halls/SMZJ/posters.pdf")
+    assert again.data == first.data and drawn == ["hall"]  # read back, not drawn again
+    unchanged = client.get("/qr/halls/SMZJ/posters.pdf", headers={"If-None-Match": first.headers["ETag"]})
+    assert unchanged.status_code == 304 and not unchanged.data
+    with db.connection_context():
+        Window.update(name="户籍窗口（新）").where(Window.code == "W04").execute()
+    changed = client.get("/qr/halls/SMZJ/posters.pdf", headers={"If-None-Match": first.headers["ETag"]})
+    assert changed.status_code == 200 and changed.headers["ETag"] != first.headers["ETag"]
+    assert drawn == ["hall", "hall"]
+    with db.connection_context():
+        assert PosterCache.select().count() == 1  # one kept copy per hall, replaced on change
