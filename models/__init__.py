@@ -18,6 +18,9 @@ from .label import BAD_LEVELS
 from .label import LEVEL_NAMES
 from .label import Label
 from .label import LabelSet
+from .month import BusinessContact
+from .month import MonthReport
+from .month import MonthSubmission
 from .notification import Notification
 from .org import DEPARTMENT_KINDS
 from .org import Department
@@ -85,6 +88,9 @@ MODELS = [
     RatingFlag,
     SmsMessage,
     SmsInbox,
+    BusinessContact,
+    MonthSubmission,
+    MonthReport,
 ]
 
 __all__ = [
@@ -101,6 +107,7 @@ __all__ = [
     "ApiKey",
     "AuditLog",
     "BaseModel",
+    "BusinessContact",
     "Case",
     "Department",
     "Hall",
@@ -110,6 +117,8 @@ __all__ = [
     "Label",
     "LabelSet",
     "LedgerItem",
+    "MonthReport",
+    "MonthSubmission",
     "Notification",
     "OptOut",
     "Outbox",

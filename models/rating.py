@@ -34,8 +34,11 @@ CHANNELS = {
     "paper": "纸质评价表",
     "pc": "网上办事大厅",
     "phone": "电话回访",
+    # Given by the system, not the citizen (ratings.default_rating_days; ratings/defaults.py).
+    "default": "系统默认评价",
 }
 DEVICE_CHANNELS = ("pad", "kiosk", "paper", "pc")
+DEFAULT_CHANNEL = "default"
 
 FIRST = 1
 ADDENDUM = 2  # 追评: the one addendum to a first rating
@@ -131,3 +134,9 @@ class Rating(BaseModel):
 
 # The 差评 by time, for the rectification figures (migration 0012): a partial index, 5 % of the rows.
 Rating.add_index(Rating.index(Rating.created_at, where=Rating.is_bad, name="rating_bad_created_at"))
+# The month's analyses (migration 0021): the ratings of level 3 and below (problem analysis)
+# and the system default ratings, by time.
+Rating.add_index(Rating.index(Rating.created_at, where=Rating.level <= 3, name="rating_low_created_at"))
+Rating.add_index(
+    Rating.index(Rating.created_at, where=Rating.channel == DEFAULT_CHANNEL, name="rating_default_created_at")
+)

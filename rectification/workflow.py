@@ -54,6 +54,7 @@ ACTIONS = {
     "approve_appeal": Action("申诉通过", ("appeal",), "closed", (), "审核意见"),
     "reject_appeal": Action("申诉驳回", ("appeal",), None, (), "审核意见"),
     "reply": Action("答复群众", ("rectified", "explained"), "replied", DEPARTMENT),
+    # The department's only when `rectification.followup_by = "department"` (see followup_by_bureau).
     "followup": Action("记录回访", ("replied",), None, DEPARTMENT),
     "close": Action("销号", ("followed_up",), "closed", ("dept_admin",)),
 }
@@ -185,6 +186,18 @@ def record(ticket: Ticket, name: str, actor, note=None, evidence=None, from_stat
     )
 
 
+def followup_by_bureau() -> bool:
+    """Whether the bureau alone records 回访 (`rectification.followup_by`, the seed's rule: the
+    department never grades its own rectification; it sees the result)."""
+    return settings().rectification.followup_by == "bureau"
+
+
+def _roles(action: Action) -> tuple:
+    if action is ACTIONS["followup"] and followup_by_bureau():
+        return ()
+    return action.roles
+
+
 def _role_allows(ticket: Ticket, action: Action, actor) -> bool:
     if actor is None:
         return False
@@ -192,4 +205,4 @@ def _role_allows(ticket: Ticket, action: Action, actor) -> bool:
         return False
     if actor.role == "bureau":
         return True
-    return actor.role in action.roles and actor.department_id == ticket.department_id
+    return actor.role in _roles(action) and actor.department_id == ticket.department_id

@@ -18,17 +18,19 @@ def test_summary_counts_levels_rates_and_unrated(ctx, make, ratings):
     ratings.case(completed=AT)  # completed, never rated
     ratings.case(completed=AT)
     s = figures.summary(NOV)
-    assert (s["rated"], s["good"], s["basic"], s["bad"]) == (6, 3, 1, 2)
-    assert s["good_rate"] == 50.0  # 基本满意 is not 好评 by default
-    assert s["active_good_rate"] == 50.0
+    assert (s["rated"], s["good"], s["basic"], s["bad"]) == (6, 4, 1, 2)
+    assert s["good_rate"] == 66.67  # 基本满意 is 好评 (the seed: only the last two levels are 差评)
+    assert s["bad_rate"] == 33.33
+    assert s["active_good_rate"] == 66.67  # no system default rating
     assert (s["completed"], s["unrated"], s["unrated_rate"]) == (8, 2, 25.0)
 
 
-@pytest.mark.settings({"figures": {"good_includes_basic": True}})
-def test_basic_counts_as_good_when_configured(ctx, make, ratings):
+@pytest.mark.settings({"figures": {"good_includes_basic": False}})
+def test_basic_is_not_good_when_configured(ctx, make, ratings):
     for level in (5, 3, 1, 1):
         ratings.rate(level, at=AT)
-    assert figures.summary(NOV)["good_rate"] == 50.0
+    summary = figures.summary(NOV)
+    assert (summary["good_rate"], summary["bad_rate"]) == (25.0, 50.0)
 
 
 def test_excluded_ratings_and_other_periods_do_not_count(ctx, make, ratings):
