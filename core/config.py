@@ -171,7 +171,7 @@ DEFAULTS: dict = {
         "commend_count": 5,
         "commend_staff_min_sample": 10,
         # Attention list: staff with at least this many 差评 within the last repeat_bad_days days.
-        "repeat_bad_count": 2,
+        "repeat_bad_count": 3,
         "repeat_bad_days": 90,
         # The problem analysis reads at most this many comments per scope and month (newest first).
         "analysis_max_comments": 5000,

@@ -10,8 +10,9 @@ index (migration 0021):
   the stop words of `data/stopwords.txt`, one-character tokens, numbers and person
   names; each term counted once per comment, the most frequent first, with a few
   example comments. Examples never carry personal data: person names (jieba's
-  `nr` tags and the staff names of the master data), phone, ID and other long
-  numbers are masked before anything leaves this module.
+  `nr` tags that start with a common surname, and the staff names of the master
+  data), phone, ID and other long numbers are masked before anything leaves
+  this module.
 """
 
 import datetime as dt
@@ -36,6 +37,32 @@ TOP_TERMS = 20
 TOP_TERMS_PER_UNIT = 8
 EXAMPLES = 3
 _NAME_FLAGS = ("nr", "nrfg", "nrt")
+# jieba's HMM also tags some ordinary words as names ("多窗口"); a tagged word counts as a
+# person's name when it starts with one of the common surnames (they cover most people).
+SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+    "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+    "常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季"
+    "裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦"
+    "戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻"
+    "苑迟邝"
+)
+COMPOUND_SURNAMES = (
+    "欧阳",
+    "上官",
+    "司马",
+    "诸葛",
+    "东方",
+    "皇甫",
+    "令狐",
+    "慕容",
+    "夏侯",
+    "尉迟",
+    "长孙",
+    "宇文",
+    "公孙",
+    "司徒",
+)
 # Content words only: nouns, verbs, adjectives, idioms, set phrases, abbreviations.
 _TERM_FLAGS = ("n", "v", "a", "i", "l", "j")
 _LONG_NUMBER = re.compile(r"\d[\d\s\-]{5,}\d")
@@ -200,14 +227,21 @@ def cut(text: str, staff_names: frozenset = frozenset()) -> tuple[set, str]:
     terms, parts = set(), []
     for pair in _jieba().cut(text):
         word, flag = pair.word, pair.flag
-        if flag in _NAME_FLAGS and len(word) >= 2:
-            parts.append("*" * len(word))
-            continue
+        if flag in _NAME_FLAGS:
+            if parts and parts[-1] in COMPOUND_SURNAMES:  # 欧阳 + 娜娜
+                parts[-1] = "*" * len(parts[-1])
+                parts.append("*" * len(word))
+            elif 2 <= len(word) <= 4 and (word[0] in SURNAMES or word.startswith(COMPOUND_SURNAMES)):
+                parts.append("*" * len(word))
+            else:
+                parts.append(word)
+            continue  # a name, or a word jieba took for one: never a term
         parts.append(word)
         if (
             len(word) >= 2
             and flag.startswith(_TERM_FLAGS)
             and word not in words
+            and word not in COMPOUND_SURNAMES
             and not _NOT_A_TERM.match(word)
             and "*" not in word
         ):

@@ -75,14 +75,20 @@ def close_due_months() -> list[str]:
         for candidate in (previous(month), month):
             if now < close_at(candidate) or MonthReport.latest(candidate) is not None:
                 continue
-            report, made = snapshot.close(candidate, "scheduler")
-            if made:
-                Notification.put(
-                    f"month-closed:{candidate}:{report.version}",
-                    "month.closed",
-                    f"{candidate[:4]}年{candidate[5:]}月好差评数据已关闭并冻结（第 {report.version} 版），"
-                    "月度报表、考核得分与公开数据以此为准。",
-                    ref=f"month:{candidate}",
-                )
+            if close_month(candidate)[1]:
                 closed.append(candidate)
     return closed
+
+
+def close_month(month: str, by: str = "scheduler"):
+    """Close `month` and tell the bureau; (its latest report, whether this call closed it)."""
+    report, made = snapshot.close(month, by)
+    if made:
+        Notification.put(
+            f"month-closed:{month}:{report.version}",
+            "month.closed",
+            f"{month[:4]}年{month[5:]}月好差评数据已关闭并冻结（第 {report.version} 版），"
+            "月度报表、考核得分与公开数据以此为准。",
+            ref=f"month:{month}",
+        )
+    return report, made
