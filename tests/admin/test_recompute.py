@@ -46,7 +46,7 @@ def build(make, ratings, seed: int) -> None:
     bureau = User.by_username("bureau")
     admins = {make.police.id: User.by_username("police_admin"), make.social.id: User.by_username("social_admin")}
     first_ratings = []
-    for n in range(rng.randint(40, 70)):
+    for _ in range(rng.randint(40, 70)):
         dept = rng.choice(("police", "social"))
         completed = dt.datetime(2026, 10, rng.randint(1, 31), rng.randint(9, 16), rng.randint(0, 59))
         case = ratings.case(dept, completed=completed, phone=None if rng.random() < 0.2 else "13800138000")
@@ -214,7 +214,7 @@ def check_dashboard(session, make, want: dict) -> None:
         page = session.get(f"/admin/?{query}").get_data(as_text=True)
         figures = want[code]
 
-        def card(name):
+        def card(name, page=page):
             return re.search(rf'id="{name}">([^<]*)<', page).group(1)
 
         assert card("m-rated") == str(figures["rated"]), code
