@@ -98,6 +98,7 @@ class History:
         while month <= period.current_month():
             self._plan_month(month)
             month = period.shift(month, 1)
+        pinned = clock.frozen_at()
         try:
             while self.queue:
                 today = self.queue[0][0].date()
@@ -107,7 +108,7 @@ class History:
                         clock.freeze(when)
                         action(*args)
         finally:
-            clock.freeze(None)
+            clock.freeze(pinned)
         return self.counts
 
     # --- cases and ratings -------------------------------------------------------------------------

@@ -109,7 +109,7 @@ def status(month: str, submission, now=None) -> str:
     deadline = close_at(month)
     if submission is not None:
         return "on_time" if submission.submitted_at <= deadline else "late"
-    return "pending" if now <= deadline else "missing"
+    return "pending" if now < deadline else "missing"
 
 
 def board(month: str, department_id: int | None = None, plain: bool = False) -> list[dict]:
