@@ -18,8 +18,6 @@ from models import User
 from models import db
 
 from .conftest import CHEAP_HASH
-from .conftest import PASSWORD
-from .test_browser import ARGS  # noqa: F401
 from .test_browser import PHONE
 from .test_browser import browser  # noqa: F401
 from .test_browser import log_in
