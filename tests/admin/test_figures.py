@@ -129,3 +129,20 @@ def test_date_range_filter(app, login, make, ratings):
         ratings.rate(1, at=dt.datetime(2026, 11, 12, 9))
     page = login("bureau").get("/admin/?from=2026-11-10&to=2026-11-10").get_data(as_text=True)
     assert '<div class="v" id="m-rated">1</div>' in page and "2026-11-10 至 2026-11-10" in page
+
+
+@pytest.mark.settings({"figures": {"current_month_min_rated": 2}})
+def test_the_dashboard_opens_on_the_last_complete_month_until_the_current_one_has_enough(app, login, ratings):
+    from models import db
+
+    with app.app_context(), db.connection_context():
+        ratings.rate(5, at=dt.datetime(2026, 10, 10, 9))
+        ratings.rate(4, at=AT)
+    page = login("bureau").get("/admin/").get_data(as_text=True)
+    assert "评价统计 · 2026年10月" in page and "不足 2 条，默认显示上月" in page
+    with app.app_context(), db.connection_context():
+        ratings.rate(3, at=AT)
+    page = login("bureau").get("/admin/").get_data(as_text=True)
+    assert "评价统计 · 2026年11月" in page and 'id="default-month"' not in page
+    # Units under the minimum sample are listed apart, with their counts.
+    assert 'id="unranked"' in page and "样本不足（评价数少于 30 条）" in page
