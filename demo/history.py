@@ -296,11 +296,12 @@ class History:
             if department.code in data.PAPER_TOWNS:
                 continue
             roll = self.rng.random()
+            office = dt.time(self.rng.randint(9, 17), self.rng.randint(0, 59))  # in office hours
             if roll < 0.78:
-                span = int((close - remind).total_seconds() // 60) - 12 * 60
-                when = remind + dt.timedelta(hours=10, minutes=self.rng.randint(0, max(span, 60)))
+                day = remind.date() + dt.timedelta(days=self.rng.randint(0, (close.date() - remind.date()).days))
+                when = dt.datetime.combine(day, office)
             elif roll < 0.9:
-                when = close + dt.timedelta(hours=self.rng.randint(10, 72))
+                when = dt.datetime.combine(close.date() + dt.timedelta(days=self.rng.randint(1, 3)), office)
             else:
                 continue  # this month, nothing from this unit
             self.at(when, self._submit, department.id, month)

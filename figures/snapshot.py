@@ -82,8 +82,7 @@ class MonthData:
 
     def __getitem__(self, section: str):
         if section not in self._sections:
-            if self.closed:
-                raise KeyError(f"the report of {self.month} has no section {section!r}")
+            # Live, or a section that a report closed by an older version did not have yet.
             self._sections[section] = BUILDERS[section](self)
         return self._sections[section]
 
