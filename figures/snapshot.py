@@ -55,7 +55,7 @@ _frozen = TtlCache(600, size=64)  # parsed reports by id: a version never change
 def _frozen_figures(report: MonthReport) -> dict:
     data = _frozen.get(report.id)
     if data is None:
-        data = json.loads(report.data) if report.data else json.loads(MonthReport.get_by_id(report.id).data)
+        data = report.figures
         _frozen.put(report.id, data)
     return data
 

@@ -85,11 +85,13 @@ class MonthReport(BaseModel):
 
     @property
     def figures(self) -> dict:
-        return json.loads(self.data)
+        return json.loads(self.data or MonthReport.data_of(self.id))
 
     @classmethod
     def latest(cls, month: str):
-        return cls.select().where(cls.month == month).order_by(cls.version.desc()).first()
+        """The month's latest version, without its data (large; `figures.snapshot` reads it by id, once)."""
+        fields = (cls.id, cls.month, cls.version, cls.closed_at, cls.closed_by)
+        return cls.select(*fields).where(cls.month == month).order_by(cls.version.desc()).first()
 
     @classmethod
     def closed_months(cls) -> dict:
@@ -100,6 +102,11 @@ class MonthReport(BaseModel):
         return latest
 
     @classmethod
+    def data_of(cls, report_id: int) -> str:
+        return cls.select(cls.data).where(cls.id == report_id).scalar()
+
+    @classmethod
     def closed_after(cls, at):
-        """Every version closed after `at`, oldest first (their recorded 补报)."""
-        return cls.select().where(cls.closed_at > at).order_by(cls.closed_at, cls.id)
+        """Every version closed after `at`, oldest first, without its data (read it by id, once)."""
+        fields = (cls.id, cls.month, cls.version, cls.closed_at)
+        return cls.select(*fields).where(cls.closed_at > at).order_by(cls.closed_at, cls.id)
