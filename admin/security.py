@@ -5,7 +5,7 @@
 - Sessions: Flask's signed cookie, HttpOnly, SameSite=Lax, Secure when
   `admin.session_cookie_secure`; a session ends after `admin.session_hours`, on
   logout, when the user is deactivated and when the password changes.
-- CSRF: core/csrf.py protects every form of every HTML blueprint, these included.
+- CSRF: ops/csrf.py protects every form of every HTML blueprint, these included.
 - Scope: bureau and auditor see every department; department roles only their
   own. The auditor never changes anything.
 """

@@ -1,7 +1,7 @@
 """The action forms of the ticket page, and where they go.
 
-The one seam between the admin and the rectification workflow (`ratings.tickets`,
-`ratings.ledger`, `ratings.followup`): the admin never changes a ticket itself.
+The one seam between the admin and the rectification workflow (`rectification.tickets`,
+`rectification.ledger`, `rectification.followup`): the admin never changes a ticket itself.
 It offers what `workflow.allowed_actions(ticket, user)` lists, as forms, and
 hands a submitted form to the service function of that action, which checks
 the role, the state and the input, records the history and audits.

@@ -186,7 +186,7 @@ def api_key_revoke(key_id: int):
             row.revoked_at = clock.now()
             row.save()
             security.audit("api_key.revoke", f"api_key:{row.prefix}", dept=row.department.code)
-        cache.clear_all()  # this process forgets the key now, the others within core.auth.KEY_TTL
+        cache.clear_all()  # this process forgets the key now, the others within api.auth.KEY_TTL
     flash(f"密钥 {row.prefix} 已停用", "")
     return redirect(url_for("admin.users"))
 

@@ -13,6 +13,6 @@ max_requests_jitter = 500
 forwarded_allow_ips = "127.0.0.1"  # trust X-Forwarded-Proto/For from the local nginx only
 accesslog = "-"
 errorlog = "-"
-# Access log without rating codes, callback tokens or query strings (proof/logs.py).
+# Access log without rating codes, callback tokens or query strings (ops/logs.py).
 logger_class = "ops.logs.GunicornLogger"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss'

@@ -41,7 +41,7 @@ class Case(PiiModel):
     accepted_at = DateTimeField(null=True)
     completed_at = DateTimeField(null=True, index=True)
     # Personal data (PIPL): encrypted at rest (models/pii.py), masked by role,
-    # never logged, cleared after retention (cases/retention.py).
+    # never logged, cleared after retention (ops/retention.py).
     applicant_name = EncryptedField(null=True)
     applicant_phone = EncryptedField(null=True, lookup="phone")
     applicant_phone_hash = LookupHashField(null=True, index=True)

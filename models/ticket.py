@@ -3,7 +3,7 @@
 The aggregate: the ticket, its history (`TicketEvent`, one row per
 transition), its ledger items (`LedgerItem`, 台账 for complex cases) and the
 departments' default assignees (`TicketContact`). The workflow rules live in
-`ratings/workflow.py`; these are the rows and their named queries.
+`rectification/workflow.py`; these are the rows and their named queries.
 """
 
 import datetime as dt

@@ -240,6 +240,9 @@ MY_RATING = {
         "created_at": TIME,
         "is_bad": {"type": "boolean"},
         "target": {"type": "object"},
+        # The mini program's 追评 entry: the case's rating code, and until when a 追评 is accepted.
+        "code": NULLABLE_STR,
+        "addendum_until": TIME,
         "ticket": {
             "type": "object",
             "nullable": True,

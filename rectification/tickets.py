@@ -3,8 +3,8 @@ explanation, appeal and 销号 — the service the admin calls.
 
 Every function takes the acting `User` (role bureau, dept_admin, dept_staff;
 an auditor may only read) and raises `ApiError` on refusal; the rules of who
-may do what in which state are in `ratings/workflow.py`. The reply and the
-回访 are in `ratings/followup.py`, the 台账 in `ratings/ledger.py`.
+may do what in which state are in `rectification/workflow.py`. The reply and the
+回访 are in `rectification/followup.py`, the 台账 in `rectification/ledger.py`.
 """
 
 from peewee import fn

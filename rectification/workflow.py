@@ -141,7 +141,7 @@ def move(ticket: Ticket, name: str, actor, note=None, evidence=None, target=None
     """Move `ticket` by action `name`; refuses illegal moves and lost races. Returns the fresh ticket.
 
     The primitive under the service functions, which add each action's own
-    rules and side effects: call `ratings.tickets.transition` (or the named
+    rules and side effects: call `rectification.tickets.transition` (or the named
     function) rather than this."""
     action = ACTIONS[name]
     note = authorize(ticket, name, actor, note)

@@ -38,7 +38,7 @@ def test_a_bad_rating_adds_its_ticket_with_its_history(client, make):
     with count_queries() as counted:
         assert rate(client, make, window_code="W04", level=1, labels=["101"]).status_code == 201
     inserts = [q.msg[0].split('"')[1] for q in counted.get_queries() if q.msg[0].startswith("INSERT")]
-    # The ticket's workflow (ratings/tickets.py): the ticket, its first event, the audit
+    # The ticket's workflow (rectification/tickets.py): the ticket, its first event, the audit
     # line and the department's notification, after looking up the default assignee.
     assert sorted(inserts) == ["audit_log", "notification", "outbox", "rating", "ticket", "ticket_event"]
 
