@@ -9,13 +9,17 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates", static_folder="static")
 
+from . import assessment  # noqa: E402,F401
 from . import audit  # noqa: E402,F401
 from . import auth  # noqa: E402,F401
 from . import channels  # noqa: E402,F401
+from . import contacts  # noqa: E402,F401
 from . import dashboard  # noqa: E402,F401
 from . import flags  # noqa: E402,F401
+from . import followups  # noqa: E402,F401
 from . import imports  # noqa: E402,F401
 from . import master  # noqa: E402,F401
+from . import month  # noqa: E402,F401
 from . import qr  # noqa: E402,F401
 from . import reports  # noqa: E402,F401
 from . import tickets  # noqa: E402,F401

@@ -1,4 +1,6 @@
-"""The dashboard: rating figures, charts and rankings under the chosen filters."""
+"""The dashboard: rating figures (each with its formula from `figures.definitions`), charts,
+rankings (units under the minimum sample listed apart), commend and attention lists and the
+problems citizens raise, under the chosen filters."""
 
 import datetime as dt
 
@@ -6,9 +8,13 @@ from flask import g
 from flask import render_template
 from flask import request
 
+from figures import analysis
+from figures import lists
 from figures import ratings as figures
+from figures.definitions import catalogue
 from models import CHANNELS
 from models import LEVEL_NAMES
+from models import MonthReport
 
 from . import bp
 from . import charts
@@ -48,4 +54,23 @@ def dashboard():
         rectification=rectification_block(f.start, f.end, f.department_id),
         choices=filter_choices(),
         args=request.args,
+        figures_defined=catalogue(),
+        commend=lists.commend(f.start, f.end, f.department_id),
+        attention=lists.attention(f.start, f.end, f.department_id),
+        repeat_days=lists.window_days(),
+        problems=analysis.analyse_recent(f.start, f.end, f.department_id),
+        month=_month_of(f),
+        report=_report_of(f),
     )
+
+
+def _month_of(f) -> str | None:
+    """ "YYYY-MM" when the period is one whole month."""
+    if f.start.day == 1 and f.end == figures.next_month(f.start):
+        return f"{f.start:%Y-%m}"
+    return None
+
+
+def _report_of(f):
+    month = _month_of(f)
+    return MonthReport.latest(month) if month else None

@@ -6,9 +6,11 @@ from flask import g
 from flask import request
 
 from core import clock
+from core.config import current_settings
 from edge.params import arg_date
 from edge.params import arg_int
 from figures.ratings import Filters
+from figures.ratings import level_distribution
 from figures.ratings import month_range
 from figures.ratings import next_month
 from models import CHANNELS
@@ -27,24 +29,37 @@ def _date(name: str):
     return arg_date(name)
 
 
-def period_from_request() -> tuple[dt.date, dt.date, str]:
-    """(start, end exclusive, label): `month=YYYY-MM`, or `from`/`to` dates, else this month."""
+def period_from_request(department_id=None) -> tuple[dt.date, dt.date, str, str | None]:
+    """(start, end exclusive, label, why the default): `month=YYYY-MM`, or `from`/`to` dates, else
+    the current month once it has `figures.current_month_min_rated` counted ratings in the scope,
+    else the last complete month."""
     month = request.args.get("month", "")
     start, end = _date("from"), _date("to")
     if start and end and start <= end:
-        return start, end + dt.timedelta(days=1), f"{start} 至 {end}"
+        return start, end + dt.timedelta(days=1), f"{start} 至 {end}", None
     try:
         start, end = month_range(month)
     except ValueError:
-        today = clock.today()
-        start = today.replace(day=1)
-        end = next_month(start)
-    return start, end, f"{start:%Y年%m月}"
+        start, end, why = _default_month(department_id)
+        return start, end, f"{start:%Y年%m月}", why
+    return start, end, f"{start:%Y年%m月}", None
+
+
+def _default_month(department_id) -> tuple[dt.date, dt.date, str | None]:
+    start = clock.today().replace(day=1)
+    end = next_month(start)
+    needed = current_settings().figures.current_month_min_rated
+    rated = sum(level_distribution(Filters(start=start, end=end, department_id=department_id)).values())
+    if rated >= needed:
+        return start, end, None
+    previous = (start - dt.timedelta(days=1)).replace(day=1)
+    why = f"本月评价数 {rated} 条，不足 {needed} 条，默认显示上月（最近一个完整月份）；可在上方选择本月。"
+    return previous, start, why
 
 
 def filters_from_request() -> tuple[Filters, dict]:
-    start, end, label = period_from_request()
     department_id = g.scope.department_id if not g.scope.all else _int("department")
+    start, end, label, why = period_from_request(department_id)
     channel = request.args.get("channel") or None
     if channel not in CHANNELS:
         channel = None
@@ -60,7 +75,7 @@ def filters_from_request() -> tuple[Filters, dict]:
         item_id=item.id if item else None,
         channel=channel,
     )
-    return f, {"period": label, "staff": staff, "item": item}
+    return f, {"period": label, "staff": staff, "item": item, "default_note": why}
 
 
 class _NotFound:

@@ -18,7 +18,7 @@ def rectification_block(start: dt.date, end: dt.date, department_id: int | None)
         measures = rectification.rectification_figures(period, basically_satisfied_counts=basic)
     else:
         measures = rectification.rectification_figures(period, "department", department_id, basic)
-    rates = [(rectification.LABELS[key], _percent(measures[key])) for key in RATES]
+    rates = [(key, rectification.LABELS[key], _percent(measures[key])) for key in RATES]
     return {"measures": measures, "rates": rates, "now": rectification.open_now(department_id)}
 
 

@@ -1,4 +1,4 @@
-"""The monthly report page and its xlsx download."""
+"""The monthly report page and its xlsx download, from the month's report (frozen once closed)."""
 
 from flask import Response
 from flask import abort
@@ -9,7 +9,10 @@ from flask import request
 from core import clock
 from edge.params import arg_int
 from figures import monthly
+from figures.definitions import LEVELS
 from figures.ratings import month_range
+from figures.snapshot import MonthData
+from models import LEVEL_NAMES
 from models import Department
 
 from . import bp
@@ -30,14 +33,20 @@ def _month() -> str:
 @security.roles("bureau", "dept_admin", "auditor")
 def reports():
     month = _month()
-    rows = monthly.report_rows(month, g.scope.department_id)
+    data = MonthData(month)
+    own = g.scope.department_id
+    rows = [r for r in data["units"] if own is None or r["id"] == own]
+    amendments = [{**a, "units": [u for u in a["units"] if own is None or u["id"] == own]} for a in data["amendments"]]
     return render_template(
         "admin/reports.html",
         month=month,
         rows=rows,
-        total=monthly.total(rows) if g.scope.all else None,
-        levels=monthly.LEVELS,
-        level_names=monthly.LEVEL_NAMES,
+        total=data["district"] if g.scope.all else None,
+        amendments=[a for a in amendments if a["units"]],
+        definitions=data["definitions"],
+        note=monthly.status_note(data),
+        levels=LEVELS,
+        level_names=LEVEL_NAMES,
     )
 
 

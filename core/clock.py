@@ -36,6 +36,11 @@ def freeze(at: dt.datetime | None) -> None:
     _frozen = None if at is None else to_local(at)
 
 
+def frozen_at() -> dt.datetime | None:
+    """The pinned time, or None while the clock runs (so a caller can pin it back)."""
+    return _frozen
+
+
 def to_local(value: dt.datetime) -> dt.datetime:
     """Any datetime to naive Beijing time; naive input is taken as Beijing time."""
     if value.tzinfo is not None:

@@ -45,3 +45,10 @@ def mask_phone(phone: str | None) -> str:
     if not phone:
         return ""
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
+
+
+def mask_name(name: str | None) -> str:
+    """张** — a person's name as staff see it by default: the first character only."""
+    if not name:
+        return ""
+    return name[:1] + "*" * max(len(name) - 1, 1)

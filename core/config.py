@@ -48,6 +48,9 @@ DEFAULTS: dict = {
         "addendum_days": 15,
         "comment_max_length": 500,
         "rating_window_days": 30,
+        # 系统默认评价 (some provinces): a completed case nobody rated after this many days
+        # gets 基本满意 from the system, marked as such. 0 = off (the default).
+        "default_rating_days": 0,
     },
     "sms": {
         "provider": "console",
@@ -131,6 +134,8 @@ DEFAULTS: dict = {
             "phone": 6,
             "sms": 7,
             "h5": 7,
+            # A system default rating (ratings.default_rating_days); Zhejiang's 7 = 系统默认评价.
+            "default": 7,
         },
     },
     "jobs": {
@@ -160,6 +165,9 @@ DEFAULTS: dict = {
         "followup_scale": ["satisfied", "basically_satisfied", "unsatisfied"],
         # Whether 基本满意 counts as satisfied in 回访整改满意率.
         "basically_satisfied_counts": True,
+        # Who records the 回访 of a replied 差评: "bureau" (the seed: 区行政审批局 leads it,
+        # so a department never grades its own rectification) or "department".
+        "followup_by": "bureau",
     },
     "admin": {
         # Secure-only session cookie: true behind HTTPS (production), false on http://127.0.0.1.
@@ -169,10 +177,52 @@ DEFAULTS: dict = {
         "lockout_minutes": 15,
     },
     "figures": {
-        # Whether 基本满意 counts as 好评 (national practice varies; default: it does not).
-        "good_includes_basic": False,
+        # Whether 基本满意 counts as 好评. The seed: five levels, "后两个等级为差评", so
+        # 非常满意, 满意 and 基本满意 are 好评 (true); false for provinces that count 5 and 4 only.
+        "good_includes_basic": True,
         # Rankings leave out units with fewer counted ratings than this.
         "min_ranking_sample": 30,
+        # The dashboard opens on the current month once it has this many counted ratings
+        # (in the user's scope), else on the last complete month.
+        "current_month_min_rated": 100,
+        # Commend lists: the best units / staff by 好评率 over at least this many ratings.
+        "commend_count": 5,
+        "commend_staff_min_sample": 10,
+        # Attention list: staff with at least this many 差评 within the last repeat_bad_days days.
+        "repeat_bad_count": 3,
+        "repeat_bad_days": 90,
+        # The problem analysis reads at most this many comments per scope and month (newest first).
+        "analysis_max_comments": 5000,
+    },
+    "month": {
+        # The monthly cycle (seed: 每月30日前报送): reminders from remind_day, the month closed
+        # (its figures frozen) on close_day at close_time, Beijing time. A month shorter than
+        # close_day closes on its last day.
+        "remind_day": 25,
+        "close_day": 30,
+        "close_time": "23:00",
+        # Also remind the unit's business contact by SMS (an outbox row), not only in the admin.
+        "remind_sms": True,
+    },
+    "assessment": {
+        # 考核 (区营商办): score = Σ weight × indicator (%) ÷ 100 − deductions; weights sum to 100.
+        "weights": {
+            "good_rate": 40,
+            "participation_rate": 10,
+            "reply_rate": 15,
+            "followup_rate": 15,
+            "followup_satisfied_rate": 10,
+            "on_time_rate": 10,
+        },
+        # Deducted per 差评 ticket overdue (not resolved by its deadline) at scoring, up to the maximum.
+        "overdue_penalty": 2,
+        "overdue_penalty_max": 10,
+    },
+    "public": {
+        # The footer of /public/results (主办单位, ICP 备案号, contact).
+        "organizer": "西安市鄠邑区行政审批服务局",
+        "icp_number": "",
+        "contact": "",
     },
     "pii": {
         # Encryption keys for personal data at rest, "<id>:<base64 of 32 bytes>";
@@ -244,6 +294,7 @@ CHOICES = {
     ("upstream", "signing"): {"hmac-sha256", "hmac-sm3", "sm2-sm3", "sm2-sm3+sm4"},
     ("upstream", "satisfaction_order"): {"5_best", "1_best"},
     ("limits", "strategy"): {"fixed-window", "moving-window", "sliding-window-counter"},
+    ("rectification", "followup_by"): {"bureau", "department"},
 }
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -429,6 +480,20 @@ def _validate(cfg: dict) -> None:
             if not isinstance(day, str) or not _DATE.match(day):
                 raise ConfigError(f"rectification.{key}: {day!r} is not a YYYY-MM-DD date")
     _check_followup_scale(cfg["rectification"]["followup_scale"])
+    if not _HHMM.match(cfg["month"]["close_time"]):
+        raise ConfigError(f"month.close_time: expected HH:MM, got {cfg['month']['close_time']!r}")
+    if cfg["month"]["remind_day"] > cfg["month"]["close_day"]:
+        raise ConfigError("month.remind_day: must not be after month.close_day")
+    _validate_assessment(cfg["assessment"])
+    for key, value in cfg["public"].items():
+        if len(value) > 200:
+            raise ConfigError(f"public.{key}: at most 200 characters")
+    days = cfg["ratings"]["default_rating_days"]
+    if days and not 1 <= days < cfg["ratings"]["rating_window_days"]:
+        raise ConfigError(
+            f"ratings.default_rating_days: {days} must be 0 (off) or 1..{cfg['ratings']['rating_window_days'] - 1} "
+            "(within ratings.rating_window_days)"
+        )
     for keypath, low, high in (
         (("app", "max_body_kb"), 1, 65536),
         (("app", "hsts_seconds"), 0, 2 * 365 * 24 * 3600),
@@ -457,6 +522,14 @@ def _validate(cfg: dict) -> None:
         (("admin", "max_failed_logins"), 1, 100),
         (("admin", "lockout_minutes"), 1, 1440),
         (("figures", "min_ranking_sample"), 1, 10000),
+        (("figures", "current_month_min_rated"), 0, 1000000),
+        (("figures", "commend_count"), 1, 100),
+        (("figures", "commend_staff_min_sample"), 1, 10000),
+        (("figures", "repeat_bad_count"), 2, 100),
+        (("figures", "repeat_bad_days"), 1, 366),
+        (("figures", "analysis_max_comments"), 100, 100000),
+        (("month", "remind_day"), 1, 31),
+        (("month", "close_day"), 1, 31),
         (("fraud", "pad_min_seconds"), 0, 3600),
         (("fraud", "burst_count"), 1, 1000),
         (("fraud", "burst_minutes"), 1, 24 * 60),
@@ -467,6 +540,16 @@ def _validate(cfg: dict) -> None:
         value = _get(cfg, keypath)
         if not low <= value <= high:
             raise ConfigError(f"{'.'.join(keypath)}: {value} is outside {low}..{high}")
+
+
+def _validate_assessment(assessment: dict) -> None:
+    weights = assessment["weights"]
+    if any(isinstance(w, bool) or not isinstance(w, int) or w < 0 for w in weights.values()):
+        raise ConfigError("assessment.weights: every weight is a whole number ≥ 0")
+    if sum(weights.values()) != 100:
+        raise ConfigError(f"assessment.weights: the weights must add up to 100, not {sum(weights.values())}")
+    if not 0 <= assessment["overdue_penalty"] <= 100 or not 0 <= assessment["overdue_penalty_max"] <= 100:
+        raise ConfigError("assessment.overdue_penalty, overdue_penalty_max: 0..100 points")
 
 
 def _validate_metrics(metrics: dict) -> None:

@@ -153,11 +153,73 @@ COMMENTS_GOOD = [
     "指引很清楚，谢谢",
     "比以前方便多了",
     "服务热情周到",
+    "材料清单一次说清楚，省了不少事",
+    "{staff}业务熟练，讲解很细致",
 ]
-COMMENTS_BAD = [
-    "排队两个多小时",
-    "材料要求前后说法不一致，跑了三趟",
-    "窗口工作人员态度生硬",
-    "网上说可以办，到现场又说不行",
-    "等了很久窗口一直没人",
+
+# The problems citizens raise again and again, each with the labels a rater picks and the
+# words they write (a unit has one or two of them). "{staff}" is the handling staff
+# member's name and "{phone}" a phone number: personal data the analysis must never show.
+PROBLEMS = {
+    "queue": {
+        "labels": {3: ["301"], 2: ["202"], 1: ["103"]},
+        "comments": [
+            "排队时间太长，等了两个多小时",
+            "叫号系统太慢，排队一上午才办上",
+            "排队的人多窗口少，等候时间太长",
+            "排队时间长，建议增开窗口",
+        ],
+    },
+    "materials": {
+        "labels": {3: ["303"], 2: ["204", "205", "203"], 1: ["104"]},
+        "comments": [
+            "材料被退回三次，一次性告知不到位",
+            "材料要求前后说法不一致，跑了三趟",
+            "补交材料的要求没说清楚，来回跑了好几次",
+            "同样的材料让重复提交，一次性告知不到位",
+        ],
+    },
+    "attitude": {
+        "labels": {3: ["304"], 2: ["201"], 1: ["101"]},
+        "comments": [
+            "窗口工作人员态度生硬，很不耐烦",
+            "{staff}态度冷淡，问什么都说不知道",
+            "服务态度差，说话很冲",
+            "{staff}态度生硬，请回电{phone}",
+        ],
+    },
+    "system": {
+        "labels": {3: ["303"], 2: ["202"], 1: ["105"]},
+        "comments": [
+            "系统经常卡顿，办到一半又要重来",
+            "网上申报系统操作复杂，材料上传不了",
+            "系统故障，当天没有办成",
+        ],
+    },
+    "guide": {
+        "labels": {3: ["302"], 2: ["206", "205"], 1: ["102"]},
+        "comments": [
+            "办事指南与实际要求不一致",
+            "网上说可以办，到现场又说不行",
+            "指引不清楚，不知道该去哪个窗口",
+        ],
+    },
+    "absent": {
+        "labels": {3: ["301"], 2: ["207"], 1: ["102"]},
+        "comments": ["窗口一直没人，等了很久", "午休时间窗口无人办理，白跑一趟"],
+    },
+}
+COMMENTS_BASIC = [
+    "等候时间稍长，其他都好",
+    "指引可以再清楚一些",
+    "材料清单希望能一次说清楚",
+    "总体还行，就是排队有点久",
 ]
+
+# Towns still without a system: they hand in paper forms (书面评价表格) every month, and
+# the bureau imports them, which counts as their submission (报送).
+PAPER_TOWNS = ("JCZ", "PGZ", "LDZ")
+# Units that serve worse than the rest, and their problems; every other unit has one
+# problem picked at random (rankings, 考核 and the analyses need something to show).
+WEAK_UNITS = {"ZRJ": ("materials", "queue"), "SWJ": ("system", "queue"), "YXJD": ("attitude", "absent")}
+STRONG_UNITS = ("GJJ", "YBJ", "GTJD", "SPJ")

@@ -1,18 +1,14 @@
-"""`flask seed-demo`: master data of the Huyi district and months of history.
-
-History goes through the real intake and rating core with the clock set back,
-so cases, invitations, ratings, tickets and outbox rows are what the product
-itself would have written.
+"""`flask seed-demo`: master data of the Huyi district, its staff users and business
+contacts, and months of history (demo/history.py) lived through the product's services.
 """
 
 import datetime as dt
 import logging
 import random
+import secrets
 
-from cases.intake import upsert_case
 from core import clock
-from core.config import current_settings
-from core.errors import ApiError
+from models import BusinessContact
 from models import Department
 from models import Hall
 from models import Invitation
@@ -21,35 +17,40 @@ from models import Label
 from models import LabelSet
 from models import Outbox
 from models import Staff
+from models import User
 from models import Window
 from models import db
-from ratings.core import RatingRequest
-from ratings.core import submit_rating
-from rectification.deadlines import is_working_day
 
 from . import data
-
-AREA = "610118"  # 鄠邑区
-LEVEL_WEIGHTS = {5: 68, 4: 20, 3: 7, 2: 3, 1: 2}
-# Channels of case ratings and their share; on-site QR ratings come on top.
-CASE_CHANNELS = {"sms": 30, "h5": 15, "wechat": 25, "pad": 25, "pc": 5}
+from .history import AREA
+from .history import History
+from .users import ensure_demo_users
 
 
-def seed_demo(months: int = 6, seed: int = 2026) -> str:
+def seed_demo(months: int = 6, seed: int = 2026) -> tuple[str, list[str]]:
+    """(a summary, the demo users' lines to print); nothing changes when data exists."""
     if Department.select().exists():
-        return "Demo data already present; nothing changed."
+        return "Demo data already present; nothing changed.", ensure_demo_users()
     rng = random.Random(seed)
     with db.atomic():
         seed_master_data(rng)
+    users = ensure_demo_users()
+    with db.atomic():
+        actors = seed_contacts(rng)
     # Thousands of back-dated ratings: the per-rating log lines would drown the summary.
-    core_log = logging.getLogger("ratings.core")
-    level, core_log.level = core_log.level, logging.WARNING
+    quiet = [logging.getLogger(name) for name in ("ratings.core", "figures", "ratings.defaults")]
+    levels = [logger.level for logger in quiet]
+    for logger in quiet:
+        logger.setLevel(logging.WARNING)
     try:
-        cases, ratings = seed_history(months, rng)
+        counts = History(rng, months, actors).run()
     finally:
-        core_log.setLevel(level)
+        for logger, level in zip(quiet, levels, strict=True):
+            logger.setLevel(level)
+    _settle_history(clock.now())
     units = f"{Department.select().count()} departments, {Window.select().count()} windows"
-    return f"Seeded {units}, {cases} cases, {ratings} ratings."
+    done = ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
+    return f"Seeded {units}; {done}.", users
 
 
 def seed_master_data(rng: random.Random) -> None:
@@ -74,8 +75,7 @@ def seed_master_data(rng: random.Random) -> None:
         window = Window.create(code=code, name=name, hall=hall, department=department)
         for _ in range(2):
             number += 1
-            person = rng.choice(data.SURNAMES) + "".join(rng.sample(data.GIVEN, rng.choice((1, 2))))
-            Staff.create(code=f"S{number:04d}", name=person, department=department, window=window)
+            Staff.create(code=f"S{number:04d}", name=_person(rng), department=department, window=window)
     for suffix, name, category, dept in data.ITEMS:
         Item.create(code=f"{AREA}-{suffix}", name=name, category=category, department=departments[dept])
     for code, _, kind, _ in data.DEPARTMENTS:
@@ -88,134 +88,36 @@ def seed_master_data(rng: random.Random) -> None:
             Label.create(label_set=label_set, level=level, code=code, text=text, position=position)
 
 
-def seed_history(months: int, rng: random.Random) -> tuple[int, int]:
-    """Cases and ratings for every working day of the last `months` months."""
-    today = clock.today()
-    start = today - dt.timedelta(days=30 * months)
-    windows = list(Window.select())
-    items_by_dept: dict[int, list] = {}
-    for item in Item.select():
-        items_by_dept.setdefault(item.department_id, []).append(item)
-    staff_by_window: dict[int, list] = {}
-    for person in Staff.select():
-        staff_by_window.setdefault(person.window_id, []).append(person)
-    # A few windows serve worse than the rest, so that rankings show something.
-    weak = set(rng.sample([w.id for w in windows], 3))
-    cases = ratings = 0
-    rect = _rect()
-    try:
-        day = start
-        while day < today:
-            if is_working_day(day, rect):
-                with db.atomic():
-                    c, r = _seed_day(day, rng, windows, items_by_dept, staff_by_window, weak)
-                cases, ratings = cases + c, ratings + r
-            day += dt.timedelta(days=1)
-    finally:
-        clock.freeze(None)
-    _settle_old_invitations(today)
-    return cases, ratings
+def _person(rng) -> str:
+    return rng.choice(data.SURNAMES) + "".join(rng.sample(data.GIVEN, rng.choice((1, 2))))
 
 
-def _seed_day(day, rng, windows, items_by_dept, staff_by_window, weak) -> tuple[int, int]:
-    cases = ratings = 0
-    for _ in range(rng.randint(10, 18)):
-        window = rng.choice(windows)
-        department = window.department
-        item = rng.choice(items_by_dept[department.id])
-        staff = rng.choice(staff_by_window[window.id])
-        accepted = dt.datetime.combine(day, dt.time(rng.randint(9, 16), rng.randint(0, 59)))
-        completed = accepted + dt.timedelta(minutes=rng.randint(10, 90))
-        clock.freeze(completed)
-        case_no = f"{AREA}{day:%Y%m%d}{department.code}{rng.randint(0, 999999):06d}"
-        payload = {
-            "case_no": case_no,
-            "item_code": item.code,
-            "dept_code": department.code,
-            "hall_code": window.hall.code,
-            "window_code": window.code,
-            "staff_code": staff.code,
-            "mode": "offline" if rng.random() < 0.8 else "online",
-            "status": "completed",
-            "accepted_at": accepted.isoformat() + "+08:00",
-            "completed_at": completed.isoformat() + "+08:00",
-            "applicant": {
-                "name": rng.choice(data.SURNAMES) + rng.choice(data.GIVEN) + rng.choice(data.GIVEN),
-                "phone": f"1{rng.choice('3578')}{rng.randint(0, 999999999):09d}",
-                "type": "person" if rng.random() < 0.85 else "legal",
-            },
-        }
-        upsert_case(payload, department)
-        cases += 1
-        if rng.random() < 0.78:
-            ratings += _rate(rng, case_no, completed, window.id in weak)
-    for _ in range(rng.randint(1, 4)):
-        window = rng.choice(windows)
-        clock.freeze(dt.datetime.combine(day, dt.time(rng.randint(9, 17), rng.randint(0, 59))))
-        level = _level(rng, window.id in weak)
-        req = RatingRequest(
-            level=level,
-            channel="qr",
-            window=window,
-            rater_ref=f"browser:demo{rng.randint(0, 10**9)}",
-            labels=_labels(rng, level),
-            comment=_comment(rng, level),
+def seed_contacts(rng: random.Random) -> dict:
+    """Every unit's 业务联系人 (fictitious name and phone), with an admin account of the unit's own
+    that confirms its monthly submission: the police department's is the demo user gaj_contact;
+    the others have no known password (`flask create-user` or the admin gives them one)."""
+    actors = {"bureau": User.by_username("bureau")}
+    for department in Department.select().where(~Department.is_bureau):
+        user = User.by_username(f"{department.code.lower()}_contact")
+        if user is None:
+            user = User(username=f"{department.code.lower()}_contact", role="dept_staff", department=department)
+            user.display_name = f"{department.name}业务联系人"
+            user.set_password(secrets.token_urlsafe(18))  # never the seed's: the repository is public
+            user.save()
+        BusinessContact.create(
+            department=department,
+            name=_person(rng),
+            phone=f"139{rng.randint(0, 99999999):08d}",
+            user=user,
+            updated_at=clock.now(),
         )
-        submit_rating(req)
-        ratings += 1
-    return cases, ratings
+        actors[department.id] = user
+    return actors
 
 
-def _rate(rng, case_no, completed, weak) -> int:
-    from models import Case
-
-    case = Case.by_case_no(case_no)
-    level = _level(rng, weak)
-    channel = rng.choices(list(CASE_CHANNELS), weights=CASE_CHANNELS.values())[0]
-    clock.freeze(completed + dt.timedelta(minutes=rng.randint(1, 60 * 24 * 3)))
-    rater = {"pad": "device:demo-pad", "pc": "device:demo-pc"}.get(channel, f"{channel}:demo{case.id}")
-    try:
-        submit_rating(
-            RatingRequest(
-                level=level,
-                channel=channel,
-                case=case,
-                rater_ref=rater,
-                labels=_labels(rng, level),
-                comment=_comment(rng, level),
-            )
-        )
-    except ApiError:
-        return 0
-    return 1
-
-
-def _level(rng, weak: bool) -> int:
-    weights = dict(LEVEL_WEIGHTS)
-    if weak:
-        weights.update({5: 45, 4: 25, 3: 14, 2: 10, 1: 6})
-    return rng.choices(list(weights), weights=weights.values())[0]
-
-
-def _labels(rng, level: int) -> list[str]:
-    codes = [code for code, _ in data.LABELS[level]]
-    return rng.sample(codes, rng.choice((0, 1, 1, 2)))
-
-
-def _comment(rng, level: int) -> str | None:
-    if level <= 2:
-        return rng.choice(data.COMMENTS_BAD) if rng.random() < 0.8 else None
-    return rng.choice(data.COMMENTS_GOOD) if rng.random() < 0.15 else None
-
-
-def _rect():
-
-    return current_settings().rectification
-
-
-def _settle_old_invitations(today) -> None:
-    """History's invitations went out long ago: mark them and their outbox rows sent."""
-    cutoff = dt.datetime.combine(today - dt.timedelta(days=1), dt.time())
+def _settle_history(now: dt.datetime) -> None:
+    """What the demo's past would have sent went out long ago: invitations and messages before yesterday."""
+    cutoff = dt.datetime.combine(now.date() - dt.timedelta(days=1), dt.time())
     with db.atomic():
         old = Invitation.select(Invitation.id).where(Invitation.created_at < cutoff)
         (
@@ -223,10 +125,8 @@ def _settle_old_invitations(today) -> None:
             .where(Invitation.id.in_(old) & (Invitation.state == "scheduled"))
             .execute()
         )
-        keys = [f"invite:{row.id}" for row in old]
-        for start in range(0, len(keys), 500):
-            (
-                Outbox.update(state="sent", sent_at=Outbox.available_at)
-                .where(Outbox.dedupe_key.in_(keys[start : start + 500]))
-                .execute()
-            )
+        (
+            Outbox.update(state="sent", sent_at=Outbox.available_at)
+            .where((Outbox.state == "pending") & (Outbox.kind != "upstream.rating") & (Outbox.available_at < cutoff))
+            .execute()
+        )

@@ -1,6 +1,6 @@
 """Demo staff users, one per role, with random passwords printed once.
 
-`flask seed-demo` creates them when the database has no user yet;
+`flask seed-demo` creates them when none of them exists yet;
 `flask demo-users --reset` gives them new passwords. No password is ever
 stored in the repository.
 """
@@ -19,13 +19,15 @@ DEMO_USERS = (
     ("bureau", "bureau", "SPJ", "审批局管理员"),
     ("gaj_admin", "dept_admin", "GAJ", "公安分局管理员"),
     ("gaj_staff", "dept_staff", "GAJ", "公安分局工作人员"),
+    # The police department's business contact (业务联系人): confirms its monthly submission.
+    ("gaj_contact", "dept_staff", "GAJ", "公安分局业务联系人"),
     ("auditor", "auditor", None, "审计员"),
 )
 
 
 def ensure_demo_users(reset: bool = False) -> list[str]:
     """Create (or with `reset`, re-password) the demo users; returns lines to print."""
-    if not reset and User.select().exists():
+    if not reset and User.select().where(User.username.in_([u[0] for u in DEMO_USERS])).exists():
         return ["Staff users already exist; `flask --app app demo-users --reset` gives the demo users new passwords."]
     lines = ["Demo staff users for http://127.0.0.1:5000/admin/login (passwords shown once):"]
     with db.atomic():

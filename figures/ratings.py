@@ -3,26 +3,16 @@
 Every figure counts *counted first ratings*: `Rating.excluded` is false (an
 approved appeal or a fraud review takes a rating out) and `sequence` is 1 (a
 追评 revises nothing here; it is shown with its case). A period is the half-open
-range [start, end) of `Rating.created_at` (Beijing time).
-
-- 评价数 (rated)       = counted first ratings in the period
-- 好评率 (good_rate)   = (非常满意 + 满意) / rated. 基本满意 is *not* 好评 by
-  default; `figures.good_includes_basic = true` counts it (some provinces do).
-- 主动评价好评率       = 好评 among active ratings / active ratings. A rating is
-  active when the citizen gave it; the product records no default (系统默认)
-  ratings, so today it equals 好评率 — the figure stays separate so that a
-  default-rating rule can never inflate it.
-- 未评率 (unrated_rate) = completed cases (completed_at in the period) without a
-  first rating / completed cases. A case whose rating was excluded still counts
-  as rated (the citizen did rate). The channel filter does not apply (a case
-  that was not rated has no channel).
-- 差评数 (bad)         = counted ratings of level 1–2.
+range [start, end) of `Rating.created_at` (Beijing time). The formulas — 好评率
+(5+4+3 by default), 差评率, 主动评价好评率 (without 系统默认评价), 未评率 — are
+defined once in `figures/definitions.py`; this module counts.
 
 Rankings leave out units with fewer than `figures.min_ranking_sample` ratings
 and always carry their n. The functions take `Filters` and return plain dicts.
 The rating counts come from the maintained rollup (`figures/rollup.py`) whenever
 it covers the filters, else from the raw GROUP BY below (`raw=True` forces it;
-the equivalence tests compare both).
+the equivalence tests compare both). System default ratings (few, or none) are
+counted live over their partial index.
 """
 
 import datetime as dt
@@ -42,10 +32,17 @@ from models import Rating
 from models import Staff
 from models import Window
 from models.db import is_postgres
+from models.rating import DEFAULT_CHANNEL
 from models.rating import FIRST
 
 from . import case_rollup
 from . import rollup
+from .definitions import good_levels
+from .definitions import rate
+from .definitions import rating_rates
+from .definitions import tally
+
+__all__ = ["Filters", "good_levels", "month_range", "next_month", "rate", "summary"]
 
 UNITS = {
     "department": ("部门", Department, "department"),
@@ -84,10 +81,6 @@ def next_month(day: dt.date) -> dt.date:
     return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-def good_levels() -> tuple[int, ...]:
-    return (5, 4, 3) if current_settings().figures.good_includes_basic else (5, 4)
-
-
 def _start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time())
 
@@ -123,10 +116,6 @@ def _counts():
     )
 
 
-def rate(part, whole) -> float | None:
-    return round(100.0 * part / whole, 2) if whole else None
-
-
 def _rolled(f: Filters, group: str | None = None, by_month: bool = False, raw: bool = False):
     """The rollup's {key: {level: n}} for `f`, or None when it does not cover `f` (or `raw`)."""
     return None if raw else rollup.level_counts(f, group, by_month)
@@ -134,36 +123,57 @@ def _rolled(f: Filters, group: str | None = None, by_month: bool = False, raw: b
 
 def _tally(levels: dict) -> dict:
     """A raw-query-shaped row (rated, good, basic, bad, l1..l5) from {level: n}."""
-    good = good_levels()
-    row = {f"l{lv}": levels.get(lv, 0) for lv in (5, 4, 3, 2, 1)}
-    row["rated"] = sum(levels.values())
-    row["good"] = sum(levels.get(lv, 0) for lv in good)
-    row["basic"] = levels.get(3, 0)
-    row["bad"] = levels.get(1, 0) + levels.get(2, 0)
-    return row
+    return tally(levels)
+
+
+def _levels_of(row: dict) -> dict:
+    return {lv: int(row.get(f"l{lv}") or 0) for lv in (5, 4, 3, 2, 1)}
 
 
 def summary(f: Filters, raw: bool = False) -> dict:
+    """The rating counts and rates under `f` (see `figures.definitions` for each formula)."""
     counts = _rolled(f, raw=raw)
     if counts is not None:
-        row = _tally(counts.get(None, {}))
+        levels = counts.get(None, {})
     else:
-        row = Rating.select(*_counts()).where(rating_where(f)).dicts().get()
-    rated, good, bad = row["rated"] or 0, int(row["good"] or 0), int(row["bad"] or 0)
+        levels = level_distribution(f, raw=True)
+    row = tally(levels, default_levels(f).get(None, {}))
     completed, unrated = completed_cases(f, raw)
-    return {
-        "rated": rated,
-        "good": good,
-        "basic": int(row["basic"] or 0),
-        "bad": bad,
-        "good_rate": rate(good, rated),
-        # All ratings are active (no default ratings exist): see the module docstring.
-        "active_rated": rated,
-        "active_good_rate": rate(good, rated),
-        "completed": completed,
-        "unrated": unrated,
-        "unrated_rate": rate(unrated, completed),
-    }
+    row.update(completed=completed, unrated=unrated)
+    return {**row, **rating_rates(row)}
+
+
+def default_levels(f: Filters, group: str | None = None) -> dict:
+    """{key: {level: n}} of the counted system default first ratings under `f` (key: the unit id
+    when grouped by `group`, else None): few or none, read over their partial index."""
+    if f.channel is not None and f.channel != DEFAULT_CHANNEL:
+        return {}
+    cond = rating_where(f) & (Rating.channel == DEFAULT_CHANNEL)
+    keys = [getattr(Rating, UNITS[group][2])] if group else []
+    query = Rating.select(*keys, Rating.level, fn.COUNT(Rating.id)).where(cond).group_by(*keys, Rating.level)
+    out: dict = {}
+    for row in query.tuples():
+        key = row[0] if group else None
+        out.setdefault(key, {})[row[-2]] = row[-1]
+    return out
+
+
+def _default_rated_cases(f: Filters) -> dict[int, int]:
+    """{department id: cases completed in the period whose first rating is a system default
+    rating}: 未评率 counts them as unrated (nobody rated them)."""
+    # A default rating comes after its case's completion: the bound lets its partial index answer,
+    # and without any (the usual case: the rule is off) the cases are not read at all.
+    since = (Rating.channel == DEFAULT_CHANNEL) & (Rating.created_at >= _start(f.start))
+    if not Rating.select(Rating.id).where(since).exists():
+        return {}
+    cond = _completed_where(f) & since & (Rating.sequence == FIRST)
+    query = (
+        Rating.select(Case.department, fn.COUNT(Rating.id))
+        .join(Case, on=(Rating.case == Case.id))
+        .where(cond)
+        .group_by(Case.department)
+    )
+    return dict(query.tuples())
 
 
 def _rated_cases():
@@ -181,12 +191,7 @@ def _case_counts(f: Filters, raw: bool) -> dict[int, tuple[int, int]] | None:
     return case_rollup.counts(f.start, f.end, f.department_id)
 
 
-def completed_cases(f: Filters, raw: bool = False) -> tuple[int, int]:
-    """(completed cases in the period, those of them without a first rating)."""
-    rolled = _case_counts(f, raw)
-    if rolled is not None:
-        completed, rated = sum(c for c, _ in rolled.values()), sum(r for _, r in rolled.values())
-        return completed, completed - rated
+def _completed_where(f: Filters):
     cond = (Case.status == "completed") & (Case.completed_at >= _start(f.start)) & (Case.completed_at < _start(f.end))
     for field, value in (
         (Case.department, f.department_id),
@@ -197,9 +202,20 @@ def completed_cases(f: Filters, raw: bool = False) -> tuple[int, int]:
     ):
         if value is not None:
             cond &= field == value
-    row = Case.select(fn.COUNT(Case.id).alias("completed"), _rated_cases().alias("rated")).where(cond).dicts().get()
+    return cond
+
+
+def completed_cases(f: Filters, raw: bool = False) -> tuple[int, int]:
+    """(completed cases in the period, those of them without an active first rating)."""
+    defaulted = sum(_default_rated_cases(f).values())
+    rolled = _case_counts(f, raw)
+    if rolled is not None:
+        completed, rated = sum(c for c, _ in rolled.values()), sum(r for _, r in rolled.values())
+        return completed, completed - rated + defaulted
+    query = Case.select(fn.COUNT(Case.id).alias("completed"), _rated_cases().alias("rated"))
+    row = query.where(_completed_where(f)).dicts().get()
     completed = row["completed"] or 0
-    return completed, completed - (row["rated"] or 0)
+    return completed, completed - (row["rated"] or 0) + defaulted
 
 
 def level_distribution(f: Filters, raw: bool = False) -> dict[int, int]:
@@ -300,6 +316,7 @@ def ranking(f: Filters, unit: str, min_sample: int | None = None, raw: bool = Fa
             "rated": r["rated"],
             "good_rate": rate(good, r["rated"]),
             "bad": bad,
+            "bad_rate": rate(bad, r["rated"]),
         }
         (ranked if r["rated"] >= min_sample else unranked).append(entry)
     ranked.sort(key=lambda r: (-r["good_rate"], -r["rated"], r["name"]))
@@ -317,19 +334,17 @@ def ranking(f: Filters, unit: str, min_sample: int | None = None, raw: bool = Fa
 
 
 def by_department(f: Filters, raw: bool = False) -> list[dict]:
-    """Per department (every active one, even without ratings): levels, 好评率, 差评, 未评率."""
-    good = good_levels()
+    """Per department (every active one, even without ratings): levels, the rating counts and
+    rates of `figures.definitions` (好评率, 差评率, 主动评价好评率, 未评率)."""
     rows = {r["unit_id"]: r for r in _unit_rows(f, "department", raw)}
+    defaults = default_levels(f, "department")
+    defaulted = _default_rated_cases(f)
     cases = _case_counts(f, raw)
     if cases is None:
         cases = {
             r["department"]: (r["completed"], r["rated"])
             for r in Case.select(Case.department, fn.COUNT(Case.id).alias("completed"), _rated_cases().alias("rated"))
-            .where(
-                (Case.status == "completed")
-                & (Case.completed_at >= _start(f.start))
-                & (Case.completed_at < _start(f.end))
-            )
+            .where(_completed_where(Filters(start=f.start, end=f.end)))
             .group_by(Case.department)
             .dicts()
         }
@@ -338,24 +353,16 @@ def by_department(f: Filters, raw: bool = False) -> list[dict]:
     if f.department_id is not None:
         departments = [d for d in departments if d.id == f.department_id]
     for d in departments:
-        r = rows.get(d.id, {})
-        levels = {lv: int(r.get(f"l{lv}") or 0) for lv in (5, 4, 3, 2, 1)}
-        rated = r.get("rated") or 0
-        good_n = sum(levels[lv] for lv in good)
-        bad_n = levels[1] + levels[2]
+        counts = tally(_levels_of(rows.get(d.id, {})), defaults.get(d.id, {}))
         completed, rated_cases = cases.get(d.id, (0, 0))
-        completed, unrated = completed or 0, (completed or 0) - (rated_cases or 0)
+        completed = completed or 0
+        counts.update(completed=completed, unrated=completed - (rated_cases or 0) + defaulted.get(d.id, 0))
         result.append(
             {
                 "department": d,
-                "levels": levels,
-                "rated": rated,
-                "good": good_n,
-                "good_rate": rate(good_n, rated),
-                "bad": bad_n,
-                "completed": completed,
-                "unrated": unrated,
-                "unrated_rate": rate(unrated, completed),
+                "levels": {lv: counts[f"l{lv}"] for lv in (5, 4, 3, 2, 1)},
+                **counts,
+                **rating_rates(counts),
             }
         )
     return result
@@ -379,6 +386,7 @@ def level_table(f: Filters, unit: str, raw: bool = False) -> list[dict]:
                 "rated": r["rated"],
                 "good_rate": rate(good_n, r["rated"]),
                 "bad": levels[1] + levels[2],
+                "bad_rate": rate(levels[1] + levels[2], r["rated"]),
             }
         )
     table.sort(key=lambda r: (-r["rated"], r["name"]))

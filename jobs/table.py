@@ -34,6 +34,11 @@ JOBS: list[dict] = [
     {"id": "upstream.push", "func": "upstream.push:push_due", "every": 2},
     # 对账 with the city system and 补报 of what it is missing, after midnight.
     {"id": "upstream.reconcile", "func": "upstream.reconcile:reconcile", "cron": {"hour": 2, "minute": 30}},
+    # The bureau's month: reminders to submit (from month.remind_day), the close on month.close_day.
+    {"id": "month.remind", "func": "figures.month_jobs:remind_submissions", "every": 1800},
+    {"id": "month.close", "func": "figures.month_jobs:close_due_months", "every": 300},
+    # 系统默认评价 of cases nobody rated (off unless ratings.default_rating_days is set).
+    {"id": "ratings.default", "func": "ratings.defaults:apply_default_ratings", "every": 3600},
     # Personal data past pii.retention_days is cleared (ratings and figures stay).
     {"id": "pii.purge", "func": "ops.retention:purge_job", "cron": {"hour": 3, "minute": 40}},
 ]

@@ -19,6 +19,9 @@ from .label import BAD_LEVELS
 from .label import LEVEL_NAMES
 from .label import Label
 from .label import LabelSet
+from .month import BusinessContact
+from .month import MonthReport
+from .month import MonthSubmission
 from .notification import Notification
 from .org import DEPARTMENT_KINDS
 from .org import Department
@@ -93,6 +96,9 @@ MODELS = [
     SmsMessage,
     SmsInbox,
     PhoneVerification,
+    BusinessContact,
+    MonthSubmission,
+    MonthReport,
 ]
 
 __all__ = [
@@ -109,6 +115,7 @@ __all__ = [
     "ApiKey",
     "AuditLog",
     "BaseModel",
+    "BusinessContact",
     "Case",
     "Department",
     "Hall",
@@ -118,6 +125,8 @@ __all__ = [
     "Label",
     "LabelSet",
     "LedgerItem",
+    "MonthReport",
+    "MonthSubmission",
     "Notification",
     "OptOut",
     "Outbox",

@@ -25,6 +25,9 @@ NOTIFICATION_KINDS = {
     "ticket.appeal": "申诉待审核",
     "ticket.extension": "延期待审批",
     "calendar.uncovered": "节假日日历待更新",
+    "month.reminder": "月度数据待报送",
+    "month.submitted": "单位已报送",
+    "month.closed": "月度数据已关闭",
 }
 
 

@@ -34,6 +34,8 @@ CHANNELS = {
     "paper": "纸质评价表",
     "pc": "网上办事大厅",
     "phone": "电话回访",
+    # Given by the system, not the citizen (ratings.default_rating_days; ratings/defaults.py).
+    "default": "系统默认评价",
 }
 # Channels keyed in through the business API (`POST /api/v1/ratings`) by a system, not a citizen.
 DEVICE_CHANNELS = ("pad", "kiosk", "paper", "pc", "phone")
@@ -46,6 +48,7 @@ KEY_CHANNELS = {
 }
 # Channels whose rating needs a case: the 12345 hotline rates a case it was told of.
 CASE_ONLY_CHANNELS = ("phone",)
+DEFAULT_CHANNEL = "default"  # a system default rating (ratings/defaults.py), not a citizen's
 
 FIRST = 1
 ADDENDUM = 2  # 追评: the one addendum to a first rating
@@ -206,4 +209,10 @@ Rating.add_index(
         where=Rating.onsite_day.is_null(False),
         name="rating_onsite_network",
     )
+)
+# The month's analyses (migration 0021): the ratings of level 3 and below (problem analysis)
+# and the system default ratings, by time.
+Rating.add_index(Rating.index(Rating.created_at, where=Rating.level <= 3, name="rating_low_created_at"))
+Rating.add_index(
+    Rating.index(Rating.created_at, where=Rating.channel == DEFAULT_CHANNEL, name="rating_default_created_at")
 )

@@ -8,6 +8,7 @@ departments' default assignees (`TicketContact`). The workflow rules live in
 
 import datetime as dt
 
+from peewee import JOIN
 from peewee import BooleanField
 from peewee import CharField
 from peewee import DateField
@@ -149,6 +150,21 @@ class Ticket(BaseModel):
         """Replied tickets whose SMS 回访 question went unanswered: staff should phone."""
         return cls.select().where(
             (cls.state == "replied") & cls.followup_asked_at.is_null(False) & (cls.followup_asked_at < asked_before)
+        )
+
+    @classmethod
+    def followup_queue(cls):
+        """Replied tickets waiting for their 回访 (the bureau's 回访 queue), oldest reply first,
+        with their rating, department and case (one query for the page)."""
+        return (
+            cls.select(cls, Rating, Department, Case)
+            .join(Rating, on=(cls.rating == Rating.id))
+            .switch(cls)
+            .join(Department, on=(cls.department == Department.id))
+            .switch(cls)
+            .join(Case, JOIN.LEFT_OUTER, on=(cls.case == Case.id))
+            .where(cls.state == "replied")
+            .order_by(cls.replied_at, cls.id)
         )
 
     @classmethod

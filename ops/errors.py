@@ -36,7 +36,7 @@ _HTTP_MESSAGES = {
 
 def wants_json() -> bool:
     path = request.path
-    return path.startswith(("/api/", "/sms/", "/healthz")) or request.is_json
+    return path.startswith(("/api/", "/sms/", "/healthz")) or path.endswith(".json") or request.is_json
 
 
 def _respond(code: str, message: str, status: int):

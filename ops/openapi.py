@@ -345,6 +345,58 @@ def _wx_target_params() -> list:
     ]
 
 
+RATE = {"type": "number", "nullable": True, "description": "百分比，两位小数；分母为 0 时为 null"}
+UNIT_RESULT = {
+    "type": "object",
+    "required": [
+        "code",
+        "name",
+        "rated",
+        "levels",
+        "good_rate",
+        "bad_rate",
+        "unrated_rate",
+        "reply_rate",
+        "followup_rate",
+        "followup_satisfied_rate",
+        "on_time_rate",
+    ],
+    "properties": {
+        "code": {"type": "string"},
+        "name": {"type": "string"},
+        "rated": {"type": "integer", "description": "有效首次评价数（不含追评）"},
+        "levels": {
+            "type": "object",
+            "required": ["5", "4", "3", "2", "1"],
+            "properties": {level: {"type": "integer"} for level in ("5", "4", "3", "2", "1")},
+        },
+        "good_rate": {**RATE, "description": "好评率：（非常满意＋满意＋基本满意）÷ 评价数"},
+        "bad_rate": {**RATE, "description": "差评率：（不满意＋非常不满意）÷ 评价数"},
+        "unrated_rate": {**RATE, "description": "未评率：办结未评件数 ÷ 办结件数"},
+        "reply_rate": {**RATE, "description": "差评回复率"},
+        "followup_rate": {**RATE, "description": "回访整改率"},
+        "followup_satisfied_rate": {**RATE, "description": "回访整改满意率"},
+        "on_time_rate": {**RATE, "description": "按期整改率"},
+        "bad": {"type": "integer"},
+        "completed": {"type": "integer"},
+        "unrated": {"type": "integer"},
+        "tickets": {"type": "integer", "description": "差评工单数（首次评价与追评）"},
+        "overdue": {"type": "integer"},
+    },
+}
+RESULTS = {
+    "type": "object",
+    "required": ["month", "closed_at", "district", "departments"],
+    "properties": {
+        "month": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}$"},
+        "closed_at": {**TIME, "description": "月度关闭（冻结）的时间；未关闭为 null"},
+        "version": {"type": "integer", "nullable": True, "description": "冻结报表的版本"},
+        "district": UNIT_RESULT,
+        "departments": {"type": "array", "items": UNIT_RESULT},
+    },
+}
+
+
 def document() -> dict:
     return {
         "openapi": "3.0.3",
@@ -522,6 +574,23 @@ def document() -> dict:
                     ),
                     "responses": {**ok(SUBSCRIPTIONS), **errors(400, 401, 422)},
                 },
+            },
+            "/public/results.json": {
+                "get": {
+                    "tags": ["public"],
+                    "summary": "月度评价结果（开放数据），与 /public/results 页面数字一致",
+                    "security": [],
+                    "parameters": [
+                        {
+                            "name": "month",
+                            "in": "query",
+                            "required": False,
+                            "description": "YYYY-MM，截至本月的任一月份；省略时为最近一个已关闭的本月或上月",
+                            "schema": {"type": "string", "example": "2026-10"},
+                        }
+                    ],
+                    "responses": {**ok(RESULTS), **errors(400, 404)},
+                }
             },
             "/sms/aliyun/{token}/up": _callback("阿里云短信上行（群众回复）", SMS_UP),
             "/sms/aliyun/{token}/report": _callback("阿里云短信状态报告", SMS_REPORT),

@@ -38,6 +38,7 @@ from models import db
 from models.db import insert_row
 from models.label import BAD_LEVELS
 from models.rating import ADDENDUM
+from models.rating import DEFAULT_CHANNEL
 from models.rating import DEVICE_CHANNELS
 from models.rating import FIRST
 from rectification.tickets import open_ticket
@@ -116,8 +117,10 @@ def submit_rating(req: RatingRequest) -> RatingResult:
         else:
             holds = _save_onsite_rating(rating, req, settings)
         # Abuse: refuses a staff member's rating of their own work, flags suspicious ones for review
-        # (with the on-site patterns found on the way in).
-        fraud.screen(rating, req, settings.fraud, holds)
+        # (with the on-site patterns found on the way in). A system default rating
+        # (ratings/defaults.py) has no rater to screen.
+        if req.channel != DEFAULT_CHANNEL:
+            fraud.screen(rating, req, settings.fraud, holds)
         ticket = _open_ticket(rating, settings.rectification) if rating.is_bad else None
         Outbox.put("upstream.rating", f"rating:{rating.id}", {"rating_id": rating.id})
     # A 差评 (a ticket opened) is news for the operators; every other rating is in the database

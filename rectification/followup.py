@@ -5,8 +5,9 @@ The reply leaves as a `ticket.reply_notice` outbox row (the WeChat area sends
 a subscribe message to a mini-program rater, else an SMS to the applicant);
 the 回访 question as an `sms.message` row after `followup_delay_hours`. The
 SMS area routes the citizen's answer back through `answer_by_sms`; staff
-record a phone 回访 with `record_followup`. 不满意 reopens the ticket with a
-new deadline and escalates it to the bureau.
+record a phone 回访 with `record_followup` — by default bureau staff only
+(`rectification.followup_by`, enforced in `workflow`). 不满意 reopens the ticket
+with a new deadline and escalates it to the bureau.
 """
 
 import datetime as dt
@@ -76,11 +77,12 @@ def send_reply(ticket: Ticket, text, actor) -> Ticket:
                 available_at=asked_at,
             )
         else:
+            # The phone 回访 is the bureau's (its 回访 queue) unless the department does its own.
             Notification.put(
                 f"followup-call:{ticket.id}:{number}",
                 "ticket.followup_call",
                 f"差评工单 {ticket.ticket_no} 无法短信回访，请电话回访或记录无法回访。",
-                department=ticket.department_id,
+                department=None if workflow.followup_by_bureau() else ticket.department_id,
                 ref=f"ticket:{ticket.id}",
             )
     return fresh

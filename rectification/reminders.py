@@ -10,7 +10,7 @@ an old snapshot, and its write would fail at once instead of waiting.
   citizen has not been called back within `verification_call_working_days`;
 - `escalate_overdue`: a passed deadline goes to the bureau (督办), once per deadline;
 - `chase_followups`: an SMS 回访 left unanswered for `followup_answer_days`
-  asks the department to phone;
+  asks the bureau (or, with `followup_by = "department"`, the department) to phone;
 - `recount_deadlines`: provisional deadlines (counted through a year the
   calendar did not know) are counted again once the year is configured,
   and the bureau is warned about uncovered current or next years.
@@ -161,12 +161,13 @@ def chase_followups() -> int:
     count = 0
     with db.connection_context():
         for ticket in list(Ticket.followup_unanswered(asked_before)):
-            _tell_department(
-                ticket,
-                f"followup-call:{ticket.id}:{ticket.reply_count}",
-                "ticket.followup_call",
-                f"差评工单 {ticket.ticket_no} 的短信回访 {rect.followup_answer_days} 天未获答复，请电话回访。",
-            )
+            key = f"followup-call:{ticket.id}:{ticket.reply_count}"
+            text = f"差评工单 {ticket.ticket_no} 的短信回访 {rect.followup_answer_days} 天未获答复，请电话回访。"
+            if workflow.followup_by_bureau():
+                # The bureau's 回访 queue: the department does not grade its own rectification.
+                Notification.put(key, "ticket.followup_call", text, ref=f"ticket:{ticket.id}")
+            else:
+                _tell_department(ticket, key, "ticket.followup_call", text)
             count += 1
     return count
 

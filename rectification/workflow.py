@@ -57,6 +57,7 @@ ACTIONS = {
     # The bureau takes back an approval (new facts): the rating counts again, here and at the city.
     "reverse_appeal": Action("撤销申诉通过", ("closed",), None, (), "撤销理由"),
     "reply": Action("答复群众", ("rectified", "explained"), "replied", DEPARTMENT),
+    # The department's only when `rectification.followup_by = "department"` (see followup_by_bureau).
     "followup": Action("记录回访", ("replied",), None, DEPARTMENT),
     "close": Action("销号", ("followed_up",), "closed", ("dept_admin",)),
 }
@@ -203,6 +204,18 @@ def record(ticket: Ticket, name: str, actor, note=None, evidence=None, from_stat
     )
 
 
+def followup_by_bureau() -> bool:
+    """Whether the bureau alone records 回访 (`rectification.followup_by`, the seed's rule: the
+    department never grades its own rectification; it sees the result)."""
+    return settings().rectification.followup_by == "bureau"
+
+
+def _roles(action: Action) -> tuple:
+    if action is ACTIONS["followup"] and followup_by_bureau():
+        return ()
+    return action.roles
+
+
 def _role_allows(ticket: Ticket, action: Action, actor) -> bool:
     if actor is None:
         return False
@@ -210,4 +223,4 @@ def _role_allows(ticket: Ticket, action: Action, actor) -> bool:
         return False
     if actor.role == "bureau":
         return True
-    return actor.role in action.roles and actor.department_id == ticket.department_id
+    return actor.role in _roles(action) and actor.department_id == ticket.department_id

@@ -1,60 +1,78 @@
-"""`/public/results`: monthly results by department for everyone (公开透明).
+"""`/public/results` and `/public/results.json`: a month's results by unit, for everyone (公开透明).
 
-No personal data: departments only, with counted ratings, levels, 好评率, 差评数
-and the rectification rates (差评回复率, 回访整改满意率). A month is shown once it is over.
+Any month up to the current one (partial until it closes); a closed month is served
+from its frozen report and says when it was closed. Page and JSON carry the same
+numbers (`figures.snapshot.MonthData.open_data`): counted first ratings by level,
+好评率 (5+4+3 by default), 差评率, 未评率 and the rectification rates, each formula
+shown on the page. No personal data.
 """
 
-import datetime as dt
-
 from flask import Blueprint
+from flask import jsonify
 from flask import render_template
 from flask import request
 
-from core import clock
 from core.config import current_settings
-from figures import ratings as figures
-from figures import rectification
-from figures.ratings import Filters
-from figures.ratings import month_range
-from models import DEPARTMENT_KINDS
+from core.errors import error
+from figures import period
+from figures.snapshot import MonthData
 from models import LEVEL_NAMES
+from models import MonthReport
 
 bp = Blueprint("public", __name__, url_prefix="/public", template_folder="templates")
 
-MONTHS_LISTED = 12
+MONTHS_LISTED = 13
+CACHE = {"Cache-Control": "public, max-age=300"}
+FORMULAS = (
+    "rated",
+    "good_rate",
+    "bad_rate",
+    "unrated_rate",
+    "reply_rate",
+    "followup_rate",
+    "followup_satisfied_rate",
+    "on_time_rate",
+)
 
 
-def _months() -> list[str]:
-    """The last completed months, newest first."""
-    first = clock.today().replace(day=1)
-    index = first.year * 12 + first.month - 1
-    return [f"{(index - n) // 12}-{(index - n) % 12 + 1:02d}" for n in range(1, MONTHS_LISTED + 1)]
+def default_month() -> str:
+    """The current month once it is closed, else the month before."""
+    current = period.current_month()
+    return current if MonthReport.latest(current) is not None else period.previous(current)
 
 
 @bp.route("/results")
 def results():
-    months = _months()
-    month = request.args.get("month", months[0])
+    month = period.parse_month(request.args.get("month"))
+    if month is None or period.is_future(month):
+        month = default_month()
+    data = MonthData(month)
+    months = period.recent(MONTHS_LISTED)
     if month not in months:
-        month = months[0]
-    start, end = month_range(month)
-    rows = figures.by_department(Filters(start=start, end=end))
-    basic = current_settings().rectification.basically_satisfied_counts
-    measures = rectification.by_department((start, end - dt.timedelta(days=1)), basic)
-    for r in rows:
-        r["rect"] = measures.get(r["department"].id) or rectification.empty(basic)
-    rated = sum(r["rated"] for r in rows)
-    good = sum(r["good"] for r in rows)
-    response = render_template(
+        months.append(month)
+    body = render_template(
         "public/results.html",
         month=month,
         months=months,
-        rows=rows,
-        kinds=DEPARTMENT_KINDS,
+        results=data.open_data(),
+        closed=data.closed,
+        closed_at=data.closed_at,
+        version=data.version,
+        amendments=data["amendments"],
+        definitions=data["definitions"],
+        formulas=FORMULAS,
         levels=LEVEL_NAMES,
-        rated=rated,
-        good_rate=figures.rate(good, rated),
-        bad=sum(r["bad"] for r in rows),
-        basic_counts=figures.good_levels() == (5, 4, 3),
+        site=current_settings().public,
     )
-    return response, 200, {"Cache-Control": "public, max-age=300"}
+    return body, 200, CACHE
+
+
+@bp.route("/results.json")
+def results_json():
+    raw = request.args.get("month")
+    month = default_month() if raw is None else period.parse_month(raw)
+    if month is None:
+        error("invalid_month", "month 应为 YYYY-MM 格式的月份", 400)
+    if period.is_future(month):
+        error("month_not_available", f"{month} 尚未开始：可查询截至本月（{period.current_month()}）的任一月份", 404)
+    return jsonify(MonthData(month).open_data()), 200, CACHE

@@ -74,7 +74,7 @@ def run(kind: str, filename: str, data: bytes, actor: str, **options) -> ImportR
         return report
     try:
         with db.atomic():
-            report.written = module.write(plan, batch=digest[:12])
+            report.written = module.write(plan, batch=digest[:12], actor=actor)
             AuditLog.record(actor, f"import.{kind}", f"import:{digest}", file=filename[:100], **report.written)
     except ApiError as exc:
         # A refusal from the rating core: nothing of the file stays.

@@ -49,7 +49,7 @@ def validate(rows, problems, **_options) -> list[dict]:
     return plan
 
 
-def write(plan, batch: str) -> dict:
+def write(plan, batch: str, **_options) -> dict:
     created = updated = 0
     for entry in plan:
         item = Item.by_code(entry["code"])

@@ -64,7 +64,7 @@ def _references(model):
     return [("所属部门编码", Department, True), ("所属窗口编码", Window, False)]
 
 
-def write(plan, batch: str) -> dict:
+def write(plan, batch: str, **_options) -> dict:
     counts = {"created": 0, "updated": 0}
     for model in TYPES.values():
         for _, row_model, row in plan:

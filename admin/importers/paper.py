@@ -1,27 +1,24 @@
 """Paper-form ratings (书面评价表格) of towns not yet connected, one month per file.
 
 Each row is one window's forms of one day at one level: 份数 forms alike (1
-for a single form). Every form becomes one rating through the rating core
-(`submit_rating`, channel `paper`, the window as target, a device rater for
-the batch), dated at noon of its 评价日期 so that it counts in that town's
-figures of that month; a 差评 opens its ticket like any other. The same file
-is refused a second time.
+for a single form). Every form becomes one rating through the rating core and
+the import counts as each town's submission (报送) of the month, in the same
+transaction (`ratings.paper.record_forms`, the rule the demo shares). The same
+file is refused a second time. A month already closed keeps its report: the
+forms appear as 补报 in the next one.
 """
 
 import datetime as dt
 import re
 
 from core import clock
-from core.errors import ApiError
 from core.numbers import to_int
 from figures.ratings import month_range
 from models import LEVEL_NAMES
 from models import Department
 from models import LabelSet
-from models import Rating
 from models import Window
-from ratings.core import RatingRequest
-from ratings.core import submit_rating
+from ratings.paper import record_forms
 
 TITLE = "书面评价表格（未联网镇街月度纸质评价）"
 REQUIRED_COLUMNS = ("单位编码", "窗口编码", "评价日期", "评价等级", "份数")
@@ -93,31 +90,11 @@ def validate(rows, problems, month: str = "", **_options) -> list[dict]:
                 "count": count or 0,
                 "labels": codes,
                 "comment": comment or None,
+                "month": month,
             }
         )
     return plan
 
 
-def write(plan, batch: str) -> dict:
-    ratings = bad = 0
-    for entry in plan:
-        at = dt.datetime.combine(entry["day"], dt.time(12, 0))
-        for _ in range(entry["count"]):
-            req = RatingRequest(
-                level=entry["level"],
-                channel="paper",
-                labels=entry["labels"],
-                comment=entry["comment"],
-                window=entry["window"],
-                rater_ref=f"device:paper-{batch}",
-            )
-            try:
-                result = submit_rating(req)
-            except ApiError as exc:
-                exc.row = entry["row"]
-                raise
-            # The form was filled in on its own day: it counts in that month.
-            Rating.update(created_at=at).where(Rating.id == result.rating.id).execute()
-            ratings += 1
-            bad += result.ticket is not None
-    return {"ratings": ratings, "bad": bad}
+def write(plan, batch: str, actor: str = "import", **_options) -> dict:
+    return record_forms(plan, plan[0]["month"] if plan else "", batch, actor)

@@ -11,12 +11,13 @@ def test_demo_users_are_created_once_and_can_be_reset(ctx, make):
         "bureau": "bureau",
         "gaj_admin": "dept_admin",
         "gaj_staff": "dept_staff",
+        "gaj_contact": "dept_staff",
         "auditor": "auditor",
     }
     assert users["gaj_staff"].department_id == make.police.id
     passwords = {line.split()[0]: line.split()[2] for line in lines[1:]}
     assert users["bureau"].check_password(passwords["bureau"])
-    assert len(set(passwords.values())) == 4
+    assert len(set(passwords.values())) == 5
     assert "already exist" in ensure_demo_users()[0]
     again = {line.split()[0]: line.split()[2] for line in ensure_demo_users(reset=True)[1:]}
     assert again["bureau"] != passwords["bureau"]

@@ -18,17 +18,19 @@ def test_summary_counts_levels_rates_and_unrated(ctx, make, ratings):
     ratings.case(completed=AT)  # completed, never rated
     ratings.case(completed=AT)
     s = figures.summary(NOV)
-    assert (s["rated"], s["good"], s["basic"], s["bad"]) == (6, 3, 1, 2)
-    assert s["good_rate"] == 50.0  # 基本满意 is not 好评 by default
-    assert s["active_good_rate"] == 50.0
+    assert (s["rated"], s["good"], s["basic"], s["bad"]) == (6, 4, 1, 2)
+    assert s["good_rate"] == 66.67  # 基本满意 is 好评 (the seed: only the last two levels are 差评)
+    assert s["bad_rate"] == 33.33
+    assert s["active_good_rate"] == 66.67  # no system default rating
     assert (s["completed"], s["unrated"], s["unrated_rate"]) == (8, 2, 25.0)
 
 
-@pytest.mark.settings({"figures": {"good_includes_basic": True}})
-def test_basic_counts_as_good_when_configured(ctx, make, ratings):
+@pytest.mark.settings({"figures": {"good_includes_basic": False}})
+def test_basic_is_not_good_when_configured(ctx, make, ratings):
     for level in (5, 3, 1, 1):
         ratings.rate(level, at=AT)
-    assert figures.summary(NOV)["good_rate"] == 50.0
+    summary = figures.summary(NOV)
+    assert (summary["good_rate"], summary["bad_rate"]) == (25.0, 50.0)
 
 
 def test_excluded_ratings_and_other_periods_do_not_count(ctx, make, ratings):
@@ -127,3 +129,20 @@ def test_date_range_filter(app, login, make, ratings):
         ratings.rate(1, at=dt.datetime(2026, 11, 12, 9))
     page = login("bureau").get("/admin/?from=2026-11-10&to=2026-11-10").get_data(as_text=True)
     assert '<div class="v" id="m-rated">1</div>' in page and "2026-11-10 至 2026-11-10" in page
+
+
+@pytest.mark.settings({"figures": {"current_month_min_rated": 2}})
+def test_the_dashboard_opens_on_the_last_complete_month_until_the_current_one_has_enough(app, login, ratings):
+    from models import db
+
+    with app.app_context(), db.connection_context():
+        ratings.rate(5, at=dt.datetime(2026, 10, 10, 9))
+        ratings.rate(4, at=AT)
+    page = login("bureau").get("/admin/").get_data(as_text=True)
+    assert "评价统计 · 2026年10月" in page and "不足 2 条，默认显示上月" in page
+    with app.app_context(), db.connection_context():
+        ratings.rate(3, at=AT)
+    page = login("bureau").get("/admin/").get_data(as_text=True)
+    assert "评价统计 · 2026年11月" in page and 'id="default-month"' not in page
+    # Units under the minimum sample are listed apart, with their counts.
+    assert 'id="unranked"' in page and "样本不足（评价数少于 30 条）" in page

@@ -13,6 +13,7 @@ from figures.ratings import Filters
 from models import Department
 from models import Hall
 from models import Item
+from models import MonthSubmission
 from models import Rating
 from models import Staff
 from models import Ticket
@@ -123,7 +124,10 @@ def test_paper_forms_become_ratings_of_that_town_and_month(ctx, make, town_windo
     )
     report = importers.run("paper", "甘亭10月.xlsx", data, "user:test", month="2026-10")
     assert report.ok, report.problems
-    assert report.written == {"ratings": 16, "bad": 1}
+    # … and the import is the town's submission (报送) of October.
+    assert report.written == {"ratings": 16, "bad": 1, "submitted": 1}
+    submission = MonthSubmission.find(make.town.id, "2026-10")
+    assert submission.via == "paper" and "16" in submission.comment
     october = Filters(dt.date(2026, 10, 1), dt.date(2026, 11, 1), department_id=make.town.id)
     summary = figures.summary(october)
     assert (summary["rated"], summary["bad"], summary["good_rate"]) == (16, 1, 93.75)

@@ -21,7 +21,10 @@ def test_public_results_by_department_without_personal_data(app, client, make, r
     assert '<b id="total-rated">2</b>' in page and "50.00%" in page
     for private in ("13800138000", "138****8000", "张三", "王敏", "态度差"):
         assert private not in page
-    assert "2026-11" not in page.split('id="month"')[1].split("</select>")[0]
+    # The current month is listed too, partial until it closes, and says so.
+    assert 'value="2026-11"' in page.split('id="month"')[1].split("</select>")[0]
+    current = client.get("/public/results?month=2026-11").get_data(as_text=True)
+    assert '<b id="total-rated">1</b>' in current and "尚未关闭，实时统计" in current
 
 
 def test_public_results_ignores_a_bad_month(client, make):

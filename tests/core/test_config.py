@@ -126,3 +126,30 @@ def test_renamed_keys_are_read_from_the_environment_too(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     settings = load(tmp_path, env={"HCP_RATINGS_FOLLOWUP_DAYS": "7"})
     assert settings.ratings.addendum_days == 7
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[assessment.weights]\ngood_rate = 50\n", "must add up to 100"),
+        ("[assessment.weights]\ngood_rate = -10\nparticipation_rate = 60\n", "whole number"),
+        ('[rectification]\nfollowup_by = "nobody"\n', "rectification.followup_by"),
+        ('[month]\nclose_time = "24:00"\n', "month.close_time"),
+        ("[month]\nremind_day = 29\nclose_day = 28\n", "month.remind_day"),
+        ("[month]\nclose_day = 32\n", "month.close_day"),
+        ("[ratings]\ndefault_rating_days = 30\n", "ratings.default_rating_days"),
+        ("[figures]\nrepeat_bad_count = 1\n", "figures.repeat_bad_count"),
+    ],
+)
+def test_the_months_settings_are_checked(tmp_path, text, message):
+    with pytest.raises(ConfigError, match=message):
+        load(tmp_path, text)
+
+
+def test_the_seeds_defaults(tmp_path):
+    settings = load(tmp_path)
+    assert settings.figures.good_includes_basic is True  # 好评 = 非常满意 + 满意 + 基本满意
+    assert settings.rectification.followup_by == "bureau"
+    assert (settings.month.remind_day, settings.month.close_day) == (25, 30)
+    assert sum(settings.assessment.weights.values()) == 100
+    assert settings.ratings.default_rating_days == 0  # the default rating is off

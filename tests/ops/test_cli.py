@@ -1,5 +1,10 @@
 """Operator commands."""
 
+import datetime as dt
+
+from peewee import fn
+
+from core import clock
 from models import ApiKey
 from models import AuditLog
 from models import Case
@@ -74,7 +79,45 @@ def test_seed_demo_builds_the_district_through_the_rating_core(runner, app):
         bad = Rating.select().where(Rating.is_bad).count()
         assert bad > 0 and Ticket.select().count() == bad
         assert {r.channel for r in Rating.select(Rating.channel).distinct()} >= {"sms", "wechat", "pad", "qr"}
+        with app.app_context():
+            assert_rich_and_never_in_the_future()
     again = runner.invoke(args=["seed-demo"])
     assert again.exit_code == 0 and "already present" in again.output
     with db.connection_context():
         assert Rating.select().count() == ratings
+
+
+def assert_rich_and_never_in_the_future():
+    """The demo lives up to the moment it is seeded (Beijing time, here the tests' 2026-11-26 10:00)
+    and no later, and it gives the rankings, 考核 and analyses something to show."""
+    from figures.snapshot import MonthData
+    from models import MonthReport
+    from models import MonthSubmission
+    from models import Notification
+    from models import TicketEvent
+
+    seeded = clock.now()
+    assert seeded == dt.datetime(2026, 11, 26, 10, 0)  # the clock is pinned back after the history
+    for field in (
+        Case.created_at,
+        Case.completed_at,
+        Rating.created_at,
+        Ticket.created_at,
+        TicketEvent.at,
+        Notification.created_at,
+        MonthSubmission.submitted_at,
+        MonthReport.closed_at,
+        AuditLog.at,
+    ):
+        latest = field.model.select(fn.MAX(field)).scalar()
+        assert latest is not None and clock.to_local(latest) <= seeded, field
+    # October closed on its 30th, November still open; units ranked, others listed apart.
+    assert [(r.month, r.version) for r in MonthReport.select()] == [("2026-10", 1)]
+    october = MonthData("2026-10")
+    assert october.closed and len(october["assessment"]["rows"]) >= 10 and october["assessment"]["unranked"]
+    assert len(october["analysis"]["terms"]["terms"]) >= 10 and len(october["analysis"]["labels"]["by_label"]) >= 5
+    assert october["lists"]["commend"]["staff"] and october["lists"]["attention"]["units"]
+    assert {r["status"] for r in october["board"]} >= {"on_time", "missing"}
+    assert MonthSubmission.select().where(MonthSubmission.via == "paper").exists()
+    assert Rating.select().where(Rating.sequence == 2).exists()  # 追评
+    assert MonthData("2026-11")["units"][1]["rated"] > 30

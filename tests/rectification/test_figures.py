@@ -26,11 +26,12 @@ def november(bad_ticket, staff, make):
 
     start = dt.datetime(2026, 11, 2, 9, 0)
     satisfied = replied(at=start)
-    followup.record_followup(satisfied, "satisfied", "phone", actor)
+    # The 回访 is the bureau's (rectification.followup_by = "bureau").
+    followup.record_followup(satisfied, "satisfied", "phone", staff.bureau)
     basic = replied(at=start + dt.timedelta(days=1))
-    followup.record_followup(basic, "basically_satisfied", "phone", actor)
+    followup.record_followup(basic, "basically_satisfied", "phone", staff.bureau)
     unreachable = replied(at=start + dt.timedelta(days=2))
-    followup.record_followup(unreachable, "unreachable", "phone", actor)
+    followup.record_followup(unreachable, "unreachable", "phone", staff.bureau)
     replied(at=start + dt.timedelta(days=3))  # replied, 回访 pending
     late = tickets.start_rectification(verified(at=dt.datetime(2026, 11, 10, 9)), actor, "属实")
     clock.freeze(dt.datetime(2026, 11, 30, 9))  # due 11-17: resolved late

@@ -145,8 +145,8 @@ def test_phone_followup_recorded_by_staff(replied, staff, refused):
     with refused("forbidden", 403):
         followup.record_followup(ticket, "satisfied", channel="phone", actor=staff.social_staff)
     with refused("invalid_channel", 422):
-        followup.record_followup(ticket, "satisfied", channel="email", actor=staff.police_staff)
-    done = followup.record_followup(ticket, "basically_satisfied", "phone", staff.police_staff, note="电话回访")
+        followup.record_followup(ticket, "satisfied", channel="email", actor=staff.bureau)
+    done = followup.record_followup(ticket, "basically_satisfied", "phone", staff.bureau, note="电话回访")
     assert done.state == "followed_up" and done.followup_channel == "phone"
     assert "电话回访：基本满意" in TicketEvent.history(ticket)[-1].note
 
@@ -160,13 +160,14 @@ def test_caseless_rating_without_phone(make, staff, refused):
     # No way to reach the citizen: nothing is queued, staff are asked to record the 回访.
     assert Outbox.select().where(Outbox.kind.in_(("ticket.reply_notice", "sms.message"))).count() == 0
     assert ticket.followup_asked_at is None
-    assert Notification.get(Notification.kind == "ticket.followup_call").department_id == make.police.id
+    # … the bureau, whose 回访 queue it joins.
+    assert Notification.get(Notification.kind == "ticket.followup_call").department_id is None
     assert [e.action for e in TicketEvent.history(ticket)][-1] == "reply_undeliverable"
     with refused("no_phone", 422):
         followup.record_followup(ticket, "satisfied", channel="sms")
     with refused("invalid_satisfaction", 422):
-        followup.record_followup(ticket, "satisfied", channel="none", actor=staff.police_staff)
-    done = followup.record_followup(ticket, "unreachable", channel="none", actor=staff.police_staff)
+        followup.record_followup(ticket, "satisfied", channel="none", actor=staff.bureau)
+    done = followup.record_followup(ticket, "unreachable", channel="none", actor=staff.bureau)
     assert done.state == "followed_up" and done.followup_result == "unreachable"
 
 
@@ -195,7 +196,7 @@ def test_phone_followup_before_the_sms_question_cancels_it(bad_ticket, staff):
     ticket = tickets.resolve_on_the_spot(bad_ticket(), staff.police_staff, "已解决")
     ticket = followup.send_reply(ticket, "已解决。", staff.police_staff)
     assert Outbox.get(Outbox.kind == "sms.message").state == "pending"
-    followup.record_followup(ticket, "satisfied", channel="phone", actor=staff.police_staff)
+    followup.record_followup(ticket, "satisfied", channel="phone", actor=staff.bureau)
     question = Outbox.get(Outbox.kind == "sms.message")
     assert question.state == "failed" and question.last_error.startswith("cancelled")
     clock.freeze(ticket.followup_asked_at + dt.timedelta(hours=1))

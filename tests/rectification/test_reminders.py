@@ -108,7 +108,8 @@ def test_unanswered_sms_followup_asks_staff_to_phone(bad_ticket, staff):
     reminders.chase_followups()
     calls = kinds("ticket.followup_call")
     assert len(calls) == 1 and "电话回访" in calls[0].text
-    followup.record_followup(ticket, "satisfied", channel="phone", actor=staff.police_staff)
+    assert calls[0].department_id is None  # the bureau phones (rectification.followup_by)
+    followup.record_followup(ticket, "satisfied", channel="phone", actor=staff.bureau)
     assert reminders.chase_followups() == 0
 
 

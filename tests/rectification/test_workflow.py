@@ -86,7 +86,8 @@ def test_full_rectification_path(bad_ticket, staff):
     assert ticket.resolution_text == "增开窗口，调整排班"
     ticket = followup.send_reply(ticket, "您反映的问题已整改：增开窗口。", actor)
     assert ticket.state == "replied" and ticket.reply_count == 1
-    ticket = followup.record_followup(ticket, "satisfied", channel="phone", actor=actor)
+    # The 回访 is the bureau's (rectification.followup_by = "bureau"), the 销号 the department's again.
+    ticket = followup.record_followup(ticket, "satisfied", channel="phone", actor=staff.bureau)
     assert ticket.state == "followed_up" and ticket.followup_result == "satisfied"
     ticket = tickets.close(ticket, staff.police_admin)
     assert ticket.state == "closed" and ticket.closed_at == clock.now()
@@ -181,7 +182,7 @@ def test_service_functions_refuse_out_of_order_steps(bad_ticket, staff, refused)
     with refused("illegal_transition", 409):
         tickets.close(ticket, staff.police_admin)
     with refused("illegal_transition", 409):
-        followup.record_followup(ticket, "satisfied", channel="phone", actor=actor)
+        followup.record_followup(ticket, "satisfied", channel="phone", actor=staff.bureau)
 
 
 def test_who_may_act(bad_ticket, staff, refused):
@@ -267,8 +268,8 @@ def test_transition_by_name_runs_each_actions_own_rules(bad_ticket, staff, refus
     ticket = tickets.transition(ticket, "reply", actor, "已整改，感谢监督。")
     assert Outbox.select().where(Outbox.kind == "ticket.reply_notice").count() == 1
     with refused("invalid_satisfaction", 422):
-        tickets.transition(ticket, "followup", actor)
-    ticket = tickets.transition(ticket, "followup", actor, satisfaction="satisfied", channel="phone")
+        tickets.transition(ticket, "followup", staff.bureau)
+    ticket = tickets.transition(ticket, "followup", staff.bureau, satisfaction="satisfied", channel="phone")
     ticket = tickets.transition(ticket, "close", staff.police_admin)
     assert ticket.state == "closed"
     other = tickets.transition(bad_ticket(), "verify", actor, "已联系")
