@@ -29,22 +29,27 @@ def _last_month() -> str:
 @bp.route("/imports", methods=["GET", "POST"], endpoint="imports")
 @security.roles("bureau")
 def imports_page():
-    report = None
+    report, missing = None, None
     if request.method == "POST":
         kind = request.form.get("kind", "")
         upload = request.files.get("file")
-        if kind not in importers.KINDS or upload is None or not upload.filename:
+        if kind not in importers.KINDS:
             abort(400)
-        report = importers.run(
-            kind, upload.filename, upload.read(), security.actor(), month=request.form.get("month", "")
-        )
+        if upload is None or not upload.filename:
+            missing = "请选择要导入的文件（.xlsx 或 .csv）"
+        else:
+            report = importers.run(
+                kind, upload.filename, upload.read(), security.actor(), month=request.form.get("month", "")
+            )
     return render_template(
         "admin/imports.html",
         error_csv=error_csv(report) if report is not None and not report.ok else None,
         kinds={k: m.TITLE for k, m in importers.KINDS.items()},
+        kind=request.form.get("kind", ""),
         report=report,
+        missing=missing,
         month=request.form.get("month") or _last_month(),
-    ), (422 if report is not None and not report.ok else 200)
+    ), (422 if missing or (report is not None and not report.ok) else 200)
 
 
 def error_csv(report) -> str:

@@ -113,9 +113,12 @@ class Ticket(BaseModel):
         return query.order_by(cls.due_at, cls.id)
 
     @classmethod
-    def appeals_pending(cls):
+    def appeals_pending(cls, department=None):
         """What the bureau has to decide."""
-        return cls.select().where(cls.state == "appeal").order_by(cls.updated_at, cls.id)
+        query = cls.select().where(cls.state == "appeal")
+        if department is not None:
+            query = query.where(cls.department == department)
+        return query.order_by(cls.updated_at, cls.id)
 
     @classmethod
     def due_within(cls, until: dt.datetime):
@@ -174,6 +177,12 @@ class TicketEvent(BaseModel):
     def history(cls, ticket):
         return cls.select().where(cls.ticket == ticket).order_by(cls.at, cls.id)
 
+    @classmethod
+    def latest(cls, action: str, ticket_ids) -> dict:
+        """{ticket id: its latest event of `action`} for these tickets."""
+        rows = cls.select().where((cls.action == action) & cls.ticket.in_(list(ticket_ids))).order_by(cls.id)
+        return {row.ticket_id: row for row in rows}
+
 
 LEDGER_STATES = {"open": "整改中", "closed": "已销号"}
 EXTENSION_STATES = {"requested": "延期待审批", "approved": "延期已批准", "rejected": "延期已驳回"}
@@ -204,9 +213,12 @@ class LedgerItem(BaseModel):
         return cls.select().where((cls.ticket == ticket) & (cls.state == "open"))
 
     @classmethod
-    def extensions_pending(cls):
-        """What the bureau has to decide."""
-        return cls.select().where(cls.extension_state == "requested").order_by(cls.id)
+    def extensions_pending(cls, department=None):
+        """What the bureau has to decide (with their tickets), oldest request first."""
+        query = cls.select(cls, Ticket).join(Ticket).where(cls.extension_state == "requested")
+        if department is not None:
+            query = query.where(Ticket.department == department)
+        return query.order_by(cls.id)
 
 
 class TicketContact(BaseModel):

@@ -72,6 +72,7 @@ NAV = {
     "bureau": {
         "统计",
         "差评工单",
+        "待审批",
         "刷评审核",
         "基础数据",
         "用户与密钥",
@@ -86,6 +87,7 @@ NAV = {
     "auditor": {
         "统计",
         "差评工单",
+        "待审批",
         "刷评审核",
         "基础数据",
         "用户与密钥",
@@ -168,16 +170,16 @@ def test_work_a_ticket_from_new_to_closed(browser, server):
     history = page.locator("#history")
     for text in (
         "生成工单",
-        "回访核实",
+        "联系群众核实",
         "整改完成",
         "答复群众",
         "记录回访",
         "销号",
-        "user:police_admin",
+        "police_admin（部门管理员，区公安分局）",
         "群众表示满意",
     ):
         expect(history).to_contain_text(text)
-    expect(page.locator("#actions")).to_contain_text("当前状态下没有可执行的操作")
+    expect(page.locator("#actions")).to_contain_text("当前状态下没有您可执行的操作")
     page.goto(server + "/admin/tickets?state=closed")
     expect(page.locator("#tickets tbody tr")).to_have_count(1)
     page.context.close()
