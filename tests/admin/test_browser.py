@@ -195,7 +195,11 @@ def test_reveal_phone_number_is_logged(browser, server):
     page.context.close()
     audit = log_in(browser, server, "bureau")
     audit.goto(server + "/admin/audit?action=personal_data")
-    expect(audit.locator("#audit")).to_contain_text("user:police_admin")
+    row = audit.locator("#audit tbody tr").first
+    expect(row).to_contain_text("police_admin（部门管理员，区公安分局）")
+    expect(row).to_contain_text("查看完整个人信息")
+    expect(row.locator("dl.detail dt")).to_have_text(["原因"])
+    expect(row.locator("dl.detail dd")).to_have_text(["电话核实"])
     audit.context.close()
 
 
