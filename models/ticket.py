@@ -36,6 +36,18 @@ TICKET_STATES = {
     "followed_up": "已回访",
     "closed": "已销号",
 }
+# What the citizen who rated reads of the progress: plain words, no office jargon (销号, 申诉).
+CITIZEN_STATES = {
+    "new": "已受理",
+    "verifying": "已受理",
+    "appeal": "已受理",
+    "rectifying": "整改中",
+    "rectified": "整改中",
+    "explained": "整改中",
+    "replied": "已答复",
+    "followed_up": "已办结",
+    "closed": "已办结",
+}
 # The department still owes a resolution: these states run against `due_at`.
 # An appeal waits for the bureau, so its clock is not the department's.
 OPEN_STATES = ("new", "verifying", "rectifying")
@@ -91,6 +103,10 @@ class Ticket(BaseModel):
     @property
     def state_label(self) -> str:
         return TICKET_STATES.get(self.state, self.state)
+
+    @property
+    def citizen_state_label(self) -> str:
+        return CITIZEN_STATES.get(self.state, "已受理")
 
     @property
     def is_overdue(self) -> bool:
