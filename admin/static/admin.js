@@ -3,6 +3,14 @@
 // work without this script.
 (function () {
   "use strict";
+  var used = {};
+  function label(panel) {
+    // Named by its heading (or the page's), each name once on the page (axe: landmark-unique).
+    var heading = panel.querySelector("h2, h3") || document.querySelector("main h1");
+    var text = (heading ? heading.textContent.trim() : "表格") + "（可左右滚动）";
+    used[text] = (used[text] || 0) + 1;
+    return used[text] > 1 ? text + " " + used[text] : text;
+  }
   function mark() {
     var panels = document.querySelectorAll(".panel");
     for (var i = 0; i < panels.length; i++) {
@@ -12,9 +20,8 @@
         panel.setAttribute("tabindex", "0");
         panel.setAttribute("data-scrolls", "");
         if (!panel.hasAttribute("aria-label") && !panel.hasAttribute("aria-labelledby")) {
-          var heading = panel.querySelector("h2, h3");
           panel.setAttribute("role", "region");
-          panel.setAttribute("aria-label", (heading ? heading.textContent.trim() + "：" : "") + "可左右滚动查看");
+          panel.setAttribute("aria-label", label(panel));
         }
       } else if (!scrolls && panel.hasAttribute("data-scrolls")) {
         panel.removeAttribute("tabindex");
