@@ -9,16 +9,15 @@ from flask import Response
 from flask import abort
 from flask import render_template
 from flask import request
-from openpyxl import Workbook
 
 from core import clock
 from figures.xlsx import safe
 from figures.xlsx import to_bytes
-from figures.xlsx import write_sheet
 
 from . import bp
 from . import importers
 from . import security
+from .importers import template
 
 
 def _last_month() -> str:
@@ -68,14 +67,8 @@ def import_template(kind: str):
     module = importers.KINDS.get(kind)
     if module is None:
         abort(404)
-    wb = Workbook()
-    header = list(module.REQUIRED_COLUMNS) + list(module.OPTIONAL_COLUMNS)
-    write_sheet(wb.active, module.TITLE, header, [list(module.EXAMPLE)[: len(header)]])
-    # The template's first row must be the header: drop the title row the report sheets carry.
-    wb.active.delete_rows(1)
-    wb.active.freeze_panes = "A2"
     return Response(
-        to_bytes(wb),
+        to_bytes(template.workbook(kind)),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={
             "Content-Disposition": f"attachment; filename=\"{kind}.xlsx\"; filename*=UTF-8''{quote(module.TITLE)}.xlsx"
