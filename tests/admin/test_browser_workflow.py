@@ -13,6 +13,8 @@ from models import Department
 from models import Ticket
 from models import User
 from models import db
+from ratings.core import RatingRequest
+from ratings.core import submit_rating
 from rectification import workflow
 
 from .test_browser import PHONE
@@ -259,3 +261,23 @@ def test_what_each_role_is_offered_on_a_new_ticket(browser, server, tickets):  #
     social = log_in(browser, server, "social_admin")
     assert social.goto(f"{server}/admin/tickets/{tickets['new']}").status == 404
     social.context.close()
+
+
+def test_the_ticket_shows_the_citizens_addendum(app, browser, server, tickets):  # noqa: F811
+    with app.app_context(), db.connection_context():
+        first = Ticket.get_by_id(tickets["new"]).rating
+        submit_rating(
+            RatingRequest(
+                level=3,
+                channel="sms",
+                case=first.case,
+                rater_ref=first.rater_ref,
+                addendum=True,
+                comment="后来补办好了",
+            )
+        )
+    staff = log_in(browser, server, "police_staff")
+    open_ticket(staff, server, tickets["new"])
+    expect(staff.locator(".other-rating")).to_contain_text("基本满意：后来补办好了")
+    expect(staff.locator("tr", has=staff.locator(".other-rating")).locator("th")).to_have_text("追评")
+    staff.context.close()
