@@ -26,10 +26,10 @@ from models import db
 from rectification import ledger
 from rectification import tickets
 
-from .conftest import PASSWORD
 from .test_browser import DESKTOP
 from .test_browser import PHONE
 from .test_browser import browser  # noqa: F401
+from .test_browser import log_in
 from .test_browser import server  # noqa: F401
 
 AXE = pathlib.Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -114,13 +114,16 @@ def test_no_serious_or_critical_violation_on_any_page(browser, server, worked, a
     def check(page, name, size):
         found[(name, size)] = scan(page, axe_source)
 
+    def visit(page, path, name, size):
+        page.goto(server + path)
+        check(page, name, size)
+
     for index, (size, viewport) in enumerate((("手机 390", PHONE), ("桌面 1366", DESKTOP))):
         # Citizen and public pages: a first rating, its error, its thanks, the rated page with the 追评 entry.
         context = browser.new_context(viewport=viewport, bypass_csp=True, locale="zh-CN")
         page = context.new_page()
         code = worked["codes"][index]
-        page.goto(f"{server}/r/{code}")
-        check(page, "/r/<code>", size)
+        visit(page, f"/r/{code}", "/r/<code>", size)
         page.locator("button.submit").click()
         expect(page.locator("#form-error")).to_be_visible()
         check(page, "/r/<code>（未选等级）", size)
@@ -129,44 +132,31 @@ def test_no_serious_or_critical_violation_on_any_page(browser, server, worked, a
         page.locator("button.submit").click()
         page.wait_for_url(f"{server}/r/{code}/thanks")
         check(page, "/r/<code>/thanks", size)
-        page.goto(f"{server}/r/{code}")
-        check(page, "/r/<code>（已评价，可追评）", size)
-        page.goto(f"{server}/r/{code}/addendum")
-        check(page, "/r/<code>/addendum", size)
-        page.goto(f"{server}/q/w:W04")
-        check(page, "/q/<scene>", size)
+        visit(page, f"/r/{code}", "/r/<code>（已评价，可追评）", size)
+        visit(page, f"/r/{code}/addendum", "/r/<code>/addendum", size)
+        visit(page, "/q/w:W04", "/q/<scene>", size)
         page.locator("label.level-2").click()
         page.locator("button.submit").click()
         page.wait_for_url(f"{server}/q/w:W04/thanks")
         check(page, "/q/<scene>/thanks", size)
-        page.goto(f"{server}/r/NOSUCHCODE")
-        check(page, "/r/<无效>", size)
-        page.goto(f"{server}/public/results")
-        check(page, "/public/results", size)
-        page.goto(f"{server}/admin/login")
-        check(page, "/admin/login", size)
+        visit(page, "/r/NOSUCHCODE", "/r/<无效>", size)
+        visit(page, "/public/results", "/public/results", size)
+        visit(page, "/admin/login", "/admin/login", size)
         page.click("button[type=submit]")  # empty: the page says what is missing
         expect(page.locator(".flash.error")).to_have_text("请输入用户名和密码")
         check(page, "/admin/login（未填写）", size)
         context.close()
         for username, paths in ADMIN_PAGES.items():
-            context = browser.new_context(viewport=viewport, bypass_csp=True, locale="zh-CN")
-            page = context.new_page()
-            page.goto(server + "/admin/login")
-            page.fill("#username", username)
-            page.fill("#password", PASSWORD)
-            page.click("button[type=submit]")
-            expect(page.locator("header.top")).to_be_visible()
+            page = log_in(browser, server, username, viewport, bypass_csp=True)
             for path in paths:
-                page.goto(server + path.format(**worked))
-                check(page, f"{path}（{username}）", size)
+                visit(page, path.format(**worked), f"{path}（{username}）", size)
             if username == "bureau":
                 page.goto(server + "/admin/imports")
                 page.set_input_files("#i-file", _bad_catalogue(tmp_path))
                 page.click("main form button[type=submit]")
                 expect(page.locator("#import-failed")).to_be_visible()
                 check(page, "/admin/imports（错误报告）", size)
-            context.close()
+            page.context.close()
 
     _print(found)
     blocking = {

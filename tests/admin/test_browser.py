@@ -18,6 +18,7 @@ from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from models import db
+from rectification import workflow
 
 from .conftest import PASSWORD
 
@@ -57,8 +58,9 @@ def server(app, staff, make, ratings):
     thread.join()
 
 
-def log_in(browser, base, username, viewport=DESKTOP):
-    context = browser.new_context(viewport=viewport, accept_downloads=True, locale="zh-CN")
+def log_in(browser, base, username, viewport=DESKTOP, **options):
+    """A new browser context logged in as `username`; `options` go to the context (e.g. bypass_csp)."""
+    context = browser.new_context(viewport=viewport, accept_downloads=True, locale="zh-CN", **options)
     page = context.new_page()
     page.goto(base + "/admin/login")
     page.fill("#username", username)
@@ -66,6 +68,20 @@ def log_in(browser, base, username, viewport=DESKTOP):
     page.click("button[type=submit]")
     expect(page.locator("header.top")).to_be_visible()
     return page
+
+
+def act(page, action, decision=None, **fields):
+    """Fill a ticket action's form on the page and submit it; the page confirms in Chinese."""
+    form = page.locator(f'form[data-action="{action}"]')
+    for name, value in fields.items():
+        control = form.locator(f'[name="{name}"]')
+        if control.evaluate("el => el.tagName") == "SELECT":
+            control.select_option(value)
+        else:
+            control.fill(value)
+    button = form.locator(f'button[value="{decision}"]') if decision else form.locator("button[type=submit]")
+    button.click()
+    expect(page.locator(".flash").first).to_contain_text(f"已完成“{workflow.event_label(action)}”")
 
 
 NAV = {
@@ -158,14 +174,7 @@ def test_work_a_ticket_from_new_to_closed(browser, server):
         ("followup", {"satisfaction": "satisfied", "channel": "phone", "note": "群众表示满意"}, "已回访"),
         ("close", {"note": "整改到位，销号"}, "已销号"),
     ):
-        form = page.locator(f'form[data-action="{action}"]')
-        for name, value in fields.items():
-            control = form.locator(f'[name="{name}"]')
-            if control.evaluate("el => el.tagName") == "SELECT":
-                control.select_option(value)
-            else:
-                control.fill(value)
-        form.locator("button").click()
+        act(page, action, **fields)
         expect(page.locator("#ticket-state")).to_have_text(state)
     history = page.locator("#history")
     for text in (

@@ -18,6 +18,7 @@ from ratings.core import submit_rating
 from rectification import workflow
 
 from .test_browser import PHONE
+from .test_browser import act
 from .test_browser import browser  # noqa: F401
 from .test_browser import log_in
 from .test_browser import server  # noqa: F401
@@ -43,20 +44,6 @@ def open_ticket(page, base, ticket_id):
 
 def offered(page) -> list[str]:
     return page.locator("#actions form").evaluate_all("forms => forms.map(f => f.dataset.action)")
-
-
-def act(page, action, decision=None, **fields):
-    """Fill the action's form on the page and submit it; the page confirms in Chinese."""
-    form = page.locator(f'form[data-action="{action}"]')
-    for name, value in fields.items():
-        control = form.locator(f'[name="{name}"]')
-        if control.evaluate("el => el.tagName") == "SELECT":
-            control.select_option(value)
-        else:
-            control.fill(value)
-    button = form.locator(f'button[value="{decision}"]') if decision else form.locator("button[type=submit]")
-    button.click()
-    expect(page.locator(".flash").first).to_contain_text(f"已完成“{workflow.event_label(action)}”")
 
 
 def who_records_followup(app, ticket_id) -> str:
