@@ -25,6 +25,7 @@ import wechat.qr
 from core import cache
 from core import config
 from core import crypto
+from core.loglines import RequestHandler
 from demo.cli import demo_users_command
 from demo.cli import seed_demo_command
 from edge import params
@@ -95,7 +96,7 @@ def main() -> None:
     app = create_app()
     with app.app_context():
         migrate()
-    app.run(host="127.0.0.1", port=int(os.environ.get("PORT", "5000")))
+    app.run(host="127.0.0.1", port=int(os.environ.get("PORT", "5000")), request_handler=RequestHandler)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates", static_folder="static")
 
+from . import approvals  # noqa: E402,F401
 from . import assessment  # noqa: E402,F401
 from . import audit  # noqa: E402,F401
 from . import auth  # noqa: E402,F401

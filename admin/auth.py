@@ -14,7 +14,11 @@ from . import security
 def login():
     message = None
     if request.method == "POST":
-        user, message = security.login(request.form.get("username", ""), request.form.get("password", ""))
+        username, password = request.form.get("username", ""), request.form.get("password", "")
+        if not username.strip() or not password:
+            user, message = None, "请输入用户名和密码"
+        else:
+            user, message = security.login(username, password)
         if user is not None:
             security.start_session(user)
             target = request.args.get("next") or ""

@@ -9,16 +9,15 @@ from flask import Response
 from flask import abort
 from flask import render_template
 from flask import request
-from openpyxl import Workbook
 
 from core import clock
 from figures.xlsx import safe
 from figures.xlsx import to_bytes
-from figures.xlsx import write_sheet
 
 from . import bp
 from . import importers
 from . import security
+from .importers import template
 
 
 def _last_month() -> str:
@@ -29,22 +28,27 @@ def _last_month() -> str:
 @bp.route("/imports", methods=["GET", "POST"], endpoint="imports")
 @security.roles("bureau")
 def imports_page():
-    report = None
+    report, missing = None, None
     if request.method == "POST":
         kind = request.form.get("kind", "")
         upload = request.files.get("file")
-        if kind not in importers.KINDS or upload is None or not upload.filename:
+        if kind not in importers.KINDS:
             abort(400)
-        report = importers.run(
-            kind, upload.filename, upload.read(), security.actor(), month=request.form.get("month", "")
-        )
+        if upload is None or not upload.filename:
+            missing = "请选择要导入的文件（.xlsx 或 .csv）"
+        else:
+            report = importers.run(
+                kind, upload.filename, upload.read(), security.actor(), month=request.form.get("month", "")
+            )
     return render_template(
         "admin/imports.html",
         error_csv=error_csv(report) if report is not None and not report.ok else None,
         kinds={k: m.TITLE for k, m in importers.KINDS.items()},
+        kind=request.form.get("kind", ""),
         report=report,
+        missing=missing,
         month=request.form.get("month") or _last_month(),
-    ), (422 if report is not None and not report.ok else 200)
+    ), (422 if missing or (report is not None and not report.ok) else 200)
 
 
 def error_csv(report) -> str:
@@ -63,14 +67,8 @@ def import_template(kind: str):
     module = importers.KINDS.get(kind)
     if module is None:
         abort(404)
-    wb = Workbook()
-    header = list(module.REQUIRED_COLUMNS) + list(module.OPTIONAL_COLUMNS)
-    write_sheet(wb.active, module.TITLE, header, [list(module.EXAMPLE)[: len(header)]])
-    # The template's first row must be the header: drop the title row the report sheets carry.
-    wb.active.delete_rows(1)
-    wb.active.freeze_panes = "A2"
     return Response(
-        to_bytes(wb),
+        to_bytes(template.workbook(kind)),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={
             "Content-Disposition": f"attachment; filename=\"{kind}.xlsx\"; filename*=UTF-8''{quote(module.TITLE)}.xlsx"

@@ -23,11 +23,16 @@ from models import Label
 from models import LabelSet
 from models import Rating
 from models import Ticket
+from models.rating import ADDENDUM
+from models.ticket import FOLLOWUP_RESULTS
 from models.ticket import OPEN_STATES
+from rectification import workflow
 
 from . import bp
+from . import people
 from . import security
 from . import ticket_actions
+from . import ticket_history
 
 PER_PAGE = 50
 # Who may see a rater's phone number and name in clear (each reveal is logged).
@@ -107,14 +112,21 @@ def _render_ticket(ticket: Ticket, revealed: dict | None):
             .where((Label.code.in_(rating.label_codes)) & (LabelSet.version == rating.label_version))
         }
     text, css = countdown(ticket)
+    events = ticket_history.history(ticket)
     return render_template(
         "admin/ticket.html",
         ticket=ticket,
         rating=rating,
         case=case,
-        followups=list(Rating.for_case(case)) if case else [],
+        # The same case's other rating: the 追评, or the first rating when this ticket is the 追评's.
+        other_ratings=[
+            ("追评" if r.sequence == ADDENDUM else "首次评价", r)
+            for r in (Rating.for_case(case) if case else [])
+            if r.id != rating.id
+        ],
         labels=[label_texts.get(code, code) for code in rating.label_codes],
         level_name=LEVEL_NAMES[rating.level],
+        levels=LEVEL_NAMES,
         masked_phone=mask_phone(case.applicant_phone) if case else "",
         masked_name=(case.applicant_name[:1] + "*" * (len(case.applicant_name) - 1))
         if case and case.applicant_name
@@ -125,8 +137,12 @@ def _render_ticket(ticket: Ticket, revealed: dict | None):
         countdown_css=css,
         states=TICKET_STATES,
         channels=CHANNELS,
+        followup_results=FOLLOWUP_RESULTS,
         actions=ticket_actions.available(ticket, g.user, current_settings()),
-        history=ticket_actions.history(ticket),
+        history=events,
+        appeal=ticket_history.pending_appeal(ticket, events),
+        ledger=ticket_history.ledger(ticket),
+        assignee=people.describe_user(ticket.assignee) if ticket.assignee_id else None,
     )
 
 
@@ -156,5 +172,7 @@ def ticket_action(ticket_id: int):
     except ApiError as exc:
         flash(exc.message, "error")
     else:
-        flash("已保存", "")
+        flash(f"已完成“{workflow.event_label(action)}”", "")
+    if request.form.get("back") == "approvals":  # decided from the queue: back to the queue
+        return redirect(url_for("admin.approvals"))
     return redirect(url_for("admin.ticket", ticket_id=ticket.id))

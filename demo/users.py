@@ -1,7 +1,7 @@
 """Demo staff users, one per role, with random passwords printed once.
 
 `flask seed-demo` creates them when none of them exists yet;
-`flask demo-users --reset` gives them new passwords. No password is ever
+`bin/flask demo-users --reset` gives them new passwords. No password is ever
 stored in the repository.
 """
 
@@ -10,6 +10,7 @@ import secrets
 import click
 from flask.cli import with_appcontext
 
+from core.config import current_settings
 from models import AuditLog
 from models import Department
 from models import User
@@ -28,8 +29,9 @@ DEMO_USERS = (
 def ensure_demo_users(reset: bool = False) -> list[str]:
     """Create (or with `reset`, re-password) the demo users; returns lines to print."""
     if not reset and User.select().where(User.username.in_([u[0] for u in DEMO_USERS])).exists():
-        return ["Staff users already exist; `flask --app app demo-users --reset` gives the demo users new passwords."]
-    lines = ["Demo staff users for http://127.0.0.1:5000/admin/login (passwords shown once):"]
+        return ["Staff users already exist; `bin/flask demo-users --reset` gives the demo users new passwords."]
+    login = current_settings().app.base_url.rstrip("/") + "/admin/login"
+    lines = [f"Demo staff users for {login} (passwords shown once):"]
     with db.atomic():
         for username, role, dept_code, name in DEMO_USERS:
             department = Department.by_code(dept_code) if dept_code else None

@@ -63,6 +63,19 @@ class JobSpec:
             return f"every {self.every}s"
         return "cron " + " ".join(f"{k}={v}" for k, v in self.cron.items())
 
+    def describe_zh(self) -> str:
+        """The schedule as staff read it: 每5秒, 每15分钟, 每小时, 每天 06:10."""
+        if self.every is not None:
+            for unit, seconds in (("天", 86400), ("小时", 3600), ("分钟", 60), ("秒", 1)):
+                if self.every % seconds == 0:
+                    count = self.every // seconds
+                    return f"每{unit}" if count == 1 else f"每{count}{unit}"
+        fields = {k: str(v) for k, v in self.cron.items()}
+        if set(fields) <= {"hour", "minute", "second"} and fields.get("hour", "").isdigit():
+            return f"每天 {int(fields['hour']):02d}:{int(fields.get('minute', '0')):02d}"
+        names = {"month": "月", "day": "日", "day_of_week": "星期", "hour": "时", "minute": "分"}
+        return "定时：" + "，".join(f"{names.get(k, k)} {v}" for k, v in fields.items())
+
 
 def resolve(path: str):
     module_name, _, name = path.partition(":")

@@ -10,10 +10,11 @@ from models import SchedulerProcess
 from models.scheduler import SCHEDULER_STATES
 
 from .runner import load_table
+from .table import NAMES
 
 
 def job_runs() -> list[dict]:
-    """One entry per scheduled job, in table order: {"id", "schedule", "last_started_at",
+    """One entry per scheduled job, in table order: {"id", "name", "schedule", "last_started_at",
     "last_finished_at", "ok", "error", "runs", "failures", "late"}; `late` when an interval job
     has not started for three of its intervals (is the scheduler process running?)."""
     specs = load_table(current_settings().jobs)
@@ -27,7 +28,8 @@ def job_runs() -> list[dict]:
         entries.append(
             {
                 "id": spec.id,
-                "schedule": spec.describe(),
+                "name": NAMES.get(spec.id, spec.id),
+                "schedule": spec.describe_zh(),
                 "last_started_at": started,
                 "last_finished_at": row.last_finished_at if row else None,
                 "ok": row.last_ok if row else None,

@@ -42,3 +42,22 @@ JOBS: list[dict] = [
     # Personal data past pii.retention_days is cleared (ratings and figures stay).
     {"id": "pii.purge", "func": "ops.retention:purge_job", "cron": {"hour": 3, "minute": 40}},
 ]
+
+# What staff read for each job in the admin (its scheduler panel).
+NAMES: dict[str, str] = {
+    "tickets.remind": "差评工单到期提醒",
+    "tickets.escalate": "超期工单升级督办",
+    "tickets.followups": "催办未答复的回访",
+    "tickets.deadlines": "重算暂定整改期限",
+    "wechat.reply_notices": "发送小程序答复通知",
+    "sms.send": "发送短信",
+    "sms.inbox": "处理短信回复与回执",
+    "sms.sweep": "安排评价提醒、过期邀请",
+    "sms.receipts": "补查短信送达回执",
+    "upstream.push": "推送评价至市级系统",
+    "upstream.reconcile": "与市级系统对账补报",
+    "month.remind": "提醒各单位月度报送",
+    "month.close": "关闭月份并冻结月报",
+    "ratings.default": "逾期未评办件默认评价",
+    "pii.purge": "清理过期个人信息",
+}

@@ -37,6 +37,18 @@ TICKET_STATES = {
     "followed_up": "已回访",
     "closed": "已销号",
 }
+# What the citizen who rated reads of the progress: plain words, no office jargon (销号, 申诉).
+CITIZEN_STATES = {
+    "new": "已受理",
+    "verifying": "已受理",
+    "appeal": "已受理",
+    "rectifying": "整改中",
+    "rectified": "整改中",
+    "explained": "整改中",
+    "replied": "已答复",
+    "followed_up": "已办结",
+    "closed": "已办结",
+}
 # The department still owes a resolution: these states run against `due_at`.
 # An appeal waits for the bureau, so its clock is not the department's.
 OPEN_STATES = ("new", "verifying", "rectifying")
@@ -94,6 +106,10 @@ class Ticket(BaseModel):
         return TICKET_STATES.get(self.state, self.state)
 
     @property
+    def citizen_state_label(self) -> str:
+        return CITIZEN_STATES.get(self.state, "已受理")
+
+    @property
     def is_overdue(self) -> bool:
         return self.state in OPEN_STATES and self.due_at < clock.now()
 
@@ -114,9 +130,12 @@ class Ticket(BaseModel):
         return query.order_by(cls.due_at, cls.id)
 
     @classmethod
-    def appeals_pending(cls):
+    def appeals_pending(cls, department=None):
         """What the bureau has to decide."""
-        return cls.select().where(cls.state == "appeal").order_by(cls.updated_at, cls.id)
+        query = cls.select().where(cls.state == "appeal")
+        if department is not None:
+            query = query.where(cls.department == department)
+        return query.order_by(cls.updated_at, cls.id)
 
     @classmethod
     def due_within(cls, until: dt.datetime):
@@ -190,6 +209,12 @@ class TicketEvent(BaseModel):
     def history(cls, ticket):
         return cls.select().where(cls.ticket == ticket).order_by(cls.at, cls.id)
 
+    @classmethod
+    def latest(cls, action: str, ticket_ids) -> dict:
+        """{ticket id: its latest event of `action`} for these tickets."""
+        rows = cls.select().where((cls.action == action) & cls.ticket.in_(list(ticket_ids))).order_by(cls.id)
+        return {row.ticket_id: row for row in rows}
+
 
 LEDGER_STATES = {"open": "整改中", "closed": "已销号"}
 EXTENSION_STATES = {"requested": "延期待审批", "approved": "延期已批准", "rejected": "延期已驳回"}
@@ -220,9 +245,12 @@ class LedgerItem(BaseModel):
         return cls.select().where((cls.ticket == ticket) & (cls.state == "open"))
 
     @classmethod
-    def extensions_pending(cls):
-        """What the bureau has to decide."""
-        return cls.select().where(cls.extension_state == "requested").order_by(cls.id)
+    def extensions_pending(cls, department=None):
+        """What the bureau has to decide (with their tickets), oldest request first."""
+        query = cls.select(cls, Ticket).join(Ticket).where(cls.extension_state == "requested")
+        if department is not None:
+            query = query.where(Ticket.department == department)
+        return query.order_by(cls.id)
 
 
 class TicketContact(BaseModel):

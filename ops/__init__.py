@@ -1,4 +1,4 @@
-"""Running the product: the OpenAPI document, /metrics, /healthz, security
+"""Running the product: the OpenAPI document, /metrics, /healthz, /favicon.ico, security
 headers, logs, the error shape, CSRF, page sessions, the rate-limit table,
 personal-data keys and retention, and the operator commands.
 
@@ -10,6 +10,7 @@ from flask import Blueprint
 
 bp = Blueprint("ops", __name__)
 
+from . import favicon  # noqa: E402,F401
 from . import metrics  # noqa: E402,F401
 from . import spec  # noqa: E402,F401
 

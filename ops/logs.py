@@ -6,13 +6,21 @@
   `next=`), and mainland mobile numbers are masked. Names cannot be recognised by
   pattern: the code never logs them (tests/proof/test_logs.py checks a whole flow).
 - `GunicornLogger` does the same for gunicorn's access log (deploy/gunicorn.conf.py).
+- Plain lines in Beijing time, whatever the machine's time zone: no ANSI colour codes
+  (werkzeug's request lines carry them), every handler's time at UTC+8 (the development
+  server's own request line: `core.loglines.RequestHandler`).
 """
 
 import json
 import logging
 import re
 
+from core.loglines import ANSI
+from core.loglines import beijing_time
+
 _RULES = (
+    # The development server's colours: a log line is plain text in a file.
+    (ANSI, ""),
     (re.compile(r"/sms/aliyun/[^/\s\"?]+"), "/sms/aliyun/***"),
     (re.compile(r"/r/[^/\s\"?]+"), "/r/***"),
     (re.compile(r"(/[\w\-./%]*)\?[^\s\"]*"), r"\1?***"),
@@ -71,6 +79,8 @@ def init_app(app) -> None:
             handler.addFilter(_FILTER)
         if settings.log_format == "json":
             handler.setFormatter(JsonFormatter())
+        if handler.formatter is not None:
+            handler.formatter.converter = beijing_time
     # Loggers that write request lines: filtered at the source, so that every
     # handler (also ones added later, e.g. by a test harness) gets the scrubbed text.
     for name in ("werkzeug", "gunicorn.access", "gunicorn.error", app.logger.name):

@@ -46,7 +46,8 @@ class Action:
 
 
 ACTIONS = {
-    "verify": Action("回访核实", ("new",), "verifying", DEPARTMENT, "核实情况"),
+    # 核实 starts with the verification call; worded apart from the 回访 after the reply.
+    "verify": Action("联系群众核实", ("new",), "verifying", DEPARTMENT, "核实情况"),
     "resolve_on_the_spot": Action("当场解决", ("new", "verifying"), "rectified", DEPARTMENT, "解决情况"),
     "rectify": Action("确认属实并整改", ("verifying",), "rectifying", DEPARTMENT, "核实结论"),
     "complete": Action("整改完成", ("rectifying",), "rectified", DEPARTMENT, "整改情况"),
@@ -70,6 +71,26 @@ STEPS = {
     "decide_extension": Action("审批延期", ("rectifying",), None, (), "审批意见"),
     "close_ledger_item": Action("台账销号", ("rectifying",), None, DEPARTMENT, "整改结果"),
 }
+
+# The order of the workflow, in which the admin offers what may be done; reassignment last.
+ORDER = (
+    "verify",
+    "resolve_on_the_spot",
+    "rectify",
+    "put_on_ledger",
+    "request_extension",
+    "decide_extension",
+    "close_ledger_item",
+    "complete",
+    "explain",
+    "appeal",
+    "approve_appeal",
+    "reject_appeal",
+    "reply",
+    "followup",
+    "close",
+    "assign",
+)
 
 
 def settings():
@@ -125,8 +146,8 @@ def _holds(ticket: Ticket, name: str) -> bool:
 
 
 def allowed_actions(ticket: Ticket, actor) -> list[dict]:
-    """What the admin offers `actor` on this ticket: [{"action", "label"}]."""
-    names = [name for name in list(ACTIONS) + list(STEPS) if may(ticket, name, actor)]
+    """What the admin offers `actor` on this ticket, in workflow order: [{"action", "label"}]."""
+    names = sorted((name for name in list(ACTIONS) + list(STEPS) if may(ticket, name, actor)), key=_position)
     return [{"action": name, "label": (ACTIONS.get(name) or STEPS[name]).label} for name in names]
 
 
@@ -214,6 +235,10 @@ def _roles(action: Action) -> tuple:
     if action is ACTIONS["followup"] and followup_by_bureau():
         return ()
     return action.roles
+
+
+def _position(name: str) -> int:
+    return ORDER.index(name) if name in ORDER else len(ORDER)
 
 
 def _role_allows(ticket: Ticket, action: Action, actor) -> bool:

@@ -23,6 +23,7 @@ records it holds, without them), `GET /_sim/eval-ids`, `GET /_sim/figures`, `POS
 import argparse
 import datetime as dt
 import json
+import logging
 import random
 import re
 import socket
@@ -32,6 +33,9 @@ import time
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response
+
+from core.loglines import RequestHandler
+from core.loglines import beijing_time
 
 from .profile import TIME_FORMAT
 from .signing import SignatureError
@@ -305,7 +309,7 @@ class Server:
 
     def __init__(self, simulator: Simulator, port: int = 0):
         self.simulator = simulator
-        self.httpd = make_server("127.0.0.1", port, simulator, threaded=True)
+        self.httpd = make_server("127.0.0.1", port, simulator, threaded=True, request_handler=RequestHandler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
@@ -344,6 +348,10 @@ def main(argv=None) -> None:
     parser.add_argument("--drop-rate", type=float, default=0.0, help="share of answers dropped after storing")
     parser.add_argument("--known-dept", action="append", default=[], help="deptCode the city knows (repeatable)")
     args = parser.parse_args(argv)
+    # Its log is a file beside the app's (bin/serve): plain lines in Beijing time.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.formatter.converter = beijing_time
     signer = Signer(args.signing, args.app_id, args.app_secret, up.sm2_private_key, up.sm2_public_key, up.sm4_key)
     simulator = Simulator(signer, args.fail_rate, args.delay, args.drop_rate, args.known_dept or None)
     server = Server(simulator, args.port)

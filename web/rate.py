@@ -18,7 +18,6 @@ from core.errors import ApiError
 from core.numbers import to_int
 from edge.limits import client_ip
 from models import LEVEL_NAMES
-from models import TICKET_STATES
 from models import RaterContact
 from models import Rating
 from models import RatingFlag
@@ -101,9 +100,17 @@ def case_thanks(code):
 def rated_page(case, status: int):
     rating = Rating.first_for_case(case)
     ticket = Ticket.for_rating(rating) if rating.is_bad else None
-    state = TICKET_STATES.get(ticket.state, ticket.state) if ticket else None
+    added = addendum.of(case)
     return page(
-        "rated.html", status, rating=rating, level_name=LEVEL_NAMES[rating.level], ticket=ticket, ticket_state=state
+        "rated.html",
+        status,
+        rating=rating,
+        level_name=LEVEL_NAMES[rating.level],
+        ticket=ticket,
+        ticket_state=ticket.citizen_state_label if ticket else None,
+        added=added,
+        added_level=LEVEL_NAMES[added.level] if added else None,
+        addendum_until=addendum.offered_until(case, rating) if added is None else None,
     )
 
 
@@ -265,4 +272,8 @@ def thanks_page(rating, phone: str | None):
         masked_phone=mask_phone(phone) if phone else None,
         # Kept, and counted once the bureau has looked at it: said calmly, without suspicion.
         held_notice=HELD_NOTICE if flag is not None and flag.review_state == "pending" else None,
+        addendum_until=addendum.offered_until(rating.case, rating) if rating.case_id else None,
     )
+
+
+from . import addendum  # noqa: E402  (its views register on this blueprint)

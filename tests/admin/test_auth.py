@@ -138,7 +138,7 @@ def test_secure_cookie_flags(app, staff):
 def test_audit_log_shows_logins(app, staff, login):
     login("police_staff")
     page = login("bureau").get("/admin/audit").get_data(as_text=True)
-    assert "user:police_staff" in page and "login" in page
+    assert "police_staff（部门工作人员，区公安分局）" in page and '<td title="login">登录</td>' in page
 
 
 def test_staff_pages_are_not_cached_or_framed(login):

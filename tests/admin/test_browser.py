@@ -18,6 +18,7 @@ from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from models import db
+from rectification import workflow
 
 from .conftest import PASSWORD
 
@@ -57,8 +58,9 @@ def server(app, staff, make, ratings):
     thread.join()
 
 
-def log_in(browser, base, username, viewport=DESKTOP):
-    context = browser.new_context(viewport=viewport, accept_downloads=True, locale="zh-CN")
+def log_in(browser, base, username, viewport=DESKTOP, **options):
+    """A new browser context logged in as `username`; `options` go to the context (e.g. bypass_csp)."""
+    context = browser.new_context(viewport=viewport, accept_downloads=True, locale="zh-CN", **options)
     page = context.new_page()
     page.goto(base + "/admin/login")
     page.fill("#username", username)
@@ -68,10 +70,25 @@ def log_in(browser, base, username, viewport=DESKTOP):
     return page
 
 
+def act(page, action, decision=None, **fields):
+    """Fill a ticket action's form on the page and submit it; the page confirms in Chinese."""
+    form = page.locator(f'form[data-action="{action}"]')
+    for name, value in fields.items():
+        control = form.locator(f'[name="{name}"]')
+        if control.evaluate("el => el.tagName") == "SELECT":
+            control.select_option(value)
+        else:
+            control.fill(value)
+    button = form.locator(f'button[value="{decision}"]') if decision else form.locator("button[type=submit]")
+    button.click()
+    expect(page.locator(".flash").first).to_contain_text(f"已完成“{workflow.event_label(action)}”")
+
+
 NAV = {
     "bureau": {
         "统计",
         "差评工单",
+        "待审批",
         "刷评审核",
         "月度报送",
         "问题分析",
@@ -100,6 +117,7 @@ NAV = {
     "auditor": {
         "统计",
         "差评工单",
+        "待审批",
         "刷评审核",
         "月度报送",
         "问题分析",
@@ -178,28 +196,21 @@ def test_work_a_ticket_from_new_to_closed(browser, server):
         ("followup", {"satisfaction": "satisfied", "channel": "phone", "note": "群众表示满意"}, "已回访"),
         ("close", {"note": "整改到位，销号"}, "已销号"),
     ):
-        form = page.locator(f'form[data-action="{action}"]')
-        for name, value in fields.items():
-            control = form.locator(f'[name="{name}"]')
-            if control.evaluate("el => el.tagName") == "SELECT":
-                control.select_option(value)
-            else:
-                control.fill(value)
-        form.locator("button").click()
+        act(page, action, **fields)
         expect(page.locator("#ticket-state")).to_have_text(state)
     history = page.locator("#history")
     for text in (
         "生成工单",
-        "回访核实",
+        "联系群众核实",
         "整改完成",
         "答复群众",
         "记录回访",
         "销号",
-        "user:police_admin",
+        "police_admin（部门管理员，区公安分局）",
         "群众表示满意",
     ):
         expect(history).to_contain_text(text)
-    expect(page.locator("#actions")).to_contain_text("当前状态下没有可执行的操作")
+    expect(page.locator("#actions")).to_contain_text("当前状态下没有您可执行的操作")
     page.goto(server + "/admin/tickets?state=closed")
     expect(page.locator("#tickets tbody tr")).to_have_count(1)
     page.context.close()
@@ -215,7 +226,11 @@ def test_reveal_phone_number_is_logged(browser, server):
     page.context.close()
     audit = log_in(browser, server, "bureau")
     audit.goto(server + "/admin/audit?action=personal_data")
-    expect(audit.locator("#audit")).to_contain_text("user:police_admin")
+    row = audit.locator("#audit tbody tr").first
+    expect(row).to_contain_text("police_admin（部门管理员，区公安分局）")
+    expect(row).to_contain_text("查看完整个人信息")
+    expect(row.locator("dl.detail dt")).to_have_text(["原因"])
+    expect(row.locator("dl.detail dd")).to_have_text(["电话核实"])
     audit.context.close()
 
 

@@ -15,6 +15,7 @@ def test_demo_users_are_created_once_and_can_be_reset(ctx, make):
         "auditor": "auditor",
     }
     assert users["gaj_staff"].department_id == make.police.id
+    assert lines[0] == "Demo staff users for https://hcp.example.cn/admin/login (passwords shown once):"
     passwords = {line.split()[0]: line.split()[2] for line in lines[1:]}
     assert users["bureau"].check_password(passwords["bureau"])
     assert len(set(passwords.values())) == 5

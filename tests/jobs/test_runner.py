@@ -9,6 +9,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from jobs import runner
 from jobs.lock import SchedulerLock
 from jobs.table import JOBS
+from jobs.table import NAMES
 from models import JobRun
 from models import db
 
@@ -167,3 +168,14 @@ def test_a_tick_skipped_while_the_previous_run_drains_is_not_logged_as_a_warning
     assert skipped_warnings(filtered=True) == []  # … and the runner's filter drops exactly that
     other = logging.LogRecord("apscheduler.scheduler", logging.WARNING, __file__, 1, "Run time missed", (), None)
     assert runner.not_a_skipped_tick(other)
+
+
+def test_every_job_has_a_chinese_name_and_schedule(app):
+    specs = {spec.id: spec for spec in runner.load_table(jobs_settings(app))}
+    assert set(NAMES) == set(specs)
+    assert specs["tickets.remind"].describe_zh() == "每15分钟"
+    assert specs["sms.send"].describe_zh() == "每5秒"
+    assert specs["tickets.followups"].describe_zh() == "每小时"
+    assert specs["tickets.deadlines"].describe_zh() == "每天 06:10"
+    assert runner.JobSpec("t", "f", every=86400).describe_zh() == "每天"
+    assert runner.JobSpec("t", "f", cron={"day": 25, "hour": 9}).describe_zh() == "定时：日 25，时 9"

@@ -168,6 +168,7 @@ def test_public_routes_answer_everyone_the_same(matrix, world):
         "/q/w:W04",
         f"/r/{code}",
         "/rate-static/rate.js",
+        "/favicon.ico",
     ]
     for url in urls:
         bodies = set()
@@ -191,6 +192,8 @@ def test_rating_codes_open_only_their_own_case(matrix, world):
         res = matrix.call(caller, "GET", f"/r/{police_code}/thanks")
         assert res.status_code in (302, 303), caller
         assert matrix.call(caller, "GET", f"/r/{police_code[:-1]}X/thanks").status_code in (302, 303, 404), caller
+        # Nobody rated yet: the 追评 page sends back to the form too.
+        assert matrix.call(caller, "GET", f"/r/{police_code}/addendum").status_code in (302, 303), caller
         # An on-site thanks page belongs to the browser that rated.
         assert matrix.call(caller, "GET", "/q/w:W04/thanks").status_code in (302, 303), caller
 
@@ -267,6 +270,8 @@ def test_every_non_admin_route_is_in_the_matrix(app):
         "qr.hall_pdf",
         "rate.case_page",
         "rate.case_thanks",
+        "rate.addendum_page",
+        "ops.favicon",
         "rate.static",
         "sms.sms_report",
         "sms.sms_up",

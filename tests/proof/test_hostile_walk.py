@@ -100,7 +100,7 @@ def bases(rule, world, targets) -> list[dict]:
         "scene": "w:W04",
         "filename": "rate.js" if endpoint == "rate.static" else "admin.css",
     }
-    if endpoint.startswith("rate.case"):
+    if endpoint.startswith("rate.case") or endpoint.startswith("rate.addendum"):
         known["code"] = world.police_case["rating_code"]
     elif endpoint == "qr.hall_pdf":
         known["code"] = "SMZJ"

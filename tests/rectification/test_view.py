@@ -16,7 +16,8 @@ def test_staff_view_masks_the_phone_and_lists_history_and_actions(bad_ticket, st
     assert view["case"]["applicant_phone"] == "138****8000"
     assert "13800138000" not in str(view)
     assert view["state_label"] == "整改中" and view["due_at"] == "2026-12-03T23:59:59+08:00"
-    assert [h["label"] for h in view["history"]] == ["生成工单", "回访核实", "确认属实并整改", "列入台账", "申请延期"]
+    labels = ["生成工单", "联系群众核实", "确认属实并整改", "列入台账", "申请延期"]
+    assert [h["label"] for h in view["history"]] == labels
     assert view["ledger"][0]["extension"]["state_label"] == "延期待审批"
     assert {a["action"] for a in view["actions"]} >= {"complete", "put_on_ledger", "close_ledger_item"}
     assert staff_view(ticket, staff.auditor)["actions"] == []

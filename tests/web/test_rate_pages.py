@@ -65,10 +65,17 @@ def test_rated_once_then_a_clear_page(client, make):
     view = client.get(f"/r/{code}")
     assert view.status_code == 200
     html = view.get_data(as_text=True)
-    assert "待核实" in html and "非常不满意" in html
+    # The progress in a citizen's words, never the office's (待核实, 销号).
+    assert "处理进度：<strong>已受理</strong>" in html and "非常不满意" in html and "待核实" not in html
     with db.connection_context():
         Ticket.update(state="replied", reply_text="已整改，向您致歉。", replied_at=clock.now()).execute()
-    assert "已整改，向您致歉。" in client.get(f"/r/{code}").get_data(as_text=True)
+    html = client.get(f"/r/{code}").get_data(as_text=True)
+    assert "已整改，向您致歉。" in html and "处理进度：<strong>已答复</strong>" in html
+    for state, words in (("rectifying", "整改中"), ("explained", "整改中"), ("appeal", "已受理"), ("closed", "已办结")):
+        with db.connection_context():
+            Ticket.update(state=state).execute()
+        html = client.get(f"/r/{code}").get_data(as_text=True)
+        assert f"处理进度：<strong>{words}</strong>" in html and "销号" not in html
 
 
 def test_expired_and_unknown_codes(client, make):
@@ -152,3 +159,37 @@ def test_thanks_page_of_someone_else_is_not_shown(client, make):
     other = client.application.test_client()
     res = other.get("/q/w:W04/thanks")
     assert res.status_code == 303 and res.headers["Location"].endswith("/q/w:W04")
+
+
+def test_the_addendum_is_offered_to_the_browser_that_rated_within_the_days(client, app, make):
+    code = create_case(client, make)
+    assert fill(client, f"/r/{code}", level="4").status_code == 303
+    assert "追加评价（追评）" in client.get(f"/r/{code}").get_data(as_text=True)
+    res = fill(client, f"/r/{code}/addendum", level="2", labels=["202"], comment="后来又让我补材料")
+    assert res.status_code == 303 and res.headers["Location"].endswith(f"/r/{code}")
+    html = client.get(f"/r/{code}").get_data(as_text=True)
+    assert "您的追评" in html and "后来又让我补材料" in html and "追加评价（追评）" not in html
+    with db.connection_context():
+        first, added = list(Rating.select().order_by(Rating.sequence))
+        assert (added.sequence, added.channel, added.level, added.label_codes) == (2, "h5", 2, ["202"])
+        assert added.rater_ref == first.rater_ref
+        assert Ticket.for_rating(added) is not None  # a 差评 as 追评 opens its ticket too
+    again = client.get(f"/r/{code}/addendum")
+    assert again.status_code == 200 and "您的追评" in again.get_data(as_text=True)
+
+
+def test_no_addendum_for_another_browser_or_after_the_days(client, app, make):
+    code = create_case(client, make)
+    assert fill(client, f"/r/{code}", level="5").status_code == 303
+    stranger = app.test_client()
+    assert "追加评价" not in stranger.get(f"/r/{code}").get_data(as_text=True)
+    res = stranger.get(f"/r/{code}/addendum")
+    assert res.status_code == 403 and "不能追评" in res.get_data(as_text=True)
+    token = csrf_from(stranger.get("/q/w:W04").get_data(as_text=True))
+    res = stranger.post(f"/r/{code}/addendum", data={"csrf_token": token, "level": "1"})
+    assert res.status_code == 403
+    clock.freeze(clock.now() + dt.timedelta(days=app.config["SETTINGS"].ratings.addendum_days, minutes=1))
+    assert "追加评价" not in client.get(f"/r/{code}").get_data(as_text=True)
+    assert client.get(f"/r/{code}/addendum").status_code == 403
+    with db.connection_context():
+        assert Rating.select().count() == 1

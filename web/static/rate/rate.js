@@ -33,9 +33,19 @@
 
   var radios = form.querySelectorAll("input[name=level]");
   for (var k = 0; k < radios.length; k++) radios[k].addEventListener("change", update);
+  var message = document.getElementById("form-error");
   form.addEventListener("submit", function (event) {
     var button = form.querySelector(".submit");
-    if (!chosen()) return; // the browser's required check speaks
+    if (!chosen()) {
+      // The page says it, in Chinese (the form is novalidate: no browser bubble).
+      event.preventDefault();
+      if (message) {
+        message.textContent = "请先选择一个评价等级（从“非常满意”到“非常不满意”）。";
+        message.hidden = false;
+      }
+      radios[0].focus();
+      return;
+    }
     if (button.disabled) { event.preventDefault(); return; }
     button.disabled = true;
     button.textContent = "正在提交…";
