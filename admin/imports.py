@@ -17,7 +17,6 @@ from figures.xlsx import to_bytes
 from . import bp
 from . import importers
 from . import security
-from .importers import template
 
 
 def _last_month() -> str:
@@ -67,6 +66,8 @@ def import_template(kind: str):
     module = importers.KINDS.get(kind)
     if module is None:
         abort(404)
+    from .importers import template  # openpyxl's styles: loaded by the first download, not by every worker
+
     return Response(
         to_bytes(template.workbook(kind)),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

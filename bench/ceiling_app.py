@@ -3,6 +3,7 @@
 
 POST /ratings      validate ~9 fields, one transaction inserting one row -> 201 {"id"}
 POST /cases/batch  validate up to 1000 elements, one `insert_many` transaction -> one result per element
+GET /healthz       200 once the worker serves (the harness waits for every worker)
 
 It connects exactly as the product does (`models.db.make_database`: the same pool,
 pragmas and lock type), so the difference to the product is the product's own work.
@@ -74,6 +75,12 @@ def _open():
 def _close(exc):
     if not db.is_closed():
         db.close()
+
+
+@app.get("/healthz")
+def healthz():
+    db.execute_sql("SELECT 1")
+    return jsonify(status="ok")
 
 
 def _rating(d):

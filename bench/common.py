@@ -27,6 +27,7 @@ RESULTS = os.environ.get("BENCH_RESULTS", os.path.join(ROOT, "bench", "results")
 PG_URL = os.environ.get("HCP_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/hcp_bench")
 GUNICORN_WORKERS = os.environ.get("BENCH_WORKERS", "-k sync -w 4").split()
 HZ = os.sysconf("SC_CLK_TCK")
+WORKER_COUNT = int(GUNICORN_WORKERS[GUNICORN_WORKERS.index("-w") + 1]) if "-w" in GUNICORN_WORKERS else 1
 
 
 @dataclass
@@ -117,7 +118,8 @@ def save(name: str, data) -> str:
 
 
 class Target:
-    """A throw-away database of one backend: a temp SQLite file or the hcp_bench PostgreSQL database."""
+    """A throw-away database of one backend: a temp SQLite file, or one of the hcp_bench*
+    PostgreSQL databases, emptied before and after (the database itself is kept)."""
 
     def __init__(self, backend: str, tag: str = "product"):
         self.backend = backend
@@ -134,7 +136,6 @@ class Target:
 
     def create(self) -> "Target":
         if self.backend == "postgresql":
-            pg_admin(self.url, "drop")
             pg_admin(self.url, "create")
         return self
 
@@ -146,26 +147,36 @@ class Target:
 
 
 def pg_admin(url: str, action: str) -> None:
-    """CREATE or DROP (forcibly) the database named in `url`, through the `postgres` maintenance database."""
+    """Make the database named in `url` empty ("create": created if missing) or leave it empty
+    ("drop"). Its schema is dropped and made anew rather than the database: DROP DATABASE
+    forces an immediate checkpoint of the whole cluster, which on a machine whose disk is
+    busy with other work took minutes. Other sessions on it are ended first."""
     import psycopg2
     from psycopg2 import sql
 
     parsed = urlparse(url)
     name = parsed.path.lstrip("/")
-    conn = psycopg2.connect(
-        dbname="postgres",
-        user=parsed.username,
-        password=parsed.password,
-        host=parsed.hostname,
-        port=parsed.port or 5432,
-        connect_timeout=5,
-    )
+    params = {"user": parsed.username, "password": parsed.password, "host": parsed.hostname}
+    params.update(port=parsed.port or 5432, connect_timeout=5)
+    conn = psycopg2.connect(dbname="postgres", **params)
     conn.autocommit = True
     with conn.cursor() as cur:
-        if action == "create":
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        exists = cur.fetchone() is not None
+        if not exists and action == "create":
             cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        else:
-            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        cur.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
+    conn.close()
+    if not exists and action != "create":
+        return
+    conn = psycopg2.connect(dbname=name, **params)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("DROP SCHEMA IF EXISTS public CASCADE")
+        cur.execute("CREATE SCHEMA public")
     conn.close()
 
 
@@ -286,17 +297,26 @@ class Server:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def _wait_ready(self, timeout: float = 30) -> None:
-        t0 = time.time()
+    def _wait_ready(self, timeout: float = 60) -> None:
+        """Until every worker has booted: gunicorn's master listens before its workers have
+        imported the app (seconds each on a busy machine), so an open port proves nothing.
+        Ready when `GET /healthz` (both apps have it) answers 200 on as many fresh connections
+        in a row as there are workers, each within a second."""
+        t0, ok = time.time(), 0
         while time.time() - t0 < timeout:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.proc.returncode}; see {self.logfile.name}")
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    time.sleep(0.5)  # let every worker finish booting
-                    return
-            except OSError:
-                time.sleep(0.1)
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
+                conn.request("GET", "/healthz")
+                status = conn.getresponse().status
+                conn.close()
+            except (OSError, http.client.HTTPException):
+                status = None
+            ok = ok + 1 if status == 200 else 0
+            if ok >= max(4, len(self.workers())) and len(self.workers()) >= WORKER_COUNT:
+                return
+            time.sleep(0.05 if status == 200 else 0.2)
         self.stop()
         raise RuntimeError(f"gunicorn did not start; see {self.logfile.name}")
 

@@ -45,6 +45,7 @@ from .ingest import LEVEL_MIX
 from .ingest import ceiling_helper
 
 REPLIES = int(os.environ.get("BENCH_SMS_REPLIES", "10000"))
+TARGET_SECONDS = 5  # for 10,000 replies (scaled with BENCH_SMS_REPLIES)
 PER_CALLBACK = 100
 CLIENTS = int(os.environ.get("BENCH_SMS_CLIENTS", "4"))
 TIMEOUT = float(os.environ.get("BENCH_SMS_TIMEOUT", "600"))
@@ -491,8 +492,8 @@ def run_backend(backend: str) -> list[Row]:
             got["seconds"],
             ceiling["seconds"],
             "s",
-            "≤ 10 s",
-            got["seconds"] is not None and got["seconds"] <= 10,
+            f"≤ {TARGET_SECONDS * REPLIES / 10_000:g} s",
+            got["seconds"] is not None and got["seconds"] <= TARGET_SECONDS * REPLIES / 10_000,
             note=f"bg {got['bg_cores']} cores",
         ),
         Row(

@@ -41,7 +41,8 @@ RATINGS = int(os.environ.get("BENCH_UPSTREAM_RATINGS", "100000"))
 # The push's batch size; empty = the product's default ([upstream] batch_size).
 BATCH = os.environ.get("BENCH_UPSTREAM_BATCH", "")
 TIMEOUT = float(os.environ.get("BENCH_UPSTREAM_TIMEOUT", "900"))
-TARGET_SECONDS = 60
+TARGET_SECONDS = 60  # for 100,000 ratings (scaled with BENCH_UPSTREAM_RATINGS)
+RATE_TARGET = 0.5  # of the bare client's rate, same simulator, same run
 APP_ID, APP_SECRET = "bench-city", "bench-upstream-secret"
 KIND = "upstream.rating"
 
@@ -376,6 +377,9 @@ def run_backend(backend: str, count: int = RATINGS) -> list[Row]:
 
 def rows(name: str, count: int, p: dict, ceilings: list[dict]) -> list[Row]:
     ceiling = sum(c["seconds"] for c in ceilings) / len(ceilings)
+    # 60 s for 100,000 ratings, in proportion for a smaller backlog (--quick), but never below
+    # a few seconds: the scheduler's start-up is in the clock.
+    limit = max(TARGET_SECONDS * count / 100_000, 5.0)
     bad = p["lost"] + p["duplicated"]
     clean = bad == 0 and p["not_accepted"] == 0 and p["pending"] == 0 and p["distinct_held"] == count
     return [
@@ -384,10 +388,18 @@ def rows(name: str, count: int, p: dict, ceilings: list[dict]) -> list[Row]:
             p["seconds"],
             ceiling,
             "s",
-            f"≤ {TARGET_SECONDS} s",
-            p["seconds"] is not None and p["seconds"] <= TARGET_SECONDS,
+            f"≤ {limit:g} s",
+            p["seconds"] is not None and p["seconds"] <= limit,
             note=f"first batch in at {_s(p['first_seconds'])}, all at {_s(p['city_seconds'])}; "
             f"{p['requests']:,} requests",
+        ),
+        Row(
+            f"upstream {name}: ratings/s, scheduler start-up included, vs the bare client",
+            count / p["seconds"] if p["seconds"] else None,
+            count / ceiling,
+            "/s",
+            f"≥ {RATE_TARGET:.2f}× the bare client",
+            bool(p["seconds"]) and ceiling / p["seconds"] >= RATE_TARGET,
         ),
         Row(
             f"upstream {name}: lost / duplicated at the city",

@@ -38,6 +38,7 @@ from models import OptOut
 from models import Outbox
 from models import Rating
 from models import db
+from models.bulk import insert_returning
 from models.bulk import insert_rows
 from models.bulk import to_db
 from models.bulk import update_rows
@@ -178,15 +179,16 @@ def _update_cases(known: dict) -> dict[int, Case]:
 
 def _insert_cases(new: list) -> dict[int, Case]:
     """INSERT the new cases ((index, draft) pairs); {index: case} of those this batch stored,
-    without the ones whose number a concurrent batch took first."""
+    without the ones whose number a concurrent batch took first (skipped by ON CONFLICT: the
+    INSERT returns the ids of the rows it wrote)."""
     new = sorted(new, key=lambda pair: pair[1][0].case_no)
-    insert_rows(Case, CASE_COLUMNS, [row for _, (_, row) in new], unique=("case_no",))
-    stored = Case.stored_numbers([case.case_no for _, (case, _) in new])
+    rows = insert_returning(Case, CASE_COLUMNS, [row for _, (_, row) in new], ("case_no", "id"))
+    stored = dict(rows)
     inserted = {}
     for index, (case, _) in new:
-        hit = stored.get(case.case_no)
-        if hit is not None and hit[2] == case.rating_code:
-            case.id = hit[0]
+        case_id = stored.get(case.case_no)
+        if case_id is not None:
+            case.id = case_id
             inserted[index] = case
     return inserted
 
@@ -220,9 +222,12 @@ def _schedule(due: dict) -> None:
         return
     now = clock.now()
     invitations = [(case_id, "sms", "scheduled", at, 0, now) for case_id, at in due.items()]
-    # A concurrent batch may have invited a stored case meanwhile: its one invitation stands.
-    insert_rows(Invitation, INVITATION_COLUMNS, to_db(Invitation, INVITATION_COLUMNS, invitations), ("case", "channel"))
-    ids = Invitation.ids_for(list(due))
+    # A concurrent batch may have invited a stored case meanwhile: its one invitation stands
+    # (skipped by the INSERT, read back).
+    rows = to_db(Invitation, INVITATION_COLUMNS, invitations)
+    ids = dict(insert_returning(Invitation, INVITATION_COLUMNS, rows, ("case", "id")))
+    if len(ids) < len(due):
+        ids.update(Invitation.ids_for([case_id for case_id in due if case_id not in ids]))
     outbox = [
         ("sms.invite", f"invite:{ids[case_id]}", f'{{"invitation_id": {ids[case_id]}}}', "pending", 0, at, now)
         for case_id, at in due.items()

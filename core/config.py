@@ -35,6 +35,10 @@ DEFAULTS: dict = {
     "database": {
         "url": "sqlite:///instance/hcp.db",
         "pool_size": 16,
+        # PostgreSQL: run the hot paths' SQL as server-side prepared statements (PREPARE once
+        # per connection). Turn off behind a pooler that hands one session's statements to
+        # several server connections (PgBouncer in transaction pooling).
+        "prepared_statements": True,
     },
     "ratings": {
         # Case-less on-site ratings (a window's QR code, the mini program's scene): see
@@ -72,6 +76,11 @@ DEFAULTS: dict = {
             "region_id": "cn-hangzhou",
             "connect_timeout_seconds": 3,
             "read_timeout_seconds": 5,
+            # SendSms calls per second this deployment may make (Aliyun's limit is per account,
+            # 5000/s; leave room for other systems sharing the account), and at most this many
+            # at once: each waits for the network, so a morning's invitations leave in parallel.
+            "qps": 1000,
+            "concurrency": 16,
         },
     },
     "wechat": {
@@ -511,6 +520,8 @@ def _validate(cfg: dict) -> None:
         (("sms", "reminder_after_days"), 1, 60),
         (("sms", "aliyun", "connect_timeout_seconds"), 1, 60),
         (("sms", "aliyun", "read_timeout_seconds"), 1, 120),
+        (("sms", "aliyun", "qps"), 1, 5000),
+        (("sms", "aliyun", "concurrency"), 1, 64),
         (("rectification", "deadline_working_days"), 1, 60),
         (("rectification", "verification_call_working_days"), 1, 10),
         (("rectification", "reminder_lead_hours"), 1, 240),

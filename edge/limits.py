@@ -5,6 +5,8 @@ table in `ops/limits.py`; a channel that counts events outside a request (the
 SMS bot's replies per phone) calls `allow` here, in the same store.
 """
 
+import functools
+
 from flask import current_app
 from flask import request
 from flask_limiter import Limiter
@@ -38,4 +40,10 @@ def allow(group: str, key: str) -> bool:
     if not settings.enabled:
         return True
     ext = limiter()
-    return all(ext.limiter.hit(item, settings.key_prefix, group, key) for item in parse_many(settings[group]))
+    return all(ext.limiter.hit(item, settings.key_prefix, group, key) for item in _parsed(settings[group]))
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(limits: str) -> tuple:
+    """A limit string ("10/hour;30/day") parsed once: the SMS inbox counts every reply."""
+    return tuple(parse_many(limits))

@@ -16,12 +16,11 @@
   `figures.min_ranking_sample` ratings has a score but no rank (样本不足).
 """
 
-from openpyxl import Workbook
-
 from core.config import current_settings
 
 from .definitions import ASSESSMENT_NAMES
 from .definitions import notes
+from .xlsx import new_workbook
 from .xlsx import to_bytes
 from .xlsx import write_sheet
 
@@ -123,7 +122,7 @@ def _line(entry: dict, note: str) -> list:
 
 def build_xlsx(month: str, result: dict, stamp: str) -> bytes:
     """The 考核 workbook for 区营商办: the scores and, on a second sheet, the rules."""
-    wb = Workbook()
+    wb = new_workbook()
     ws = wb.active
     ws.title = "考核得分"
     lines = [_line(e, "") for e in result["rows"]]

@@ -32,6 +32,8 @@ from peewee import fn
 
 from models import CaseRollup
 
+from .rollup import MODE_SETTING
+
 TRIGGERS = ("case_rollup_case_ai", "case_rollup_case_au", "case_rollup_case_ad")
 TRIGGERS += ("case_rollup_rating_ai", "case_rollup_rating_au", "case_rollup_rating_ad")
 
@@ -110,8 +112,22 @@ def trigger_sql(postgres: bool) -> list[str]:
             'CREATE TRIGGER case_rollup_case_trg AFTER UPDATE OR DELETE ON "case" '
             "FOR EACH ROW EXECUTE FUNCTION case_rollup_case()",
             # Most ratings have no case or are 追评: the WHEN keeps the function call off their insert.
-            f"CREATE TRIGGER case_rollup_rating_ins AFTER INSERT ON rating FOR EACH ROW WHEN ({first_new}) "
+            # A set of ratings inserted in 'statement' mode (figures.rollup.per_statement) is counted
+            # by the statement trigger below instead, one UPDATE per (department, day).
+            f"CREATE TRIGGER case_rollup_rating_ins AFTER INSERT ON rating FOR EACH ROW WHEN ({first_new} "
+            f"AND current_setting('{MODE_SETTING}', true) IS DISTINCT FROM 'statement') "
             "EXECUTE FUNCTION case_rollup_rating()",
+            "CREATE OR REPLACE FUNCTION case_rollup_ratings_inserted() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            "BEGIN\n"
+            f"  IF current_setting('{MODE_SETTING}', true) = 'statement' THEN\n"
+            "    UPDATE case_rollup cr SET rated = cr.rated + x.n FROM ("
+            f"SELECT c.department_id, {_day('c', True)} AS day, COUNT(*) AS n FROM inserted r "
+            f'JOIN "case" c ON c.id = r.case_id WHERE r.sequence = 1 AND {_counted("c")} '
+            "GROUP BY 1, 2 ORDER BY 1, 2) x WHERE cr.department_id = x.department_id AND cr.day = x.day;\n"
+            "  END IF;\n"
+            "  RETURN NULL;\nEND $$",
+            "CREATE TRIGGER case_rollup_ratings_ins AFTER INSERT ON rating REFERENCING NEW TABLE AS inserted "
+            "FOR EACH STATEMENT EXECUTE FUNCTION case_rollup_ratings_inserted()",
             "CREATE TRIGGER case_rollup_rating_trg AFTER UPDATE OR DELETE ON rating "
             "FOR EACH ROW EXECUTE FUNCTION case_rollup_rating()",
         ]
@@ -143,6 +159,8 @@ def drop_trigger_sql(postgres: bool) -> list[str]:
             'DROP TRIGGER IF EXISTS case_rollup_case_trg ON "case"',
             "DROP FUNCTION IF EXISTS case_rollup_cases_inserted()",
             "DROP TRIGGER IF EXISTS case_rollup_rating_ins ON rating",
+            "DROP TRIGGER IF EXISTS case_rollup_ratings_ins ON rating",
+            "DROP FUNCTION IF EXISTS case_rollup_ratings_inserted()",
             "DROP TRIGGER IF EXISTS case_rollup_rating_trg ON rating",
             "DROP FUNCTION IF EXISTS case_rollup_case()",
             "DROP FUNCTION IF EXISTS case_rollup_rating()",

@@ -8,8 +8,6 @@ the same lists. The report says whether the month is closed (and when, which ver
 or live.
 """
 
-from openpyxl import Workbook
-
 from core import clock
 from models import DEPARTMENT_KINDS
 from models import LEVEL_NAMES
@@ -18,6 +16,7 @@ from .definitions import LEVELS
 from .ratings import Filters
 from .ratings import level_table
 from .snapshot import MonthData
+from .xlsx import new_workbook
 from .xlsx import to_bytes
 from .xlsx import write_sheet
 
@@ -101,7 +100,7 @@ def build(month: str, department=None) -> bytes:
     """The xlsx for `month` ('YYYY-MM'), district-wide or for one department."""
     data = MonthData(month)
     title_month = f"{month[:4]}年{month[5:]}月"
-    wb = Workbook()
+    wb = new_workbook()
     ws = wb.active
     dept_id = department.id if department is not None else None
     units = [r for r in data["units"] if dept_id is None or r["id"] == dept_id]

@@ -37,12 +37,14 @@ reinstall them (`figures/triggers.py`, for all three rollups).
 """
 
 import datetime as dt
+from contextlib import contextmanager
 
 from peewee import fn
 
 from models import Rating
 from models import RatingRollup
 from models import db
+from models.db import is_postgres
 from models.rollup import DIMS
 
 _COLUMNS = "grain, period, dim, unit_id, channel, department_id, level, n"
@@ -71,7 +73,8 @@ def _add(row: str, postgres: bool) -> str:
         f"INSERT INTO rating_rollup ({_COLUMNS}) "  # noqa: S608 - constants only
         f"SELECT pp.g, pp.p, uu.d, uu.u, uu.c, {row}.department_id, {row}.level, 1 "
         f"FROM ({periods}) AS pp CROSS JOIN ({units}) AS uu WHERE uu.u IS NOT NULL "
-        f"ON CONFLICT ({_KEY}) DO UPDATE SET n = rating_rollup.n + 1"
+        + ("ORDER BY pp.g, pp.p, uu.d, uu.u, uu.c " if postgres else "")  # rows locked in the key's order
+        + f"ON CONFLICT ({_KEY}) DO UPDATE SET n = rating_rollup.n + 1"
     )
 
 
@@ -82,6 +85,28 @@ def _remove(row: str, postgres: bool) -> str:
         f"UPDATE rating_rollup SET n = n - 1 WHERE department_id = {row}.department_id "  # noqa: S608
         f"AND level = {row}.level AND ({periods}) AND ({units})"
     )
+
+
+def _add_inserted() -> str:
+    """(PostgreSQL) the counted first ratings of one INSERT statement (its transition table
+    `inserted`), one upsert per rollup row, in the key's order."""
+    periods = " UNION ALL ".join(f"SELECT '{g}' AS g, {p} AS p" for g, p in _periods("r", True))
+    units = " UNION ALL ".join(f"SELECT '{d}' AS d, {u} AS u, {c}::text AS c" for d, u, c in _units("r"))
+    return (
+        f"INSERT INTO rating_rollup ({_COLUMNS}) "  # noqa: S608 - constants only
+        "SELECT pp.g, pp.p, uu.d, uu.u, uu.c, r.department_id, r.level, COUNT(*) "
+        f"FROM inserted r CROSS JOIN LATERAL ({periods}) AS pp CROSS JOIN LATERAL ({units}) AS uu "
+        "WHERE uu.u IS NOT NULL AND NOT r.excluded AND r.sequence = 1 "
+        "GROUP BY r.department_id, r.level, pp.g, pp.p, uu.d, uu.u, uu.c "
+        "ORDER BY r.department_id, r.level, pp.g, pp.p, uu.d, uu.u, uu.c "
+        f"ON CONFLICT ({_KEY}) DO UPDATE SET n = rating_rollup.n + excluded.n"
+    )
+
+
+# (PostgreSQL) How an INSERT of ratings reaches the rollups (this one and the case rollup's
+# `rated`): 'row' (unset: the default) by the row triggers — the rating rollup's deferred to
+# COMMIT; 'statement' by statement triggers over the INSERT's transition table, once per INSERT.
+MODE_SETTING = "hcp.rating_inserts"
 
 
 def trigger_sql(postgres: bool) -> list[str]:
@@ -101,11 +126,28 @@ def trigger_sql(postgres: bool) -> list[str]:
             "  RETURN NULL;\n"
             "END $$"
         )
+        # The WHEN of a deferred trigger is evaluated at the row's change, not at COMMIT: rows
+        # inserted in 'statement' mode are never queued here.
         trigger = (
             "CREATE CONSTRAINT TRIGGER rating_rollup_trg AFTER INSERT OR UPDATE OR DELETE ON rating "
-            "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION rating_rollup_apply()"
+            "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+            f"WHEN (current_setting('{MODE_SETTING}', true) IS DISTINCT FROM 'statement') "
+            "EXECUTE FUNCTION rating_rollup_apply()"
         )
-        return [function, trigger]
+        inserted = (
+            "CREATE OR REPLACE FUNCTION rating_rollup_inserted() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            "BEGIN\n"
+            f"  IF current_setting('{MODE_SETTING}', true) = 'statement' THEN\n"
+            f"    {_add_inserted()};\n"
+            "  END IF;\n"
+            "  RETURN NULL;\n"
+            "END $$"
+        )
+        statement = (
+            "CREATE TRIGGER rating_rollup_ins AFTER INSERT ON rating REFERENCING NEW TABLE AS inserted "
+            "FOR EACH STATEMENT EXECUTE FUNCTION rating_rollup_inserted()"
+        )
+        return [function, trigger, inserted, statement]
     changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in _WATCHED)
     counted_new = "NEW.excluded = 0 AND NEW.sequence = 1"
     counted_old = "OLD.excluded = 0 AND OLD.sequence = 1"
@@ -118,9 +160,28 @@ def trigger_sql(postgres: bool) -> list[str]:
     ]
 
 
+@contextmanager
+def per_statement():
+    """Rating INSERTs inside (in the caller's transaction) reach the rollups once per statement,
+    each rollup row once with the statement's count, rather than one upsert per rating and
+    row (PostgreSQL; SQLite's row triggers are cheap): for the SMS inbox's sets. The mode is
+    set back only after a success: after an error the caller's transaction is rolled back."""
+    if not is_postgres():
+        yield
+        return
+    db.execute_sql(f"SET LOCAL {MODE_SETTING} = 'statement'")
+    yield
+    db.execute_sql(f"SET LOCAL {MODE_SETTING} = 'row'")
+
+
 def drop_trigger_sql(postgres: bool) -> list[str]:
     if postgres:
-        return ["DROP TRIGGER IF EXISTS rating_rollup_trg ON rating", "DROP FUNCTION IF EXISTS rating_rollup_apply()"]
+        return [
+            "DROP TRIGGER IF EXISTS rating_rollup_trg ON rating",
+            "DROP FUNCTION IF EXISTS rating_rollup_apply()",
+            "DROP TRIGGER IF EXISTS rating_rollup_ins ON rating",
+            "DROP FUNCTION IF EXISTS rating_rollup_inserted()",
+        ]
     return [f"DROP TRIGGER IF EXISTS {name}" for name in TRIGGERS[:3]]
 
 

@@ -1,15 +1,18 @@
-"""Writing xlsx safely: a text cell that a spreadsheet would run as a formula is kept as text."""
+"""Writing xlsx safely: a text cell that a spreadsheet would run as a formula is kept as text.
+
+openpyxl (8 MB of a web worker's memory) is imported when a sheet is written, not at start."""
 
 import io
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment
-from openpyxl.styles import Font
-from openpyxl.styles import PatternFill
-from openpyxl.utils import get_column_letter
-
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
+HEADER_COLOR = "DCE6F1"
+
+
+def new_workbook():
+    """An empty openpyxl Workbook."""
+    from openpyxl import Workbook
+
+    return Workbook()
 
 
 def safe(value):
@@ -21,6 +24,11 @@ def safe(value):
 
 def write_sheet(ws, title: str, header: list[str], rows: list[list], note: str = "") -> None:
     """A title row, an optional note row, a bold header, then the rows; percentages as numbers with %."""
+    from openpyxl.styles import Alignment
+    from openpyxl.styles import Font
+    from openpyxl.styles import PatternFill
+    from openpyxl.utils import get_column_letter
+
     ws.append([safe(title)])
     ws["A1"].font = Font(bold=True, size=13)
     if note:
@@ -29,7 +37,7 @@ def write_sheet(ws, title: str, header: list[str], rows: list[list], note: str =
     header_row = ws.max_row
     for cell in ws[header_row]:
         cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
+        cell.fill = PatternFill("solid", fgColor=HEADER_COLOR)
         cell.alignment = Alignment(horizontal="center", wrap_text=True)
     for row in rows:
         ws.append([safe(v) for v in row])
@@ -39,7 +47,7 @@ def write_sheet(ws, title: str, header: list[str], rows: list[list], note: str =
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
 
 
-def to_bytes(wb: Workbook) -> bytes:
+def to_bytes(wb) -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

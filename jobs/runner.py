@@ -18,11 +18,8 @@ import time
 import zoneinfo
 from dataclasses import dataclass
 
-from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
-
+# APScheduler is imported where the scheduler process uses it: the web app imports this module
+# (the jobs' status page, the CLI) and has no use for APScheduler's 3 MB.
 from core import clock
 from models import JobRun
 from models import db
@@ -54,6 +51,9 @@ class JobSpec:
     pass_interval: bool = False
 
     def trigger(self):
+        from apscheduler.triggers.cron import CronTrigger
+        from apscheduler.triggers.interval import IntervalTrigger
+
         if self.every is not None:
             return IntervalTrigger(seconds=self.every, timezone=TIMEZONE)
         return CronTrigger(timezone=TIMEZONE, **self.cron)
@@ -99,6 +99,8 @@ def load_table(jobs_settings, table: list[dict] | None = None) -> list[JobSpec]:
             raise TableError(f"{job_id}: give exactly one of every / cron")
         resolve(row["func"])
         if "cron" in row:
+            from apscheduler.triggers.cron import CronTrigger
+
             CronTrigger(timezone=TIMEZONE, **row["cron"])  # raises on a bad field
         if job_id in jobs_settings.disabled:
             continue
@@ -156,7 +158,11 @@ def _record(job_id: str, started: bool = False, error: str | None = None) -> Non
         log.exception("could not record the run of job %s", job_id)
 
 
-def build_scheduler(app, specs: list[JobSpec], jobs_settings) -> BlockingScheduler:
+def build_scheduler(app, specs: list[JobSpec], jobs_settings):
+    """APScheduler's BlockingScheduler with the table's jobs."""
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
     threads = max(1, min(jobs_settings.threads, len(specs) + 1))
     scheduler = BlockingScheduler(
         executors={"default": ThreadPoolExecutor(threads)},
@@ -207,6 +213,8 @@ def run(app, stop: threading.Event | None = None) -> int:
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
         logging.getLogger("apscheduler.scheduler").addFilter(not_a_skipped_tick)
     scheduler = build_scheduler(app, specs, settings.jobs)
+    from apscheduler.triggers.interval import IntervalTrigger
+
     watchdog = LockWatchdog(scheduler, lock, [spec.id for spec in specs], beat)
     beat("active")
     scheduler.add_job(

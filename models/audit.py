@@ -23,4 +23,5 @@ class AuditLog(BaseModel):
 
     @classmethod
     def record(cls, actor: str, action: str, target: str = "", **detail) -> None:
-        insert_model(cls(actor=actor, action=action, target=target, detail=json.dumps(detail, ensure_ascii=False)))
+        row = cls(actor=actor, action=action, target=target, detail=json.dumps(detail, ensure_ascii=False))
+        insert_model(row, defer=True)  # nobody reads it back in the transaction: sent with its next statement

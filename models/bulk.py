@@ -10,6 +10,8 @@ Statements are split to stay under SQLite's bound-variable limit (999 before
 Errors are peewee's.
 """
 
+import datetime as dt
+import json
 import sqlite3
 
 from .db import db
@@ -53,12 +55,44 @@ def to_db(model, columns: tuple, rows: list) -> list[tuple]:
     return [tuple([convert(value) for convert, value in zip(converters, row, strict=True)]) for row in rows]
 
 
+def _pg_statements(model, columns: tuple, rows: list, tail: str):
+    """(PostgreSQL) INSERTs of `rows` as one JSON parameter each (json_populate_recordset):
+    a statement of 1000 rows × 20 columns was 20,000 literals for the server to parse and the
+    driver to quote; one JSON text is parsed in C. Yields (sql, params) per MAX_ROWS rows."""
+    key = ("json", model, columns, tail)
+    sql = _SQL.get(key)
+    if sql is None:
+        names = ", ".join(_column(model, name) for name in columns)
+        sql = _SQL[key] = (
+            f"INSERT INTO {_table(model)} ({names}) SELECT {names} "  # noqa: S608 - model metadata
+            f"FROM json_populate_recordset(NULL::{_table(model)}, %s){tail}"
+        )
+    names = [model._meta.fields[name].column_name for name in columns]
+    for start in range(0, len(rows), MAX_ROWS):
+        chunk = rows[start : start + MAX_ROWS]
+        payload = json.dumps([dict(zip(names, row, strict=True)) for row in chunk], default=_json_value)
+        yield sql, [payload]
+
+
+def _json_value(value):
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    raise TypeError(f"no JSON form for {type(value).__name__}")
+
+
 def insert_rows(model, columns: tuple, rows: list, unique: tuple = ()) -> None:
     """INSERT `rows` (tuples from `to_db`, in the order of `columns`) in as few statements
     as the variable limit allows. With `unique` (the columns of a unique key), a row whose
     key is taken is skipped (ON CONFLICT … DO NOTHING: PostgreSQL first waits for a
     concurrent transaction holding that key to end); any other violation raises."""
     if not rows:
+        return
+    if is_postgres():
+        target = ", ".join(_column(model, name) for name in unique)
+        for sql, params in _pg_statements(
+            model, columns, rows, f" ON CONFLICT ({target}) DO NOTHING" if unique else ""
+        ):
+            db.execute_sql(sql, params)
         return
     key = ("insert", model, columns, unique, db.obj.param)
     parts = _SQL.get(key)
@@ -75,6 +109,45 @@ def insert_rows(model, columns: tuple, rows: list, unique: tuple = ()) -> None:
         chunk = rows[start : start + per_statement]
         params = [value for row in chunk for value in row]
         db.execute_sql(head + ", ".join([group] * len(chunk)) + tail, params)
+
+
+def insert_returning(model, columns: tuple, rows: list, returning: tuple) -> list[tuple]:
+    """INSERT `rows` (tuples from `to_db`) skipping any that breaks a unique key (ON CONFLICT
+    DO NOTHING: PostgreSQL first waits for a concurrent transaction holding that key); returns
+    the `returning` columns of the rows inserted (SQLite ≥ 3.35 and PostgreSQL: RETURNING)."""
+    if not rows:
+        return []
+    if is_postgres():
+        tail = " ON CONFLICT DO NOTHING RETURNING " + ", ".join(_column(model, name) for name in returning)
+        return [
+            row for sql, params in _pg_statements(model, columns, rows, tail) for row in db.execute_sql(sql, params)
+        ]
+    key = ("returning", model, columns, returning, db.obj.param)
+    parts = _SQL.get(key)
+    if parts is None:
+        names = ", ".join(_column(model, name) for name in columns)
+        head = f"INSERT INTO {_table(model)} ({names}) VALUES "  # noqa: S608 - model metadata
+        group = "(" + ", ".join([db.obj.param] * len(columns)) + ")"
+        tail = " ON CONFLICT DO NOTHING RETURNING " + ", ".join(_column(model, name) for name in returning)
+        parts = _SQL[key] = (head, group, tail)
+    head, group, tail = parts
+    per_statement = max(1, min(MAX_ROWS, max_variables() // len(columns)))
+    found = []
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        cursor = db.execute_sql(head + ", ".join([group] * len(chunk)) + tail, [v for row in chunk for v in row])
+        found.extend(cursor.fetchall())
+    return found
+
+
+def build(model, names: tuple, values):
+    """A model instance from a row of database values (of the fields `names`), built as peewee's
+    cursor does but without a descriptor call per field: each value through its field's
+    `python_value`, nothing dirty. For chunks of rows read on every run of a job."""
+    fields = model._meta.fields
+    obj = model(__no_default__=True)
+    obj.__data__ = {name: fields[name].python_value(value) for name, value in zip(names, values, strict=True)}
+    return obj
 
 
 def select_in(model, columns: tuple, key: str, values: list, equal: tuple = ()) -> list:
@@ -116,3 +189,54 @@ def update_rows(model, columns: tuple, rows: list) -> None:
     converters = [model._meta.fields[name].db_value for name in columns]
     for row_id, *values in rows:
         db.execute_sql(sql, [*(convert(value) for convert, value in zip(converters, values, strict=True)), row_id])
+
+
+class Raw:
+    """An `update_by_id` value that is SQL over the row's columns, with ? for its parameters
+    (written with the field's db_value), e.g. Raw('COALESCE("first_sent_at", ?)', at)."""
+
+    def __init__(self, sql: str, *params):
+        self.sql, self.params = sql, params
+
+
+def update_by_id(
+    model, ids: list, constant: dict, per_row: dict | None = None, increment=None, where=None, key: str | None = None
+) -> None:
+    """UPDATE the rows `ids` (of the primary key, or of the field `key`): the `constant`
+    {field: value} on all of them — a value may be an expression of SQL text over the
+    row's columns, `Raw("…")` —, each field of `per_row` {field: [value per id]} row by row
+    (a CASE on the id), `increment` (a field name) + 1, only where `where` (field, value)
+    holds; one statement per MAX_ROWS ids."""
+    if not ids:
+        return
+    p = db.obj.param
+    pk = _column(model, key) if key else f'"{model._meta.primary_key.column_name}"'
+    fields = model._meta.fields
+    per_row = per_row or {}
+    step = min(MAX_ROWS, max(1, (max_variables() - len(constant) - 1) // (1 + 2 * len(per_row))))
+    for start in range(0, len(ids), step):
+        part = ids[start : start + step]
+        sets, params = [], []
+        for name, value in constant.items():
+            if isinstance(value, Raw):
+                sets.append(f"{_column(model, name)} = {value.sql.replace('?', p)}")
+                params += [fields[name].db_value(v) for v in value.params]
+                continue
+            sets.append(f"{_column(model, name)} = {p}")
+            params.append(fields[name].db_value(value))
+        for name, values in per_row.items():
+            convert = fields[name].db_value
+            sets.append(f"{_column(model, name)} = CASE {pk} " + " ".join([f"WHEN {p} THEN {p}"] * len(part)) + " END")
+            params += [
+                v
+                for row_id, value in zip(part, values[start : start + len(part)], strict=True)
+                for v in (row_id, convert(value))
+            ]
+        if increment:
+            sets.append(f"{_column(model, increment)} = {_column(model, increment)} + 1")
+        sql = f"UPDATE {_table(model)} SET {', '.join(sets)} WHERE {pk} IN ({', '.join([p] * len(part))})"  # noqa: S608
+        params += part
+        if where is not None:
+            sql += f" AND {_column(model, where[0])} = {p}"
+            params.append(fields[where[0]].db_value(where[1]))
+        db.execute_sql(sql, params)

@@ -26,6 +26,9 @@ SQLITE_PRAGMAS = {
     # WAL + NORMAL is durable across application crashes; only an OS crash can
     # lose the last transactions (the measured ceiling is 2.5x that of FULL).
     "synchronous": "normal",
+    # Checkpoints run in a background thread of each process, off the writers' queue
+    # (models/pools.py); SQLite's own, inside a COMMIT, only past this many WAL pages.
+    "wal_autocheckpoint": 4000,
 }
 
 
@@ -35,8 +38,9 @@ class BaseModel(Model):
         legacy_table_names = False
 
 
-def make_database(url: str, pool_size: int = 16):
-    """A pooled peewee database for a `sqlite:///path` or `postgresql://` URL."""
+def make_database(url: str, pool_size: int = 16, prepared_statements: bool = True):
+    """A pooled peewee database for a `sqlite:///path` or `postgresql://` URL (PostgreSQL: with
+    its hot paths' SQL as server-side prepared statements unless `prepared_statements` is off)."""
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
         path = unquote(parsed.path[1:] if parsed.path.startswith("/") else parsed.path)
@@ -68,13 +72,14 @@ def make_database(url: str, pool_size: int = 16):
         stale_timeout=300,
         autoconnect=False,
         connect_timeout=int(options.pop("connect_timeout", 5)),
+        prepare=prepared_statements,
         **options,
     )
 
 
-def init_database(url: str, pool_size: int = 16):
+def init_database(url: str, pool_size: int = 16, prepared_statements: bool = True):
     """Bind the proxy to the database at `url`; returns the database."""
-    database = make_database(url, pool_size)
+    database = make_database(url, pool_size, prepared_statements)
     current = db.obj
     if current is not None:
         current.close_all()
@@ -91,7 +96,8 @@ _SQL: dict = {}
 
 
 def prepared(key: str, build) -> str:
-    """SQL text for a hot-path query, built once per process and backend by `build(param_mark)`."""
+    """SQL text for a hot-path query, built once per process and backend by `build(param_mark)`;
+    run it with `db.execute_prepared` (a server-side prepared statement on PostgreSQL)."""
     full = (key, is_postgres())
     sql = _SQL.get(full)
     if sql is None:
@@ -99,8 +105,13 @@ def prepared(key: str, build) -> str:
     return sql
 
 
-def insert_row(model, values: dict, ignore: bool = False):
+def insert_row(model, values: dict, ignore: bool = False, defer: bool = False, extra: tuple | None = None):
     """INSERT one row of `model` from {column: value}; returns its id (None when `ignore`d).
+    With `defer` (a row nobody reads back in the transaction, like an outbox row): no id,
+    and on PostgreSQL the INSERT travels with the transaction's next statement or COMMIT.
+    With `extra` (SQL of a scalar subquery, its parameters): returns (id, its value), read in
+    the same statement — the table as it is after the INSERT on SQLite, before it on
+    PostgreSQL (a statement's subqueries do not see its own changes there).
 
     For the hot paths (a rating and its outbox row on every request): the SQL text is
     built once per table, column set and backend and reused, because compiling it with
@@ -108,7 +119,7 @@ def insert_row(model, values: dict, ignore: bool = False):
     through each field's `db_value`, as with `Model.insert`; errors are peewee's.
     """
     postgres = is_postgres()
-    key = (model, tuple(values), ignore, postgres)
+    key = (model, tuple(values), ignore, postgres, defer, extra[0] if extra else None)
     sql = _INSERT_SQL.get(key)
     if sql is None:
         meta = model._meta
@@ -118,21 +129,31 @@ def insert_row(model, values: dict, ignore: bool = False):
         sql = f'{verb} "{meta.table_name}" ({columns}) VALUES ({marks})'  # noqa: S608 - model metadata
         if ignore and postgres:
             sql += " ON CONFLICT DO NOTHING"
-        if postgres:
+        if (postgres and not defer) or extra:
             sql += f' RETURNING "{meta.primary_key.column_name}"'
+        if extra:
+            sql += f", ({extra[0]})"
         _INSERT_SQL[key] = sql
     fields = model._meta.fields
-    cursor = db.execute_sql(sql, [fields[name].db_value(value) for name, value in values.items()])
+    params = [fields[name].db_value(value) for name, value in values.items()]
+    if defer:
+        db.execute_deferred(sql, params, prepared=True)
+        return None
+    if extra:
+        row = db.execute_prepared(sql, [*params, *extra[1]]).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+    cursor = db.execute_prepared(sql, params)
     if postgres:
         row = cursor.fetchone()
         return row[0] if row else None
     return cursor.lastrowid if cursor.rowcount else None
 
 
-def insert_model(row, ignore: bool = False):
-    """INSERT a new model instance (its Python defaults applied) through `insert_row`; sets its id.
+def insert_model(row, ignore: bool = False, defer: bool = False):
+    """INSERT a new model instance (its Python defaults applied) through `insert_row`; sets its id
+    (none with `defer`: a row nobody reads back in the transaction, sent with its next statement).
 
     For rows written inside every 差评's transaction (ticket, event, audit line, notification)."""
     values = {name: value for name, value in row.__data__.items() if name != row._meta.primary_key.name}
-    row.id = insert_row(type(row), values, ignore)
+    row.id = insert_row(type(row), values, ignore, defer=defer)
     return row

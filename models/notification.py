@@ -47,7 +47,8 @@ class Notification(BaseModel):
     @classmethod
     def put(cls, dedupe_key: str, kind: str, text: str, department=None, user=None, ref: str = "") -> None:
         """Notify once; a second put with the same key changes nothing."""
-        insert_model(cls(department=department, user=user, kind=kind, ref=ref, text=text, dedupe_key=dedupe_key), True)
+        row = cls(department=department, user=user, kind=kind, ref=ref, text=text, dedupe_key=dedupe_key)
+        insert_model(row, True, defer=True)  # sent with the transaction's next statement (PostgreSQL)
 
     @classmethod
     def for_user(cls, user):

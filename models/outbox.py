@@ -12,14 +12,17 @@ from peewee import CharField
 from peewee import DateTimeField
 from peewee import IntegerField
 from peewee import TextField
-from peewee import chunked
 from peewee import fn
 
 from core import clock
 from core.crypto import decrypt
 from core.crypto import encrypt
 
+from .bulk import build
+from .bulk import insert_rows
+from .bulk import to_db
 from .db import BaseModel
+from .db import db
 from .db import insert_row
 
 OUTBOX_STATES = ("pending", "sent", "failed")
@@ -27,6 +30,7 @@ OUTBOX_STATES = ("pending", "sent", "failed")
 # `data` gives it back as "phone".
 SEALED_PHONE = "phone_enc"
 PHONE_CONTEXT = "outbox.payload.phone"
+ROW_COLUMNS = ("kind", "dedupe_key", "payload", "state", "attempts", "available_at", "created_at")  # of `row()`
 
 
 class Outbox(BaseModel):
@@ -47,13 +51,15 @@ class Outbox(BaseModel):
     @classmethod
     def put(cls, kind: str, dedupe_key: str, payload: dict, available_at=None) -> None:
         """Queue a message once; a second put with the same key changes nothing."""
-        insert_row(cls, cls.row(kind, dedupe_key, payload, available_at), ignore=True)  # prepared SQL, see insert_row
+        # Prepared SQL, and on PostgreSQL sent with the transaction's next statement: see insert_row.
+        insert_row(cls, cls.row(kind, dedupe_key, payload, available_at), ignore=True, defer=True)
 
     @classmethod
     def put_many(cls, rows: list[dict]) -> None:
-        """`put` for many rows of `row()`, 100 to an INSERT (SQLite's old variable limit)."""
-        for part in chunked(rows, 100):
-            cls.insert_many(part).on_conflict_ignore().execute()
+        """`put` for many rows of `row()`: multi-row INSERTs, SQL text built once (models.bulk)."""
+        if rows:
+            values = to_db(cls, ROW_COLUMNS, [tuple(row[name] for name in ROW_COLUMNS) for row in rows])
+            insert_rows(cls, ROW_COLUMNS, values, unique=("dedupe_key",))
 
     @staticmethod
     def row(kind: str, dedupe_key: str, payload: dict, available_at=None) -> dict:
@@ -77,6 +83,23 @@ class Outbox(BaseModel):
             .order_by(cls.available_at, cls.id)
             .limit(limit)
         )
+
+    @classmethod
+    def due_rows(cls, kind: str, limit: int, after=None) -> list:
+        """`due` as model instances built from plain rows (models.bulk.build), for a job that takes
+        hundreds at a time; with `after` (a row), only the rows behind it in the queue's order."""
+        p = db.obj.param
+        names = tuple(f.name for f in cls._meta.sorted_fields)
+        columns = ", ".join(f'"{cls._meta.fields[n].column_name}"' for n in names)
+        table = cls._meta.table_name
+        sql = f"SELECT {columns} FROM \"{table}\" WHERE state = 'pending' AND kind = {p} AND available_at <= {p}"  # noqa: S608
+        params = [kind, cls.available_at.db_value(clock.now())]
+        if after is not None:
+            sql += f" AND (available_at > {p} OR (available_at = {p} AND id > {p}))"
+            at = cls.available_at.db_value(after.available_at)
+            params += [at, at, after.id]
+        sql += f" ORDER BY available_at, id LIMIT {p}"
+        return [build(cls, names, row) for row in db.execute_sql(sql, [*params, limit]).fetchall()]
 
     @property
     def data(self) -> dict:

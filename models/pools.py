@@ -13,11 +13,32 @@ waits in flock under an interval timer, other threads poll in steps of ≤ 2 ms.
 Reads (WAL) never take it; a write outside `atomic()` is run as a transaction of
 its own, so every writer queues the same way.
 
+SQLite, too: WAL checkpoints leave the writers' queue. SQLite checkpoints inside the
+COMMIT that fills the WAL to `wal_autocheckpoint` pages — inside our writer lock, so
+every writer waited for its copy and its two fsyncs (tens of milliseconds on a busy
+disk: the tail of the ingest's latency). Every CHECKPOINT_EVERY commits of a process,
+a short-lived thread of that process runs a PASSIVE checkpoint on a connection of its
+own, which neither takes the writer lock nor waits for writers; the pool's connections
+keep SQLite's own autocheckpoint, at a higher mark (models/db.py), as a backstop.
+
 PostgreSQL: peewee checks a pooled connection out with a `SELECT 1` round trip
 every time. Here the round trip is made only for a connection that sat in the
 pool longer than `PING_AFTER` seconds (a restarted server or a dropped
 network shows up there); a connection returned a moment ago is checked
-locally (closed flag, transaction status).
+locally (closed flag, transaction status). Two more round trips go (bench/README,
+"Rating ingest", the second round):
+
+- `BEGIN` travels with the transaction's first statement ("BEGIN; INSERT …", one
+  round trip), and a transaction that ran no statement sends neither BEGIN nor
+  COMMIT. A raw cursor taken inside the transaction (`db.cursor()`) gets the BEGIN
+  sent first, as before.
+- `execute_deferred()` keeps a write whose result nobody reads (the rating's outbox
+  row) to travel with the transaction's next statement or its COMMIT.
+- `execute_prepared()` runs the hot paths' SQL as server-side prepared statements
+  of the connection (PREPARE once per connection and statement, then EXECUTE):
+  PostgreSQL parses and plans them once, not on every request — for the fraud
+  screen's count over `rating` and its ten indexes the plan cost more than the
+  query. SQLite's driver keeps prepared statements per connection by itself.
 
 PostgreSQL, when the connection is lost (a failover, a restart,
 `pg_terminate_backend`): `connection_lost(exc)` recognises it, a broken
@@ -29,17 +50,24 @@ write outside a transaction — is tracked per thread, so that the web app
 """
 
 import fcntl
+import hashlib
+import logging
 import os
 import re
 import signal
+import sqlite3
 import threading
 import time
+import weakref
 
 import psycopg2
 from peewee import OperationalError
+from peewee import __exception_wrapper__
 from playhouse.pool import PooledPostgresqlDatabase
 from playhouse.pool import PooledSqliteDatabase
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE
+
+log = logging.getLogger(__name__)
 
 PING_AFTER = 5.0
 # A thread other than the main one polls the writer lock at most this far apart.
@@ -124,12 +152,47 @@ class WriterLock:
         self._thread_lock.release()
 
 
+CHECKPOINT_EVERY = 32  # commits of one process between two of its background checkpoints
+
+
+class Checkpointer:
+    """PASSIVE WAL checkpoints of one database file, off the writers' queue (see above)."""
+
+    def __init__(self, path: str, timeout: float):
+        self.path, self.timeout = path, timeout
+        self._commits = 0
+        self._running = threading.Lock()
+
+    def committed(self) -> None:
+        self._commits += 1
+        if self._commits >= CHECKPOINT_EVERY and self._running.acquire(blocking=False):
+            self._commits = 0
+            try:
+                threading.Thread(target=self._checkpoint, name="sqlite-checkpoint", daemon=True).start()
+            except BaseException:
+                self._running.release()
+                raise
+
+    def _checkpoint(self) -> None:
+        try:
+            conn = sqlite3.connect(self.path, timeout=self.timeout)
+            try:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:  # the next one tries again; SQLite's own is the backstop
+            log.warning("background WAL checkpoint of %s failed: %s", self.path, exc)
+        finally:
+            self._running.release()
+
+
 class SqliteDatabase(PooledSqliteDatabase):
     def __init__(self, database, *args, **kwargs):
         super().__init__(database, *args, **kwargs)
         self._writer = WriterLock(f"{database}-writer.lock")
         self._busy_timeout = float(kwargs.get("timeout", 5))
         self._holding = threading.local()
+        self._checkpointer = Checkpointer(database, self._busy_timeout)
 
     def execute_sql(self, sql, params=None):
         # A write outside a transaction (a job's bookkeeping, an UPDATE…execute() of its
@@ -156,9 +219,11 @@ class SqliteDatabase(PooledSqliteDatabase):
 
     def commit(self):
         try:
-            return super().commit()
+            result = super().commit()
         finally:
             self._release_if_done()
+        self._checkpointer.committed()  # after the lock is free
+        return result
 
     def rollback(self):
         try:
@@ -180,6 +245,14 @@ class SqliteDatabase(PooledSqliteDatabase):
         # A connection handed back mid-transaction (an error path) must not keep the lock.
         self._release()
         return super()._close(conn, close_conn)
+
+    def execute_prepared(self, sql, params=()):
+        """The sqlite3 driver keeps a cache of prepared statements per connection itself."""
+        return self.execute_sql(sql, params)
+
+    def execute_deferred(self, sql, params=(), prepared=False):
+        """SQLite runs in this process: nothing to save by waiting; run it now."""
+        return self.execute_sql(sql, params)
 
 
 # admin_shutdown, crash_shutdown, cannot_connect_now; class 08 is "connection exception".
@@ -215,10 +288,14 @@ def connection_lost(exc: BaseException) -> bool:
 
 
 class PostgresqlDatabase(PooledPostgresqlDatabase):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, prepare: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        self._prepare_statements = prepare
         self._returned_at: dict[int, float] = {}
         self._unit = threading.local()
+        # connection → the SQL texts prepared on it; gone with the connection.
+        self._prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._names: dict[str, str] = {}  # SQL text → its statement's name (the same on every connection)
 
     # -- what the current unit of work may have stored ---------------------------------
     def start_unit(self) -> None:
@@ -233,13 +310,120 @@ class PostgresqlDatabase(PooledPostgresqlDatabase):
             self._unit.wrote = True
         return super().execute_sql(sql, params)
 
-    def commit(self):
-        self._unit.wrote = True  # sent: if the answer is lost, it may have been stored
-        return super().commit()
-
     def discard_idle(self) -> None:
         """After a lost connection: the idle ones went with it (a restart, a failover)."""
         self.close_idle()
+
+    # -- BEGIN with the first statement, deferred writes with the next ------------------
+
+    def begin(self, isolation_level=None):
+        if isolation_level is None and not self._isolation_level:
+            self._state.begin_pending = True
+            return
+        super().begin(isolation_level)
+
+    def _take_begin(self) -> bool:
+        pending = getattr(self._state, "begin_pending", False)
+        if pending:
+            self._state.begin_pending = False
+        return pending
+
+    def _take_deferred(self) -> list[str]:
+        deferred = getattr(self._state, "deferred", None)
+        if deferred:
+            self._state.deferred = []
+        return deferred or []
+
+    def _execute_cursor(self, sql, params, **cursor_options):
+        if cursor_options:
+            return super()._execute_cursor(sql, params, **cursor_options)
+        begin, deferred = self._take_begin(), self._take_deferred()
+        if not begin and not deferred:
+            return super()._execute_cursor(sql, params)
+        # One round trip: BEGIN, the writes waiting to be sent (already with their values:
+        # their % doubled, as this statement's parameters are formatted in), this statement.
+        prefix = ("BEGIN; " if begin else "") + "".join(text.replace("%", "%%") + "; " for text in deferred)
+        for text in deferred:
+            self._log_query(text, None)
+        self._log_query(("BEGIN; " if begin else "") + sql, params)
+        with __exception_wrapper__:
+            cursor = self._state.conn.cursor()
+            cursor.execute(prefix + sql, params or ())
+        return cursor
+
+    def cursor(self, named_cursor=None):
+        begin, deferred = self._take_begin(), self._take_deferred()
+        if begin or deferred:
+            super().cursor().execute(("BEGIN; " if begin else "") + "".join(text + "; " for text in deferred))
+        return super().cursor(named_cursor)
+
+    def execute_deferred(self, sql, params=(), prepared=False):
+        """A write inside a transaction whose result nobody reads (an outbox row): sent with the
+        transaction's next statement, or with its COMMIT, in the same round trip. Outside a
+        transaction, at once. A failure surfaces there (the transaction rolls back as usual)."""
+        if self.is_closed() or not self.in_transaction():
+            return (self.execute_prepared if prepared else self.execute_sql)(sql, params)
+        if prepared and self._prepare_statements:
+            sql = self._prepare(sql, params)
+        text = self._state.conn.cursor().mogrify(sql, params).decode()
+        if getattr(self._state, "deferred", None) is None:
+            self._state.deferred = []
+        self._state.deferred.append(text)
+        return None
+
+    def commit(self):
+        begin, deferred = self._take_begin(), self._take_deferred()
+        if not deferred:
+            if begin:
+                return None  # nothing ran: nothing to commit
+            self._unit.wrote = True  # sent: if the answer is lost, it may have been stored
+            return super().commit()
+        self._unit.wrote = True
+        for text in (["BEGIN"] if begin else []) + deferred:
+            self._log_query(text, None)
+        with __exception_wrapper__:
+            self._state.conn.cursor().execute(
+                ("BEGIN; " if begin else "") + "".join(t + "; " for t in deferred) + "COMMIT"
+            )
+        return None
+
+    def rollback(self):
+        self._take_deferred()  # never sent: nothing to undo
+        if self._take_begin():
+            return None
+        return super().rollback()
+
+    def close(self):
+        self._state.begin_pending = False
+        self._state.deferred = []
+        return super().close()
+
+    # -- server-side prepared statements -----------------------------------------------
+
+    def execute_prepared(self, sql, params=()):
+        """`execute_sql` for SQL the hot paths run again and again, with %s parameters."""
+        if self.is_closed() or not self._prepare_statements:
+            return self.execute_sql(sql, params)
+        return self.execute_sql(self._prepare(sql, params), params)
+
+    def _prepare(self, sql, params) -> str:
+        """PREPARE `sql` on this connection if it is not yet; the EXECUTE that runs it."""
+        conn = self._state.conn
+        done = self._prepared.get(conn)
+        if done is None:
+            done = self._prepared[conn] = set()
+        name = self._names.get(sql)
+        if name is None:
+            name = self._names[sql] = "hcp_" + hashlib.blake2b(sql.encode(), digest_size=8).hexdigest()
+        if sql not in done:
+            self.execute_sql(f"PREPARE {name} AS {_numbered(sql)}")
+            done.add(sql)  # only once PREPARE succeeded (it is not undone by a rollback)
+        marks = ", ".join(["%s"] * len(params))
+        return f"EXECUTE {name} ({marks})" if params else f"EXECUTE {name}"
+
+    def prepared_text(self, name: str) -> str | None:
+        """The SQL behind a prepared statement's name (for logs and tests)."""
+        return next((sql for sql, known in self._names.items() if known == name), None)
 
     def _is_closed(self, conn):
         # Checked out: its entry goes (a connection the pool drops leaves none behind).
@@ -258,3 +442,11 @@ class PostgresqlDatabase(PooledPostgresqlDatabase):
         if conn.closed:  # closed rather than pooled (stale, or asked to)
             self._returned_at.pop(key, None)
         return result
+
+
+def _numbered(sql: str) -> str:
+    """psycopg2's %s parameters as PREPARE's $1, $2, …"""
+    parts = sql.split("%s")
+    if any("%" in part for part in parts):
+        raise ValueError("prepared SQL may hold no % but its parameters")
+    return "".join(part + (f"${i}" if i < len(parts) else "") for i, part in enumerate(parts, 1))

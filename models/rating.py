@@ -1,5 +1,7 @@
 """Ratings: the five-level verdict on a case or, on site, on a window or staff member."""
 
+import threading
+
 from peewee import SQL
 from peewee import BooleanField
 from peewee import CharField
@@ -15,6 +17,7 @@ from core import clock
 from .case import Case
 from .db import BaseModel
 from .db import db
+from .db import insert_row
 from .db import is_postgres
 from .db import prepared
 from .item import Item
@@ -22,6 +25,9 @@ from .org import Department
 from .org import Hall
 from .org import Staff
 from .org import Window
+
+# Counts `Rating.insert_counting` made with a rating's INSERT, for the fraud screen's call (per thread).
+_counted = threading.local()
 
 # Channel → where the rating was given. The upstream profile maps these to `pf`.
 CHANNELS = {
@@ -70,10 +76,11 @@ class Rating(BaseModel):
     # "device:<key>", "browser:<token>"); never a phone number or a name.
     rater_ref = CharField(max_length=80, null=True)
     department = ForeignKeyField(Department, backref="ratings", on_delete="RESTRICT", index=False)
-    hall = ForeignKeyField(Hall, null=True, on_delete="SET NULL")
-    window = ForeignKeyField(Window, null=True, on_delete="SET NULL")
-    staff = ForeignKeyField(Staff, null=True, on_delete="SET NULL")
-    item = ForeignKeyField(Item, null=True, on_delete="SET NULL")
+    # Indexed (partially: only rows that name one) below.
+    hall = ForeignKeyField(Hall, null=True, on_delete="SET NULL", index=False)
+    window = ForeignKeyField(Window, null=True, on_delete="SET NULL", index=False)
+    staff = ForeignKeyField(Staff, null=True, on_delete="SET NULL", index=False)
+    item = ForeignKeyField(Item, null=True, on_delete="SET NULL", index=False)
     is_bad = BooleanField(default=False)
     # Left out of every figure (an approved appeal, a fraud review); the
     # rating itself and the reason are kept.
@@ -92,9 +99,9 @@ class Rating(BaseModel):
     network_slot = IntegerField(null=True)
 
     class Meta:
+        # The one-rating rule (case, sequence) and the on-site cap (rater_ref, window,
+        # onsite_day, onsite_slot) are unique partial indexes below (migration 0035).
         indexes = (
-            (("case", "sequence"), True),
-            (("rater_ref", "window", "onsite_day", "onsite_slot"), True),
             (("department", "created_at"), False),
             # The fraud screen's burst count (ratings/fraud.py).
             (("rater_ref", "level", "created_at"), False),
@@ -127,8 +134,17 @@ class Rating(BaseModel):
 
         Runs on every rating (the fraud screen's burst rule): prepared SQL over the
         (rater_ref, level, created_at) index, and the LIMIT keeps a busy device's
-        count as cheap as a quiet one's."""
+        count as cheap as a quiet one's. A count made by `insert_counting` with these
+        arguments, in this thread, is taken instead of a query (once)."""
+        args = (rater_ref, level, since, until, per_window, window_id, cap)
+        counted = getattr(_counted, "found", None)
+        if counted is not None and args in counted:
+            return counted.pop(args)
+        sql, params = cls._recent_sql(*args)
+        return db.execute_prepared(sql, params).fetchone()[0]
 
+    @classmethod
+    def _recent_sql(cls, rater_ref, level, since, until, per_window, window_id, cap) -> tuple[str, list]:
         def build(p):
             same = "IS NOT DISTINCT FROM" if is_postgres() else "IS"  # the window may be NULL
             window = f" AND window_id {same} {p}" if per_window else ""
@@ -140,7 +156,23 @@ class Rating(BaseModel):
         sql = prepared(f"rating.recent_count.{per_window}", build)
         params = [rater_ref, level, cls.created_at.db_value(since), cls.created_at.db_value(until)]
         params += [window_id] if per_window else []
-        return db.execute_sql(sql, [*params, cap]).fetchone()[0]
+        return sql, [*params, cap]
+
+    @classmethod
+    def insert_counting(cls, values: dict, recent: tuple) -> int:
+        """INSERT a new rating ({column: value}, as `insert_row` takes them) and, in the same
+        statement, `recent_count(*recent)` as it stands with the new rating (the fraud screen's
+        burst count: one statement, and one round trip, fewer per rating). The count is kept
+        for the `recent_count` call with the same arguments that follows. Returns the id."""
+        sql, params = cls._recent_sql(*recent)
+        rating_id, count = insert_row(cls, values, extra=(sql, params))
+        if is_postgres():
+            count = min(count + 1, recent[-1])  # the subquery saw the table before the INSERT
+        if getattr(_counted, "found", None) is None:
+            _counted.found = {}
+        _counted.found.clear()  # one rating's at a time: nothing stale stays behind
+        _counted.found[recent] = count
+        return rating_id
 
     @classmethod
     def onsite_target(cls, window_id: int | None, staff_id: int | None):
@@ -216,3 +248,22 @@ Rating.add_index(Rating.index(Rating.created_at, where=Rating.level <= 3, name="
 Rating.add_index(
     Rating.index(Rating.created_at, where=Rating.channel == DEFAULT_CHANNEL, name="rating_default_created_at")
 )
+# Partial: an index entry costs every rating its insert, and NULLs are never looked up (migration 0035).
+Rating.add_index(
+    Rating.index(
+        Rating.case, Rating.sequence, unique=True, where=Rating.case.is_null(False), name="rating_case_id_sequence"
+    )
+)
+Rating.add_index(
+    Rating.index(
+        Rating.rater_ref,
+        Rating.window,
+        Rating.onsite_day,
+        Rating.onsite_slot,
+        unique=True,
+        where=Rating.onsite_day.is_null(False),
+        name="rating_rater_ref_window_id_onsite_day_onsite_slot",
+    )
+)
+for _field in (Rating.hall, Rating.window, Rating.staff, Rating.item):
+    Rating.add_index(Rating.index(_field, where=_field.is_null(False), name=f"rating_{_field.column_name}"))

@@ -14,6 +14,7 @@ from peewee import fn
 
 from core import clock
 
+from .bulk import select_in
 from .db import BaseModel
 from .outbox import Outbox
 from .rating import Rating
@@ -89,8 +90,8 @@ class UpstreamPush(BaseModel):
 
     @classmethod
     def eval_ids_for(cls, rating_ids: list[int]) -> dict:
-        """{rating id: evalId} of those ratings that have one."""
-        return dict(cls.select(cls.rating, cls.eval_id).where(cls.rating.in_(rating_ids)).tuples())
+        """{rating id: evalId} of those ratings that have one (SQL built once: models.bulk)."""
+        return dict(select_in(cls, ("rating", "eval_id"), "rating", list(rating_ids)))
 
     @classmethod
     def counts(cls) -> dict:

@@ -28,7 +28,7 @@ class RetryOnFreshConnection(Exception):
 
 
 def init_app(app, database_settings) -> None:
-    init_database(database_settings.url, database_settings.pool_size)
+    init_database(database_settings.url, database_settings.pool_size, database_settings.prepared_statements)
 
     @app.before_request
     def _connect():

@@ -35,15 +35,16 @@ def refuse_control_paths():
 
 
 def refuse_unstorable_text():
+    req = request._get_current_object()  # once: every `request.x` goes through werkzeug's proxy
     # The JSON APIs check their few query parameters themselves (a NUL code is an unknown code, 404);
     # pages pass free text (search boxes, filters) on to queries.
-    if not request.path.startswith("/api/") and _bad_strings(request.args.items(multi=True)):
+    if not req.path.startswith("/api/") and _bad_strings(req.args.items(multi=True)):
         error("invalid_text", "请求中含有无法保存的字符（如 NUL 或不成对的代理字符）", 400)
-    if request.method in ("POST", "PUT", "PATCH"):
-        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            if _bad_strings(request.form.items(multi=True)):
+    if req.method in ("POST", "PUT", "PATCH"):
+        if req.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            if _bad_strings(req.form.items(multi=True)):
                 error("invalid_text", "提交的内容中含有无法保存的字符（如 NUL）", 400)
-        elif (request.content_length or request.is_json) and _may_hold_bad_text(request.get_data(cache=True)):
+        elif (req.content_length or req.is_json) and _may_hold_bad_text(req.get_data(cache=True)):
             try:
                 data = json_body()  # kept on the request: the view reads the same object
             except ApiError:

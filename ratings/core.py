@@ -89,8 +89,27 @@ class RatingResult:
 
 
 def submit_rating(req: RatingRequest) -> RatingResult:
-    """Validate, store and fan out one rating; raises `ApiError` on refusal."""
+    """Validate, store and fan out one rating; raises `ApiError` on refusal.
+
+    Many first ratings of cases at once (the SMS inbox's chunk): `ratings.batch`, the same
+    steps set-based — `new_rating`, then the store, then `fan_out` per rating."""
     settings = current_settings()
+    rating = new_rating(req, settings)  # the input checked before the transaction (SQLite: its writer lock)
+    with db.atomic():
+        rating.created_at = clock.now()  # stamped inside it: in the order ratings commit
+        holds: dict[str, str] = {}
+        if req.case is not None:
+            _save_case_rating(rating, req, settings.ratings)
+        else:
+            holds = _save_onsite_rating(rating, req, settings)
+        ticket = fan_out(rating, req, settings, holds)
+        Outbox.put("upstream.rating", f"rating:{rating.id}", {"rating_id": rating.id})
+    log_stored(rating)
+    return RatingResult(rating, ticket)
+
+
+def new_rating(req: RatingRequest, settings) -> Rating:
+    """The rating a request asks for, its input checked; not stored (raises `ApiError`)."""
     level = _valid_level(req.level)
     if req.channel not in CHANNELS:
         error("invalid_channel", f"不支持的评价渠道：{req.channel}", 422)
@@ -99,30 +118,29 @@ def submit_rating(req: RatingRequest) -> RatingResult:
         error("no_label_dictionary", "评价标签字典尚未配置", 409)
     labels = _valid_labels(req.labels, level, label_set.version, codes)
     comment = _valid_comment(req.comment, settings.ratings.comment_max_length)
+    return Rating(
+        level=level,
+        labels=",".join(labels),
+        label_version=label_set.version,
+        comment=comment,
+        channel=req.channel,
+        rater_ref=req.rater_ref,
+        is_bad=level in BAD_LEVELS,
+        created_at=clock.now(),
+    )
 
-    with db.atomic():
-        rating = Rating(
-            level=level,
-            labels=",".join(labels),
-            label_version=label_set.version,
-            comment=comment,
-            channel=req.channel,
-            rater_ref=req.rater_ref,
-            is_bad=level in BAD_LEVELS,
-            created_at=clock.now(),
-        )
-        holds: dict[str, str] = {}
-        if req.case is not None:
-            _save_case_rating(rating, req, settings.ratings)
-        else:
-            holds = _save_onsite_rating(rating, req, settings)
-        # Abuse: refuses a staff member's rating of their own work, flags suspicious ones for review
-        # (with the on-site patterns found on the way in). A system default rating
-        # (ratings/defaults.py) has no rater to screen.
-        if req.channel != DEFAULT_CHANNEL:
-            fraud.screen(rating, req, settings.fraud, holds)
-        ticket = _open_ticket(rating, settings.rectification) if rating.is_bad else None
-        Outbox.put("upstream.rating", f"rating:{rating.id}", {"rating_id": rating.id})
+
+def fan_out(rating: Rating, req: RatingRequest, settings, holds: dict | None = None) -> Ticket | None:
+    """What follows a stored rating in its transaction, but for its upstream outbox row:
+    the fraud screen (refuses a staff member's rating of their own work, flags suspicious
+    ones for review, with the on-site patterns `holds` found on the way in), and the
+    差评's ticket. A system default rating (ratings/defaults.py) has no rater to screen."""
+    if req.channel != DEFAULT_CHANNEL:
+        fraud.screen(rating, req, settings.fraud, holds or {})
+    return _open_ticket(rating, settings.rectification) if rating.is_bad else None
+
+
+def log_stored(rating: Rating) -> None:
     # A 差评 (a ticket opened) is news for the operators; every other rating is in the database
     # and in /metrics, and an INFO line each was a tenth of the endpoint's time.
     log.log(
@@ -130,10 +148,13 @@ def submit_rating(req: RatingRequest) -> RatingResult:
         "rating %s stored: channel=%s level=%s bad=%s",
         rating.id,
         rating.channel,
-        level,
+        rating.level,
         rating.is_bad,
     )
-    return RatingResult(rating, ticket)
+
+
+def already_rated() -> None:
+    error("already_rated", "该办件已经评价过了，感谢您的参与", 409)
 
 
 def _valid_level(value) -> int:
@@ -169,6 +190,21 @@ def _valid_comment(value, max_length: int) -> str | None:
 
 
 def _save_case_rating(rating: Rating, req: RatingRequest, rules) -> None:
+    case_fields(rating, req, rules)
+    try:
+        # The first write of the transaction: a refusal rolls back nothing else,
+        # so no savepoint is needed (and a caller's transaction sees a savepoint
+        # already: submit_rating's own atomic()).
+        _insert(rating)
+    except IntegrityError:
+        if req.addendum:
+            error("already_has_addendum", "该办件已追评过", 409)
+        already_rated()
+    close_invitations([req.case.id])
+
+
+def case_fields(rating: Rating, req: RatingRequest, rules) -> None:
+    """A case rating's units (the case's) and sequence; refuses a late rating or 追评."""
     case = req.case
     rating.case = case
     rating.department = case.department_id
@@ -193,19 +229,13 @@ def _save_case_rating(rating: Rating, req: RatingRequest, rules) -> None:
         rating.sequence = ADDENDUM
     else:
         rating.sequence = FIRST
-    try:
-        # The first write of the transaction: a refusal rolls back nothing else,
-        # so no savepoint is needed (and a caller's transaction sees a savepoint
-        # already: submit_rating's own atomic()).
-        _insert(rating)
-    except IntegrityError:
-        if req.addendum:
-            error("already_has_addendum", "该办件已追评过", 409)
-        error("already_rated", "该办件已经评价过了，感谢您的参与", 409)
-    # The invitation's work is done: no reminder for a rated case.
+
+
+def close_invitations(case_ids: list[int]) -> None:
+    """The invitations' work is done: no reminder for a rated case."""
     (
         Invitation.update(state="rated")
-        .where((Invitation.case == case) & Invitation.state.in_(("scheduled", "sent", "delivered")))
+        .where(Invitation.case.in_(case_ids) & Invitation.state.in_(("scheduled", "sent", "delivered")))
         .execute()
     )
 
@@ -272,9 +302,11 @@ def _save_onsite_rating(rating: Rating, req: RatingRequest, settings) -> dict[st
 
 
 def _insert(rating: Rating) -> None:
-    """INSERT the new rating with prepared SQL (the hot path; see models.db.insert_row)."""
+    """INSERT the new rating with prepared SQL (the hot path; see models.db.insert_row), and in
+    the same statement the fraud screen's burst count when it will ask for one."""
     values = {name: value for name, value in rating.__data__.items() if name != "id"}
-    rating.id = insert_row(Rating, values)
+    burst = fraud.burst_count_args(rating, current_settings().fraud)
+    rating.id = insert_row(Rating, values) if burst is None else Rating.insert_counting(values, burst)
 
 
 def _open_ticket(rating: Rating, rect) -> Ticket:

@@ -155,6 +155,25 @@ def _in_network(address, cidr: str) -> bool:
         return False
 
 
+def burst_count_args(rating: Rating, rules) -> tuple | None:
+    """The arguments of `Rating.recent_count` for this rating's burst count, or None when the
+    rule counts nothing for it. The rating core passes them to its INSERT (one statement)."""
+    if not rating.rater_ref or rating.channel == "paper" or rating.rater_ref.startswith(SINGLE_USE_RATERS):
+        return None
+    since = rating.created_at - dt.timedelta(minutes=rules.burst_minutes)
+    # A department key without a device id rates from every tablet: count per window.
+    per_window = rating.rater_ref.startswith("device:")
+    return (
+        rating.rater_ref,
+        rating.level,
+        since,
+        rating.created_at,
+        per_window,
+        rating.window_id,
+        rules.burst_count + 1,
+    )
+
+
 def _burst_size(rating: Rating, rules) -> int:
     """How many ratings of this level this rater gave in the burst window, this one
     included — counted up to one past the limit, which is all the rule needs."""
@@ -162,12 +181,7 @@ def _burst_size(rating: Rating, rules) -> int:
         return 0
     if rating.rater_ref.startswith(SINGLE_USE_RATERS):
         return 1  # one invitation rates one case once: nothing to count (a round trip per SMS reply saved)
-    since = rating.created_at - dt.timedelta(minutes=rules.burst_minutes)
-    # A department key without a device id rates from every tablet: count per window.
-    per_window = rating.rater_ref.startswith("device:")
-    return Rating.recent_count(
-        rating.rater_ref, rating.level, since, rating.created_at, per_window, rating.window_id, rules.burst_count + 1
-    )
+    return Rating.recent_count(*burst_count_args(rating, rules))
 
 
 def _flag(rating: Rating, found: dict[str, str]) -> RatingFlag:

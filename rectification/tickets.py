@@ -7,8 +7,6 @@ may do what in which state are in `rectification/workflow.py`. The reply and the
 回访 are in `rectification/followup.py`, the 台账 in `rectification/ledger.py`.
 """
 
-from peewee import fn
-
 from core import clock
 from core.errors import error
 from models import AuditLog
@@ -23,6 +21,7 @@ from models import User
 from models import db
 from models.access import DEPARTMENT_ROLES
 from models.db import insert_model
+from models.db import prepared
 
 from . import followup
 from . import workflow
@@ -61,17 +60,22 @@ def open_ticket(rating: Rating, rect) -> Ticket:
     return ticket
 
 
-def default_assignee(department_id):
-    """The department's configured contact, else its first active admin, else its first active
-    staff member — in one query (it runs inside every 差评's transaction)."""
-    contact = TicketContact.select(TicketContact.id).where(
-        (TicketContact.user == User.id) & (TicketContact.department == department_id)
-    )
+def default_assignee(department_id) -> int | None:
+    """The id of the department's configured contact, else of its first active admin, else of
+    its first active staff member — in one query, SQL written once and prepared (it runs inside
+    every 差评's transaction, and compiling it cost more than running it)."""
+    sql = prepared("tickets.default_assignee", _default_assignee_sql)
+    row = db.execute_prepared(sql, [department_id, department_id]).fetchone()
+    return row[0] if row else None
+
+
+def _default_assignee_sql(p: str) -> str:
+    user, contact = User._meta.table_name, TicketContact._meta.table_name
+    roles = ", ".join(f"'{role}'" for role in DEPARTMENT_ROLES)
     return (
-        User.select()
-        .where((User.department == department_id) & User.active & User.role.in_(DEPARTMENT_ROLES))
-        .order_by(fn.EXISTS(contact).desc(), (User.role == "dept_admin").desc(), User.id)
-        .first()
+        f'SELECT u.id FROM "{user}" u WHERE u.department_id = {p} AND u.active AND u.role IN ({roles}) '  # noqa: S608
+        f'ORDER BY EXISTS (SELECT 1 FROM "{contact}" c WHERE c.user_id = u.id AND c.department_id = {p}) DESC, '
+        "(u.role = 'dept_admin') DESC, u.id LIMIT 1"
     )
 
 

@@ -201,7 +201,8 @@ def move(ticket: Ticket, name: str, actor, note=None, evidence=None, target=None
 
 
 def record(ticket: Ticket, name: str, actor, note=None, evidence=None, from_state=None, to_state=None, ref=None):
-    """The event and the audit row for one step (inside the caller's transaction)."""
+    """The event and the audit row for one step (inside the caller's transaction; on PostgreSQL
+    both travel with the transaction's next statement: nobody reads them back in it)."""
     insert_model(
         TicketEvent(
             ticket=ticket.id,
@@ -213,7 +214,8 @@ def record(ticket: Ticket, name: str, actor, note=None, evidence=None, from_stat
             to_state=to_state,
             note=note,
             evidence=evidence,
-        )
+        ),
+        defer=True,
     )
     # Notes may quote the citizen: the audit log keeps only the step.
     AuditLog.record(

@@ -29,10 +29,13 @@ from models import db
 from models.db import is_postgres
 from models.pools import POLL_MAX_SECONDS
 from models.sms import SmsInbox
+from ratings.batch import OneByOne
 
 from . import router
 from .batch import Batch
 from .batch import Incoming
+from .batch import Outcome
+from .batch import settled
 from .receipts import handle_report
 
 log = logging.getLogger(__name__)
@@ -173,17 +176,19 @@ def _chunk(size: int, counts: dict) -> int:
             batch = Batch(decisions)
             batch.prefetch([data[row.id]["phone_number"] for row in rows if row.kind == "up"])
             stop = time.monotonic() + CHUNK_SECONDS
-            results = []
+            handled = []
             for row in rows:
-                results.append((row.id, *_handle(batch, row, data[row.id])))
+                handled.append((row.id, _handle(batch, row, data[row.id])))
                 if time.monotonic() >= stop:
                     break  # the rest stay pending for the next chunk
-            batch.flush()
+            batch.flush()  # the chunk's ratings, as one set: the outcomes are known after it
+            results = [(row_id, *settled(outcome)) for row_id, outcome in handled]
             SmsInbox.finish(results)
-    except Exception:
+    except Exception as exc:
         if not rows:
             raise  # the inbox itself could not be read: the job fails and is retried
-        log.warning("sms inbox chunk of %d rolled back by an error; handling its rows one by one", len(rows))
+        level = logging.INFO if isinstance(exc, OneByOne) else logging.WARNING
+        log.log(level, "sms inbox chunk of %d rolled back (%s); handling its rows one by one", len(rows), exc)
         results = [(row.id, *_one_by_one(row, decisions)) for row in rows]
     for _id, outcome, _detail in results:
         if outcome is not None:
@@ -219,7 +224,7 @@ def _locked(query):
     return query
 
 
-def _handle(batch: Batch, row: SmsInbox, data: dict) -> tuple[str, str | None]:
+def _handle(batch: Batch, row: SmsInbox, data: dict) -> Outcome:
     if row.kind == "up":
         return router.handle_reply(Incoming(row.id, data["phone_number"], data.get("content") or "", batch))
     return handle_report(data)
@@ -238,8 +243,9 @@ def _one_by_one(row: SmsInbox, decisions: dict) -> tuple[str | None, str | None]
                 return None, None  # handled meanwhile by another run
             stored = SmsInbox.get_by_id(row.id)
             batch = Batch(decisions)  # a batch of one: the same path as a chunk
-            outcome, detail = _handle(batch, stored, stored.data)
+            pending = _handle(batch, stored, stored.data)
             batch.flush()
+            outcome, detail = settled(pending)
             SmsInbox.update(outcome=outcome, detail=detail).where(SmsInbox.id == row.id).execute()
             return outcome, detail
     except Exception:

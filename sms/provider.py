@@ -8,18 +8,18 @@ the sender turns into sent / retry later / failed / ask-before-resending.
 import json
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from aliyunsdkcore.acs_exception.exceptions import ClientException
-from aliyunsdkcore.acs_exception.exceptions import ServerException
-from aliyunsdkcore.client import AcsClient
-from aliyunsdkcore.request import CommonRequest
-
 from core.codes import mask_phone
+
+if TYPE_CHECKING:
+    from aliyunsdkcore.request import CommonRequest
 
 log = logging.getLogger(__name__)
 # The SDK logs every request's parameters (the phone number) at DEBUG.
 logging.getLogger("aliyunsdkcore").setLevel(logging.INFO)
+# The SDK (13 MB of memory) is imported by the first AliyunProvider, not by every web worker.
 
 # Aliyun codes after which the same request may succeed later (per-number or
 # account flow control, platform trouble, an exhausted balance staff can top up).
@@ -111,6 +111,8 @@ class AliyunProvider:
     name = "aliyun"
 
     def __init__(self, settings):
+        from aliyunsdkcore.client import AcsClient
+
         self.settings = settings
         host = urlsplit("//" + settings.endpoint).hostname or ""
         # The SDK honours HTTP(S)_PROXY but ignores NO_PROXY: a loopback
@@ -131,7 +133,9 @@ class AliyunProvider:
         """Release the SDK's pooled connections (one client per job run)."""
         self.client.session.close()
 
-    def _request(self, action: str, **params) -> CommonRequest:
+    def _request(self, action: str, **params) -> "CommonRequest":
+        from aliyunsdkcore.request import CommonRequest
+
         req = CommonRequest(domain=self.settings.endpoint, version="2017-05-25", action_name=action)
         req.set_method("POST")
         req.set_protocol_type(self.settings.protocol)
@@ -142,7 +146,10 @@ class AliyunProvider:
             req.add_query_param(key, str(value))
         return req
 
-    def _call(self, req: CommonRequest) -> tuple[dict | None, Outcome | None]:
+    def _call(self, req: "CommonRequest") -> tuple[dict | None, Outcome | None]:
+        from aliyunsdkcore.acs_exception.exceptions import ClientException
+        from aliyunsdkcore.acs_exception.exceptions import ServerException
+
         try:
             raw = self.client.do_action_with_exception(req)
         except ServerException as exc:

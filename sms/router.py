@@ -16,12 +16,12 @@ from collections.abc import Callable
 from models.sms import SmsMessage
 
 from .batch import Incoming
+from .batch import Outcome
 from .conversations import followup
 from .conversations import rating
 from .conversations.opt_out import opt_out
-from .parser import parse_reply
 
-Handler = Callable[[Incoming, SmsMessage], tuple[str, str | None]]
+Handler = Callable[[Incoming, SmsMessage], Outcome]
 
 HANDLERS: dict[str, Handler] = {
     "invite": rating.rating_reply,
@@ -32,9 +32,10 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-def handle_reply(incoming: Incoming) -> tuple[str, str | None]:
-    """(outcome, detail) of one reply, for the inbox row and the staff's view."""
-    if parse_reply(incoming.text).kind == "opt_out":
+def handle_reply(incoming: Incoming) -> Outcome:
+    """(outcome, detail) of one reply, for the inbox row and the staff's view (pending
+    until the batch is flushed when the reply rates a case)."""
+    if incoming.parsed().kind == "opt_out":
         return opt_out(incoming.phone)
     if not incoming.batch.allowed(incoming.inbox_id, incoming.phone):
         return "rate_limited", "该号码回复过于频繁，本条未处理"

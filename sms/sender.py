@@ -6,6 +6,15 @@ Each attempt is stored (SmsMessage, state `sending`) before the provider is
 called. When the answer is lost (timeout, crash) the attempt stays open and
 the next run asks the provider (QuerySendDetails) before sending again: a
 lost answer never becomes a second SMS.
+
+A run takes the due rows of a kind in chunks of up to `limit`: one UPDATE claims
+a chunk (a second sender running at the same time claims other rows), what the
+plans read is read once for the chunk (`Lookups`: invitations with their cases,
+rated cases, opt-outs, open attempts, today's count per phone), the new attempts
+are stored with one INSERT, then the SendSms calls go out in parallel within the
+account's QPS (sms/throttle.py: `sms.aliyun.qps`, `concurrency`), and the answers
+that are successes are settled with one UPDATE per table; any other answer row by
+row, as before.
 """
 
 import datetime as dt
@@ -13,16 +22,31 @@ import json
 import logging
 from contextlib import closing
 from dataclasses import dataclass
+from dataclasses import field
+
+from peewee import fn
 
 from core import clock
 from core.codes import mask_phone
 from core.codes import normalize_phone
 from core.config import current_settings
+from core.crypto import phone_hash
+from models import Case
+from models import Department
 from models import Invitation
+from models import Item
 from models import OptOut
 from models import Outbox
 from models import Rating
 from models import db
+from models.bulk import insert_returning
+from models.bulk import select_in
+from models.bulk import to_db
+from models.bulk import update_by_id
+from models.rating import FIRST
+from models.sms import CAPPED_PURPOSES
+from models.sms import LIVE_STATES
+from models.sms import SmsInbox
 from models.sms import SmsMessage
 
 from . import texts
@@ -30,10 +54,12 @@ from .provider import ACCOUNT_CODES
 from .provider import make_provider
 from .schedule import hold_until
 from .schedule import next_day_start
+from .throttle import call_all
 
 log = logging.getLogger(__name__)
 
 KINDS = ("sms.invite", "sms.reminder", "sms.message")
+INBOX_BACKLOG = 200  # callbacks waiting in the inbox: a backlog (the inbox job takes 200 at a time)
 CLAIM_SECONDS = 120
 UNKNOWN_RETRY_SECONDS = 120
 # Prompts other than invitations wait this long for an answer.
@@ -57,55 +83,159 @@ class Plan:
     context: str | None = None
 
 
-def send_due(limit: int = 100) -> dict:
-    """Send what is due; returns counts by result. Safe to run concurrently."""
+def send_due(limit: int = 500) -> dict:
+    """Send what is due; returns counts by result. Safe to run concurrently.
+
+    Replies first: while the inbox holds a backlog of citizens' replies (INBOX_BACKLOG or more
+    waiting), no chunk is started — the SDK's calls would take the scheduler's CPU from the
+    inbox job that turns the replies into ratings, and the SMS wait seconds, not the ratings."""
     settings = current_settings()
-    provider = make_provider(settings.sms)
+    provider = make_provider(settings.sms)  # this thread's: lookups of lost answers
     counts: dict = {}
     with db.connection_context(), closing(provider):
         for kind in KINDS:
-            for row in list(Outbox.due(kind, limit)):
-                if not _claim(row):
-                    continue
-                try:
-                    result = _send_row(row, settings, provider)
-                except Exception:
-                    log.exception("sms outbox row %s failed unexpectedly", row.id)
-                    row.retry_later("内部错误，稍后重试", 300)
-                    result = "error"
-                counts[result] = counts.get(result, 0) + 1
+            while True:
+                if SmsInbox.backlog(INBOX_BACKLOG) >= INBOX_BACKLOG:
+                    counts["deferred_to_replies"] = 1
+                    return counts
+                rows = _claim_due(kind, limit)
+                if rows:
+                    _send_rows(rows, settings, provider, counts)
+                if len(rows) < limit:
+                    break
     return counts
 
 
-def _claim(row: Outbox) -> bool:
-    """Lease the row so that a second sender running now leaves it alone."""
-    lease = clock.now() + dt.timedelta(seconds=CLAIM_SECONDS)
-    claimed = (
-        Outbox.update(available_at=lease)
-        .where((Outbox.id == row.id) & (Outbox.state == "pending") & (Outbox.available_at == row.available_at))
-        .execute()
+def _claim_due(kind: str, limit: int) -> list[Outbox]:
+    """Lease up to `limit` due rows of `kind` for this run: a second sender running now
+    leaves them alone (the UPDATE re-checks each row's lease as it takes it)."""
+    now, lease = clock.now(), clock.now() + dt.timedelta(seconds=CLAIM_SECONDS)
+    due = [row.id for row in Outbox.due(kind, limit).select(Outbox.id)]
+    if not due:
+        return []
+    with db.atomic():
+        Outbox.update(available_at=lease).where(
+            Outbox.id.in_(due) & (Outbox.state == "pending") & (Outbox.available_at <= now)
+        ).execute()
+        rows = list(Outbox.select().where(Outbox.id.in_(due) & (Outbox.available_at == lease)))
+    order = {row_id: n for n, row_id in enumerate(due)}
+    return sorted(rows, key=lambda row: order[row.id])
+
+
+@dataclass
+class Lookups:
+    """What the plans of one chunk read, read once for the chunk."""
+
+    invitations: dict = field(default_factory=dict)  # id → Invitation, its case, item and department loaded
+    rated: set = field(default_factory=set)  # case ids with a first rating
+    opted_out: set = field(default_factory=set)  # phone hashes
+    open_attempts: dict = field(default_factory=dict)  # outbox id → its unfinished SmsMessage
+    capped_today: dict = field(default_factory=dict)  # phone hash → invitations + reminders today
+
+    @classmethod
+    def load(cls, rows: list[Outbox]) -> "Lookups":
+        found = cls()
+        ids = [row.data.get("invitation_id") for row in rows if row.kind != "sms.message"]
+        ids = [i for i in ids if isinstance(i, int)]
+        if ids:
+            query = (
+                Invitation.select(Invitation, Case, Item, Department)
+                .join(Case)
+                .join(Item, on=(Case.item == Item.id))
+                .join_from(Case, Department, on=(Case.department == Department.id))
+                .where(Invitation.id.in_(ids))
+            )
+            found.invitations = {inv.id: inv for inv in query}
+            cases = [inv.case_id for inv in found.invitations.values()]
+            found.rated = {c for (c,) in select_in(Rating, ("case",), "case", cases, (("sequence", FIRST),))}
+            hashes = [inv.case.applicant_phone_hash for inv in found.invitations.values()]
+            found.opted_out = OptOut.among([h for h in hashes if h])
+            start = dt.datetime.combine(clock.today(), dt.time())
+            counted = (
+                SmsMessage.select(SmsMessage.phone_hash, fn.COUNT(SmsMessage.id))
+                .where(
+                    SmsMessage.phone_hash.in_([h for h in hashes if h])
+                    & SmsMessage.purpose.in_(CAPPED_PURPOSES)
+                    & SmsMessage.state.in_(LIVE_STATES)
+                    & (SmsMessage.created_at >= start)
+                    & (SmsMessage.created_at < start + dt.timedelta(days=1))
+                )
+                .group_by(SmsMessage.phone_hash)
+                .tuples()
+            )
+            found.capped_today = dict(counted)
+        attempts = SmsMessage.select().where(
+            SmsMessage.outbox_id.in_([row.id for row in rows]) & SmsMessage.state.in_(("sending", "unknown"))
+        )
+        for attempt in attempts.order_by(SmsMessage.id):
+            found.open_attempts[attempt.outbox_id] = attempt  # the newest wins
+        return found
+
+
+def _send_rows(rows: list[Outbox], settings, provider, counts: dict) -> None:
+    lookups = Lookups.load(rows)
+    fresh: list[tuple[Outbox, Plan]] = []
+    for row in rows:
+        try:
+            result = _prepare(row, settings, provider, lookups)
+        except Exception:
+            log.exception("sms outbox row %s failed unexpectedly", row.id)
+            row.retry_later("内部错误，稍后重试", 300)
+            result = "error"
+        if isinstance(result, Plan):
+            fresh.append((row, result))
+        else:
+            counts[result] = counts.get(result, 0) + 1
+    if not fresh:
+        return
+    attempts = _record_attempts(fresh, provider.name)
+    aliyun = settings.sms.aliyun
+    outcomes = call_all(
+        [plan for _, plan in fresh],
+        lambda client, plan: client.send(
+            plan.phone, settings.sms.sign_name, plan.template_code, plan.params, plan.out_id
+        ),
+        lambda: make_provider(settings.sms),
+        aliyun.concurrency,
+        aliyun.qps,
     )
-    return claimed == 1
+    sent = [
+        (row, attempt, plan, outcome.biz_id)
+        for (row, plan), attempt, outcome in zip(fresh, attempts, outcomes, strict=True)
+        if outcome.status == "ok"
+    ]
+    if sent:
+        with db.atomic():
+            _succeeded_many(sent)
+        counts["sent"] = counts.get("sent", 0) + len(sent)
+    for (row, plan), attempt, outcome in zip(fresh, attempts, outcomes, strict=True):
+        if outcome.status == "ok":
+            continue
+        try:
+            with db.atomic():
+                result = _settle(row, attempt, plan, outcome, settings)
+        except Exception:
+            log.exception("sms outbox row %s failed unexpectedly", row.id)
+            row.retry_later("内部错误，稍后重试", 300)
+            result = "error"
+        counts[result] = counts.get(result, 0) + 1
 
 
-def _hold(row: Outbox, until: dt.datetime, note: str) -> str:
-    """Not now, by rule (quiet hours, daily cap): no attempt is counted."""
-    Outbox.update(available_at=until, last_error=note).where(Outbox.id == row.id).execute()
-    return "held"
-
-
-def _send_row(row: Outbox, settings, provider) -> str:
-    plan = _plan(row, settings)
+def _prepare(row: Outbox, settings, provider, lookups: Lookups):
+    """The row's plan to send now, or the result of what was done instead (held, skipped,
+    failed, an earlier attempt found or asked about)."""
+    plan = _plan(row, settings, lookups)
     if isinstance(plan, str):
         return plan
     # A one-time code is sent at once, quiet hours or not: the citizen asked for it and is waiting.
     quiet_end = hold_until(clock.now(), settings.sms.quiet_hours) if plan.purpose != OTP else None
     if quiet_end is not None:
         return _hold(row, quiet_end, f"免打扰时段，{quiet_end:%m-%d %H:%M} 后发送")
-    if plan.capped and SmsMessage.capped_count(plan.phone, clock.today()) >= settings.sms.daily_cap_per_phone:
+    key = phone_hash(plan.phone) if plan.capped else None
+    if key is not None and lookups.capped_today.get(key, 0) >= settings.sms.daily_cap_per_phone:
         until = next_day_start(clock.now(), settings.sms.quiet_hours)
         return _hold(row, until, f"该号码今日短信已达上限，{until:%m-%d %H:%M} 后发送")
-    attempt = SmsMessage.attempt_for(row.id)
+    attempt = lookups.open_attempts.get(row.id)
     if attempt is not None:
         found = provider.find(attempt.phone, attempt.created_at.date(), attempt.out_id, attempt.template_code)
         if found.status == "sent":
@@ -118,41 +248,70 @@ def _send_row(row: Outbox, settings, provider) -> str:
         attempt.state, attempt.error_code = "failed", "NOT_SENT"
         attempt.error_message = "服务商无此发送记录，重新发送"
         attempt.save()
-    attempt = SmsMessage.create(
-        outbox_id=row.id,
-        invitation=plan.invitation,
-        phone=plan.phone,
-        purpose=plan.purpose,
-        ref=plan.ref,
-        provider=provider.name,
-        template_code=plan.template_code,
-        params=_json(plan.params),
-        text=plan.text,
-        out_id=plan.out_id,
-        context=plan.context,
-        expects_reply_until=plan.expects_reply_until,
-        created_at=clock.now(),
-    )
-    outcome = provider.send(plan.phone, settings.sms.sign_name, plan.template_code, plan.params, plan.out_id)
+        return plan  # the new attempt takes the failed one's place in today's count
+    if key is not None:
+        lookups.capped_today[key] = lookups.capped_today.get(key, 0) + 1  # the attempt about to be stored
+    return plan
+
+
+ATTEMPT_COLUMNS = ("outbox_id", "invitation", "phone", "phone_hash", "purpose", "ref", "provider", "template_code")
+ATTEMPT_COLUMNS += ("params", "text", "out_id", "state", "context", "expects_reply_until", "created_at")
+
+
+def _record_attempts(fresh: list[tuple[Outbox, "Plan"]], provider_name: str) -> list[SmsMessage]:
+    """Every attempt stored (state `sending`) with one INSERT, committed before any call."""
+    now = clock.now()
+    attempts = [
+        SmsMessage(
+            outbox_id=row.id,
+            invitation=plan.invitation,
+            phone=plan.phone,
+            phone_hash=phone_hash(plan.phone),
+            purpose=plan.purpose,
+            ref=plan.ref,
+            provider=provider_name,
+            template_code=plan.template_code,
+            params=_json(plan.params),
+            text=plan.text,
+            out_id=plan.out_id,
+            state="sending",
+            context=plan.context,
+            expects_reply_until=plan.expects_reply_until,
+            created_at=now,
+        )
+        for row, plan in fresh
+    ]
+    values = to_db(SmsMessage, ATTEMPT_COLUMNS, [tuple(a.__data__.get(c) for c in ATTEMPT_COLUMNS) for a in attempts])
     with db.atomic():
-        if outcome.status == "ok":
-            _succeeded(row, attempt, plan, outcome.biz_id)
-            return "sent"
-        if outcome.status == "unknown":
-            attempt.state, attempt.error_code, attempt.error_message = "unknown", outcome.code, outcome.message
-            attempt.save()
-            row.retry_later(f"{outcome.code} {outcome.message}", UNKNOWN_RETRY_SECONDS)
-            return "unknown"
-        attempt.state, attempt.error_code, attempt.error_message = "failed", outcome.code, outcome.message
+        ids = [i for (i,) in insert_returning(SmsMessage, ATTEMPT_COLUMNS, values, ("id",))]
+    for attempt, attempt_id in zip(attempts, ids, strict=True):
+        attempt.id = attempt_id
+    return attempts
+
+
+def _settle(row: Outbox, attempt: SmsMessage, plan: "Plan", outcome, settings) -> str:
+    """An answer other than OK, in the row's transaction."""
+    if outcome.status == "unknown":
+        attempt.state, attempt.error_code, attempt.error_message = "unknown", outcome.code, outcome.message
         attempt.save()
-        if outcome.status == "transient":
-            row.retry_later(f"{outcome.code} {outcome.message}", _backoff(row.attempts, outcome, settings))
-            _note_invitation(plan, outcome.code, outcome.message, failed=False)
-            return "retry"
-        row.fail(f"{outcome.code} {outcome.message}")
-        _note_invitation(plan, outcome.code, outcome.message, failed=True)
-        log.warning("SMS to %s failed permanently: %s", mask_phone(plan.phone), outcome.code)
-        return "failed"
+        row.retry_later(f"{outcome.code} {outcome.message}", UNKNOWN_RETRY_SECONDS)
+        return "unknown"
+    attempt.state, attempt.error_code, attempt.error_message = "failed", outcome.code, outcome.message
+    attempt.save()
+    if outcome.status == "transient":
+        row.retry_later(f"{outcome.code} {outcome.message}", _backoff(row.attempts, outcome, settings))
+        _note_invitation(plan, outcome.code, outcome.message, failed=False)
+        return "retry"
+    row.fail(f"{outcome.code} {outcome.message}")
+    _note_invitation(plan, outcome.code, outcome.message, failed=True)
+    log.warning("SMS to %s failed permanently: %s", mask_phone(plan.phone), outcome.code)
+    return "failed"
+
+
+def _hold(row: Outbox, until: dt.datetime, note: str) -> str:
+    """Not now, by rule (quiet hours, daily cap): no attempt is counted."""
+    Outbox.update(available_at=until, last_error=note).where(Outbox.id == row.id).execute()
+    return "held"
 
 
 def _succeeded(row: Outbox, attempt: SmsMessage, plan: Plan, biz_id: str | None) -> None:
@@ -168,6 +327,35 @@ def _succeeded(row: Outbox, attempt: SmsMessage, plan: Plan, biz_id: str | None)
             (Invitation.id == inv.id) & (Invitation.state == "scheduled")
         ).execute()
     log.info("SMS %s sent to %s (%s)", attempt.id, mask_phone(plan.phone), plan.purpose)
+
+
+def _succeeded_many(sent: list[tuple[Outbox, SmsMessage, "Plan", str | None]]) -> None:
+    """`_succeeded` for many: one UPDATE per table (the provider's ids row by row in a CASE)."""
+    now = clock.now()
+    update_by_id(
+        SmsMessage,
+        [attempt.id for _, attempt, _, _ in sent],
+        {"state": "sent", "sent_at": now, "error_code": None, "error_message": None},
+        {"provider_id": [biz_id for _, _, _, biz_id in sent]},
+    )
+    update_by_id(Outbox, [row.id for row, _, _, _ in sent], {"state": "sent", "sent_at": now, "last_error": None})
+    invited = [
+        (plan.invitation.id, biz_id)
+        for _, _, plan, biz_id in sent
+        if plan.invitation is not None and plan.purpose == "invite"
+    ]
+    if invited:
+        update_by_id(
+            Invitation,
+            [inv_id for inv_id, _ in invited],
+            {"state": "sent", "sent_at": now, "error_code": None, "error_message": None},
+            {"provider_id": [biz_id for _, biz_id in invited]},
+            increment="attempts",
+            where=("state", "scheduled"),
+        )
+    for _, attempt, plan, _ in sent:
+        log.debug("SMS %s sent to %s (%s)", attempt.id, mask_phone(plan.phone), plan.purpose)
+    log.info("%d SMS sent", len(sent))
 
 
 def _note_invitation(plan: Plan, code: str, message: str, failed: bool) -> None:
@@ -191,16 +379,16 @@ def _backoff(attempts: int, outcome, settings) -> float:
     return min(60 * 2 ** min(attempts, 10), 600)
 
 
-def _plan(row: Outbox, settings):
+def _plan(row: Outbox, settings, lookups: Lookups):
     if row.kind == "sms.message":
         return _message_plan(row, settings)
-    inv = Invitation.get_or_none(Invitation.id == row.data.get("invitation_id"))
+    inv = lookups.invitations.get(row.data.get("invitation_id"))
     if inv is None:
         row.fail("邀请记录不存在")
         return "failed"
     case = inv.case
     reminder = row.kind == "sms.reminder"
-    if Rating.first_for_case(case) is not None:
+    if case.id in lookups.rated:
         Invitation.update(state="rated").where(
             (Invitation.id == inv.id) & Invitation.state.in_(("scheduled", "sent", "delivered"))
         ).execute()
@@ -221,7 +409,7 @@ def _plan(row: Outbox, settings):
         ).execute()
         row.fail("办件没有申请人手机号")
         return "failed"
-    if OptOut.has(phone):
+    if case.applicant_phone_hash in lookups.opted_out:
         if not reminder:
             Invitation.update(state="cancelled", error_code="opted_out", error_message="该号码已退订评价短信").where(
                 Invitation.id == inv.id

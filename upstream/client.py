@@ -11,11 +11,13 @@ import random
 import time
 from dataclasses import dataclass
 from dataclasses import field
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-import requests
-
 from .signing import Signer
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,9 @@ def backoff(attempt: int, base: float, cap: float) -> float:
 
 
 class Client:
-    def __init__(self, profile, session: requests.Session | None = None, sleep=time.sleep):
+    def __init__(self, profile, session: "requests.Session | None" = None, sleep=time.sleep):
+        import requests  # here, not at import: a web worker that never pushes upstream does without it
+
         self.profile = profile
         self.signer = Signer.for_profile(profile)
         self.session = session or requests.Session()
@@ -88,6 +92,8 @@ class Client:
         return {str(e): effective.get(str(e)) if effective.get(str(e)) in (0, 1) else None for e in ids}
 
     def _request(self, method: str, url: str, body: bytes) -> dict:
+        import requests
+
         headers = self.signer.headers(body)
         timeout = self.profile.timeout_seconds
         try:

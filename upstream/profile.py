@@ -32,6 +32,7 @@ from models import Department
 from models import Item
 from models import Rating
 from models import UpstreamPush
+from models import db
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -62,35 +63,51 @@ class RatingFacts(NamedTuple):
     @classmethod
     def load(cls, rating_ids: list[int]) -> dict:
         """{rating id: its facts} in one query, as plain tuples: a push builds thousands of records
-        a second, and model instances for a rating and its three neighbours cost more than the query."""
+        a second, and model instances for a rating and its three neighbours cost more than the query.
+        The SQL is compiled once per number of ids (a push asks for chunks of one size)."""
         if not rating_ids:
             return {}
-        query = (
-            Rating.select(
-                Rating.id,
-                Rating.channel,
-                Rating.level,
-                Rating.labels,
-                Rating.comment,
-                Rating.created_at,
-                Rating.sequence,
-                Case.case_no,
-                Item.code,
-                Item.name,
-                Department.code,
-                Department.credit_code,
-                Department.name,
-                Rating.excluded,
-                Rating.excluded_reason,
-            )
-            .join(Case, JOIN.LEFT_OUTER, on=(Rating.case == Case.id))
-            # The rating core copies the case's item onto the rating; older ratings may have only the case's.
-            .join(Item, JOIN.LEFT_OUTER, on=(Item.id == fn.COALESCE(Rating.item, Case.item)))
-            .join(Department, on=(Rating.department == Department.id))
-            .where(Rating.id.in_(rating_ids))
-            .tuples()
+        key = (len(rating_ids), db.obj.param)
+        sql = _FACTS_SQL.get(key)
+        if sql is None:
+            sql, params = _facts_query(rating_ids).sql()
+            if list(params) != list(rating_ids):
+                raise AssertionError("the facts query's only parameters are the rating ids")
+            _FACTS_SQL[key] = sql
+        convert = Rating.created_at.python_value
+        rows = db.execute_sql(sql, list(rating_ids)).fetchall()
+        # Raw rows: the time and the flag as the driver gives them (SQLite: text and 0/1).
+        return {row[0]: cls(*row[:5], convert(row[5]), *row[6:13], bool(row[13]), row[14]) for row in rows}
+
+
+_FACTS_SQL: dict = {}
+
+
+def _facts_query(rating_ids: list[int]):
+    return (
+        Rating.select(
+            Rating.id,
+            Rating.channel,
+            Rating.level,
+            Rating.labels,
+            Rating.comment,
+            Rating.created_at,
+            Rating.sequence,
+            Case.case_no,
+            Item.code,
+            Item.name,
+            Department.code,
+            Department.credit_code,
+            Department.name,
+            Rating.excluded,
+            Rating.excluded_reason,
         )
-        return {row[0]: cls(*row) for row in query}
+        .join(Case, JOIN.LEFT_OUTER, on=(Rating.case == Case.id))
+        # The rating core copies the case's item onto the rating; older ratings may have only the case's.
+        .join(Item, JOIN.LEFT_OUTER, on=(Item.id == fn.COALESCE(Rating.item, Case.item)))
+        .join(Department, on=(Rating.department == Department.id))
+        .where(Rating.id.in_(rating_ids))
+    )
 
 
 @dataclass(frozen=True)

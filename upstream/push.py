@@ -19,14 +19,19 @@ an older one changes nothing there.
 
 import logging
 import time
-
-from peewee import fn
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from dataclasses import field
 
 from core import clock
 from core.config import current_settings
 from models import Outbox
 from models import UpstreamPush
 from models import db
+from models.bulk import Raw
+from models.bulk import insert_returning
+from models.bulk import to_db
+from models.bulk import update_by_id
 from models.upstream import PUSH_KIND
 
 from .client import Client
@@ -49,6 +54,8 @@ RUN_SECONDS = 10.0
 # batches), sent as requests of `batch_size`: a handful of statements and two commits per
 # chunk instead of per request, whatever the city's batch limit.
 CHUNK_ROWS = 500
+# A new push: these columns (the rest NULL), values built as plain tuples, no model instances.
+PUSH_COLUMNS = ("rating", "eval_id", "state", "attempts", "requeued", "changes", "created_at")
 
 
 def current_profile() -> Profile:
@@ -56,7 +63,13 @@ def current_profile() -> Profile:
 
 
 def push_due(client: Client | None = None, run_seconds: float = RUN_SECONDS, chunk_rows: int = CHUNK_ROWS) -> dict:
-    """The scheduler job: send what is due, chunk by chunk, until nothing is due or time is up."""
+    """The scheduler job: send what is due, chunk by chunk, until nothing is due or time is up.
+
+    The requests of a chunk go out from a sender thread (HTTP only, no database). While they
+    are in flight this thread does the next chunk's database work (its queued rows, behind
+    those in flight; their facts; their evalIds, stored before any is sent); when the answers
+    are in, the next chunk's requests go out and this one's answers are settled meanwhile:
+    the push waits for the city, not for its own bookkeeping."""
     settings = current_settings().upstream
     if not settings.enabled:
         return {"enabled": False}
@@ -65,20 +78,25 @@ def push_due(client: Client | None = None, run_seconds: float = RUN_SECONDS, chu
     limit = profile.batch_size * max(1, -(-chunk_rows // profile.batch_size))
     totals = {"accepted": 0, "rejected": 0, "retry": 0}
     deadline = time.monotonic() + run_seconds
-    with db.connection_context():
-        while True:
-            started = time.monotonic()
-            rows = list(Outbox.due(KIND, limit=limit))
-            if not rows:
-                break
-            outcome = push_rows(rows, profile, client)
+    with db.connection_context(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="upstream-push") as sender:
+        started = time.monotonic()
+        chunk = _prepare(_due(limit), profile)
+        in_flight = sender.submit(_send, chunk, profile, client) if chunk.rows else None
+        while in_flight is not None:
+            following = None
+            now = time.monotonic()
+            # Work ahead only when the chunk was full and another one fits in the run's time.
+            if len(chunk.rows) == limit and now + 2 * (now - started) <= deadline:
+                following = _prepare(_due(limit, after=chunk.rows[-1]), profile)
+            result = in_flight.result()
+            in_flight = None
+            if following is not None and following.rows and result.failed is None:
+                in_flight = sender.submit(_send, following, profile, client)  # sent while this one is settled
+            outcome = _settle(chunk, result, profile)
             for key in totals:
                 totals[key] += outcome[key]
-            if outcome["transient"]:
-                break  # the city is struggling: leave the rest for the next run
-            now = time.monotonic()
-            if len(rows) < limit or now + 2 * (now - started) > deadline:
-                break
+            # The city struggling (a failed request), or nothing more in time: the rest waits for the next run.
+            chunk, started = following, now
     if any(totals.values()):
         log.info("upstream push: %(accepted)d accepted, %(rejected)d rejected, %(retry)d to retry", totals)
     return totals
@@ -86,12 +104,32 @@ def push_due(client: Client | None = None, run_seconds: float = RUN_SECONDS, chu
 
 def push_rows(rows: list, profile: Profile, client: Client) -> dict:
     """Queued rows as requests of `batch_size`, with one transaction before the first and one after the last."""
-    outcome = {"accepted": 0, "rejected": 0, "retry": 0, "transient": False}
+    chunk = _prepare(rows, profile)
+    return _settle(chunk, _send(chunk, profile, client), profile)
+
+
+def _due(limit: int, after=None) -> list:
+    """The queued rows due now, in queue order; with `after` (the last row of the chunk in flight),
+    only those behind it. Built from plain rows (models.bulk.build): a chunk is 500 of them."""
+    return Outbox.due_rows(KIND, limit, after)
+
+
+@dataclass
+class Chunk:
+    rows: list
+    ready: list = field(default_factory=list)  # (outbox row, rating id, evalId, record)
+    rejected_early: int = 0  # records the local mapping refused
+
+
+def _prepare(rows: list, profile: Profile) -> Chunk:
+    """The chunk's records, every evalId stored (committed) before the first send: a crash
+    from here on re-sends the same ones."""
+    chunk = Chunk(rows)
+    if not rows:
+        return chunk
     wanted = {row.id: _rating_id(row) for row in rows}
     facts = RatingFacts.load([rating_id for rating_id in wanted.values() if rating_id is not None])
-    ready = []  # (outbox row, rating id, evalId, record)
     with db.atomic():
-        # Every evalId is stored before the first send: a crash from here on re-sends the same ones.
         eval_ids = _eval_ids_for(list(facts), profile, clock.now())
         for row in rows:
             rating = facts.get(wanted[row.id])
@@ -100,31 +138,52 @@ def push_rows(rows: list, profile: Profile, client: Client) -> dict:
                 continue
             eval_id = eval_ids[rating.rating_id]
             try:
-                ready.append((row, rating.rating_id, eval_id, profile.record(rating, eval_id, _change(row))))
+                chunk.ready.append((row, rating.rating_id, eval_id, profile.record(rating, eval_id, _change(row))))
             except MappingError as exc:
                 _reject(row, rating.rating_id, eval_id, f"本地字段映射失败：{exc}")
-                outcome["rejected"] += 1
-    sent, accepted, rejected, missing, failed = [], [], [], [], None
-    for start in range(0, len(ready), profile.batch_size):
-        batch = ready[start : start + profile.batch_size]
+                chunk.rejected_early += 1
+    return chunk
+
+
+@dataclass
+class Sent:
+    sent: list = field(default_factory=list)  # ([rating ids], sent at) per request answered
+    accepted: list = field(default_factory=list)
+    rejected: list = field(default_factory=list)  # (item, reason)
+    missing: list = field(default_factory=list)
+    failed: tuple | None = None  # (batch, reason, sent at) of the request that failed
+
+
+def _send(chunk: Chunk, profile: Profile, client: Client) -> Sent:
+    """The chunk's requests, one after another (HTTP only: no database in this thread)."""
+    out = Sent()
+    for start in range(0, len(chunk.ready), profile.batch_size):
+        batch = chunk.ready[start : start + profile.batch_size]
         sent_at = clock.now()
         try:
             answer = client.send([record for _, _, _, record in batch])
         except TransientError as exc:
-            failed = (batch, str(exc), sent_at)
+            out.failed = (batch, str(exc), sent_at)
             break  # the rest of the chunk stays queued as it was, untried
-        sent.append(([rating_id for _, rating_id, _, _ in batch], sent_at))
+        out.sent.append(([rating_id for _, rating_id, _, _ in batch], sent_at))
         for item in batch:
             eval_id = item[2]
             if eval_id in answer.rejected:
-                rejected.append((item, answer.rejected[eval_id]))
+                out.rejected.append((item, answer.rejected[eval_id]))
             elif eval_id in answer.accepted:
-                accepted.append(item)
+                out.accepted.append(item)
             else:
-                missing.append(item)
+                out.missing.append(item)
+    return out
+
+
+def _settle(chunk: Chunk, result: Sent, profile: Profile) -> dict:
+    """The answers, in one transaction."""
+    outcome = {"accepted": 0, "rejected": chunk.rejected_early, "retry": 0, "transient": False}
+    sent = list(result.sent)
     with db.atomic():
-        if failed is not None:
-            batch, reason, sent_at = failed
+        if result.failed is not None:
+            batch, reason, sent_at = result.failed
             sent.append(([rating_id for _, rating_id, _, _ in batch], sent_at))
             for row, *_ in batch:
                 row.retry_later(reason, backoff(row.attempts, profile.backoff_seconds, profile.backoff_max_seconds))
@@ -132,16 +191,16 @@ def push_rows(rows: list, profile: Profile, client: Client) -> dict:
             UpstreamPush.update(last_error=reason[:2000]).where(UpstreamPush.rating.in_(failing)).execute()
             outcome["retry"] += len(batch)
             outcome["transient"] = True
-        _count_attempts(sent)
-        _accept(accepted)
-        for (row, rating_id, eval_id, _), reason in rejected:
+        _count_attempts(sent, {rating_id for _, rating_id, _, _ in result.accepted})
+        _accept(result.accepted)
+        for (row, rating_id, eval_id, _), reason in result.rejected:
             _reject(row, rating_id, eval_id, reason)
-        for row, *_ in missing:
+        for row, *_ in result.missing:
             reason = "上级系统应答中没有该记录"
             row.retry_later(reason, backoff(row.attempts, profile.backoff_seconds, profile.backoff_max_seconds))
-    outcome["accepted"] += len(accepted)
-    outcome["rejected"] += len(rejected)
-    outcome["retry"] += len(missing)
+    outcome["accepted"] += len(result.accepted)
+    outcome["rejected"] += len(result.rejected)
+    outcome["retry"] += len(result.missing)
     return outcome
 
 
@@ -162,45 +221,50 @@ def _change(row) -> dict | None:
 
 
 def _eval_ids_for(rating_ids: list[int], profile: Profile, now) -> dict:
-    """{rating id: its evalId}, issuing (in one insert) the evalIds of ratings that have none."""
-    eval_ids = UpstreamPush.eval_ids_for(rating_ids)
-    # In rating order, as one insert at a time would have numbered them.
-    missing = sorted(rating_id for rating_id in rating_ids if rating_id not in eval_ids)
-    if missing:
-        rows = [(rating_id, profile.new_eval_id(), now) for rating_id in missing]
-        fields = [UpstreamPush.rating, UpstreamPush.eval_id, UpstreamPush.created_at]
-        inserted = UpstreamPush.insert_many(rows, fields=fields).on_conflict_ignore(True).as_rowcount().execute()
-        if inserted == len(rows):
-            eval_ids.update((rating_id, eval_id) for rating_id, eval_id, _ in rows)
-        else:  # a push created meanwhile keeps its evalId: read back what is stored
-            eval_ids.update(UpstreamPush.eval_ids_for(missing))
+    """{rating id: its evalId}, issuing (in one insert) the evalIds of ratings that have none.
+
+    The insert comes first: a rating pushed before (requeued, retried) keeps its push, skipped
+    by ON CONFLICT, and is read back; a push created meanwhile by another writer too (the
+    INSERT waits for it). The usual chunk, all new ratings, costs one statement."""
+    if not rating_ids:
+        return {}
+    # In rating order, as one insert at a time would have written them. Plain tuples, SQL built once (models.bulk).
+    ordered = sorted(rating_ids)
+    rows = to_db(UpstreamPush, PUSH_COLUMNS, [(r, profile.new_eval_id(), "pending", 0, 0, 0, now) for r in ordered])
+    eval_ids = dict(insert_returning(UpstreamPush, PUSH_COLUMNS, rows, ("rating", "eval_id")))
+    if len(eval_ids) < len(rows):
+        eval_ids.update(UpstreamPush.eval_ids_for([r for r in ordered if r not in eval_ids]))
     return eval_ids
 
 
-def _count_attempts(sent: list) -> None:
-    """One more attempt for each rating sent (one statement per send time; usually all the same second)."""
+def _count_attempts(sent: list, accepted: set) -> None:
+    """One more attempt for each rating sent (one statement per send time; usually all the same
+    second); the `accepted` ones (rating ids) marked accepted in the same statement."""
     by_time: dict = {}
     for rating_ids, sent_at in sent:
         by_time.setdefault(sent_at, []).extend(rating_ids)
+    now = clock.now()
     for sent_at, rating_ids in by_time.items():
-        UpstreamPush.update(
-            attempts=UpstreamPush.attempts + 1,
-            last_sent_at=sent_at,
-            first_sent_at=fn.COALESCE(UpstreamPush.first_sent_at, sent_at),
-        ).where(UpstreamPush.rating.in_(rating_ids)).execute()
+        changes = {"last_sent_at": sent_at, "first_sent_at": Raw('COALESCE("first_sent_at", ?)', sent_at)}
+        done = [rating_id for rating_id in rating_ids if rating_id in accepted]
+        others = [rating_id for rating_id in rating_ids if rating_id not in accepted] if done else rating_ids
+        # One new version of each accepted push, not two (an UPDATE for the attempt, one for the answer).
+        update_by_id(
+            UpstreamPush, done, {**changes, **_ACCEPTED, "accepted_at": now}, increment="attempts", key="rating"
+        )
+        update_by_id(UpstreamPush, others, changes, increment="attempts", key="rating")
+
+
+_ACCEPTED = {"state": "accepted", "last_error": None, "reject_reason": None}
 
 
 def _accept(accepted: list) -> None:
-    """Mark accepted outbox rows and pushes, in two statements."""
+    """Mark accepted outbox rows (their pushes are marked by `_count_attempts`), in one statement."""
     if not accepted:
         return
-    now = clock.now()
-    Outbox.update(state="sent", sent_at=now, last_error=None).where(
-        Outbox.id.in_([row.id for row, *_ in accepted])
-    ).execute()
-    UpstreamPush.update(state="accepted", accepted_at=now, last_error=None, reject_reason=None).where(
-        UpstreamPush.rating.in_([rating_id for _, rating_id, *_ in accepted])
-    ).execute()
+    update_by_id(
+        Outbox, [row.id for row, *_ in accepted], {"state": "sent", "sent_at": clock.now(), "last_error": None}
+    )
 
 
 def _reject(row, rating_id: int, eval_id: str, reason: str) -> None:

@@ -19,10 +19,7 @@ import shutil
 import subprocess  # noqa: S404 - fc-match, a fixed argument list
 import threading
 from dataclasses import dataclass
-
-from PIL import Image
-from PIL import ImageDraw
-from PIL import ImageFont
+from typing import TYPE_CHECKING
 
 from core.config import current_settings
 from models import Department
@@ -35,6 +32,11 @@ from ratings.scenes import scene_for
 from .qrcodes import onsite_url
 from .qrcodes import plain_qr
 from .qrcodes import wxacode
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+# Pillow (3.5 MB of a web worker's memory) is imported by the first poster drawn, not at start.
 
 # A4 portrait at 150 dpi.
 WIDTH, HEIGHT, DPI = 1240, 1754, 150
@@ -68,6 +70,8 @@ def _font_path() -> str:
 
 @functools.lru_cache(maxsize=64)
 def _font(size: int):
+    from PIL import ImageFont
+
     return ImageFont.truetype(_font_path(), size)
 
 
@@ -80,11 +84,16 @@ def _centered(draw, y: int, text: str, size: int, fill=INK, width: int = WIDTH, 
     return y + int(size * 1.35)
 
 
-def _code(image_bytes: bytes) -> Image.Image:
+def _code(image_bytes: bytes) -> "Image.Image":
+    from PIL import Image
+
     return Image.open(io.BytesIO(image_bytes)).convert("RGB").resize((CODE_SIZE, CODE_SIZE), Image.NEAREST)
 
 
-def _poster(target, heading: list[tuple[str, int, tuple]]) -> Image.Image:
+def _poster(target, heading: list[tuple[str, int, tuple]]) -> "Image.Image":
+    from PIL import Image
+    from PIL import ImageDraw
+
     settings = current_settings()
     image = Image.new("RGB", (WIDTH, HEIGHT), "white")
     draw = ImageDraw.Draw(image)
@@ -115,19 +124,19 @@ def _poster(target, heading: list[tuple[str, int, tuple]]) -> Image.Image:
     return image
 
 
-def _window_image(window: Window) -> Image.Image:
+def _window_image(window: Window) -> "Image.Image":
     return _poster(
         window,
         [(window.hall.name, 52, GREY), (window.name, 84, INK), (window.department.name, 44, GREY)],
     )
 
 
-def _staff_image(staff: Staff) -> Image.Image:
+def _staff_image(staff: Staff) -> "Image.Image":
     where = f"{staff.window.hall.name} · {staff.window.name}" if staff.window_id else staff.department.name
     return _poster(staff, [(where, 48, GREY), (f"工作人员：{staff.name}", 80, INK), (staff.department.name, 44, GREY)])
 
 
-def _png(image: Image.Image) -> bytes:
+def _png(image: "Image.Image") -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG", dpi=(DPI, DPI), optimize=True)
     return out.getvalue()

@@ -16,9 +16,6 @@ import logging
 import re
 import zipfile
 
-import openpyxl.xml
-from openpyxl import load_workbook
-
 MAX_FILE = 16 * 1024 * 1024  # the upload itself is capped lower, by app.max_body_kb
 MAX_ROWS = 20000
 MAX_COLUMNS = 50
@@ -31,9 +28,6 @@ MAX_ENTRIES = 200
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 log = logging.getLogger(__name__)
-
-if not (openpyxl.xml.DEFUSEDXML or openpyxl.xml.LXML):  # pragma: no cover - requirements.txt pins defusedxml
-    raise ImportError("defusedxml is required to read uploaded xlsx files safely")
 
 
 class UnreadableFile(Exception):
@@ -92,6 +86,12 @@ def _text(value, row: int, column: int) -> str:
 
 def _xlsx(data: bytes):
     _check_zip(data)
+    # 8 MB: imported by the first upload, not by every worker.
+    import openpyxl.xml
+    from openpyxl import load_workbook
+
+    if not (openpyxl.xml.DEFUSEDXML or openpyxl.xml.LXML):  # pragma: no cover - requirements.txt pins defusedxml
+        raise ImportError("defusedxml is required to read uploaded xlsx files safely")
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         ws = wb.worksheets[0]

@@ -18,22 +18,21 @@ from models import Outbox
 from models import Rating
 from models.sms import SmsMessage
 from ratings.core import RatingRequest
-from ratings.core import submit_rating
 
 from .. import texts
 from ..batch import Incoming
+from ..batch import Outcome
 from ..parser import Reply
-from ..parser import parse_reply
 
 CHOICE_KEYS = "ABCDE"
 # How long after a 差评 a free-text reply is still taken as its reason.
 REASON_DAYS = 7
 
 
-def rating_reply(incoming: Incoming, prompt: SmsMessage) -> tuple[str, str | None]:
+def rating_reply(incoming: Incoming, prompt: SmsMessage) -> Outcome:
     context = prompt.data
     choices = context.get("choices") or {}
-    reply = parse_reply(incoming.text, frozenset(choices))
+    reply = incoming.parsed(frozenset(choices))
     candidates = incoming.batch.open_invitations(incoming.phone)
     if prompt.purpose == "clarify":
         return _after_clarify(incoming, prompt, reply, candidates, context)
@@ -46,7 +45,7 @@ def rating_reply(incoming: Incoming, prompt: SmsMessage) -> tuple[str, str | Non
     return _clarify(incoming, prompt, candidates, reply.level, reply.comment)
 
 
-def _after_clarify(incoming, prompt, reply: Reply, candidates, context) -> tuple[str, str | None]:
+def _after_clarify(incoming, prompt, reply: Reply, candidates, context) -> Outcome:
     choices = context.get("choices") or {}
     level = reply.level or context.get("level")
     comment = reply.comment or context.get("comment")
@@ -84,39 +83,43 @@ def _label(invitation: Invitation) -> str:
     return f"{texts.short(invitation.case.item.name, 14)}（{done.month}月{done.day}日办结）"
 
 
-def rate(incoming: Incoming, invitation: Invitation, level: int, comment: str | None) -> tuple[str, str | None]:
+def rate(incoming: Incoming, invitation: Invitation, level: int, comment: str | None) -> Outcome:
+    """Rate the invitation's case, with the batch's other ratings (sms/batch.py): returns the
+    reply's outcome, pending until the batch is flushed."""
     settings = current_settings()
     case = invitation.case
     if comment:
         comment = comment[: settings.ratings.comment_max_length]
-    try:
-        result = submit_rating(
-            RatingRequest(
-                level=level,
-                channel="sms",
-                case=case,
-                labels=[],
-                comment=comment,
-                rater_ref=f"sms:{invitation.id}",
-            )
-        )
-    except ApiError as exc:
+    request = RatingRequest(
+        level=level,
+        channel="sms",
+        case=case,
+        labels=[],
+        comment=comment,
+        rater_ref=f"sms:{invitation.id}",
+    )
+    return incoming.batch.rate(request, lambda result: _rated(incoming, invitation, level, result))
+
+
+def _rated(incoming: Incoming, invitation: Invitation, level: int, result) -> tuple[str, str | None]:
+    """The rest of the reply, once its rating is stored or refused."""
+    if isinstance(result, ApiError):
         SmsMessage.close_prompts(incoming.phone, ref=f"invitation:{invitation.id}")
-        if exc.code == "already_rated":
+        if result.code == "already_rated":
             incoming.say(f"already:{invitation.id}", texts.ALREADY_RATED)
             return "already_rated", None
-        if exc.code == "rating_expired":
+        if result.code == "rating_expired":
             Invitation.update(state="expired").where(Invitation.id == invitation.id).execute()
             incoming.say(f"expired:{invitation.id}", texts.EXPIRED)
             return "expired", None
-        if exc.code == "staff_cannot_rate_own_case":
-            return "refused", exc.message  # a staff member rating their own case: stored nowhere, no reply
-        raise
+        if result.code == "staff_cannot_rate_own_case":
+            return "refused", result.message  # a staff member rating their own case: stored nowhere, no reply
+        raise result
     incoming.batch.close_rated(incoming.phone, f"invitation:{invitation.id}")  # rate() ends the reply
     rating, ticket = result.rating, result.ticket
     if ticket is not None:
         due = ticket.due_at
-        text = texts.bad_review_ack(level, case.department.name, f"{due.year}年{due.month}月{due.day}日")
+        text = texts.bad_review_ack(level, invitation.case.department.name, f"{due.year}年{due.month}月{due.day}日")
         incoming.say(
             f"ack:{rating.id}",
             text,
@@ -163,8 +166,8 @@ def _take_reason(incoming: Incoming, rating: Rating) -> tuple[str, str | None]:
     return "reason", f"rating {rating.id}"
 
 
-def reason_reply(incoming: Incoming, prompt: SmsMessage) -> tuple[str, str | None]:
-    reply = parse_reply(incoming.text)
+def reason_reply(incoming: Incoming, prompt: SmsMessage) -> Outcome:
+    reply = incoming.parsed()
     rating = Rating.get_or_none(Rating.id == prompt.data.get("rating_id"))
     if reply.kind == "rating" and reply.comment is None and incoming.batch.open_invitations(incoming.phone):
         # A bare "5" after the acknowledgement rates the next open case, it is no reason.

@@ -182,7 +182,8 @@ def test_a_case_number_taken_between_look_and_insert_is_updated_not_duplicated(c
     answers = [(r["status"], r["invitation"]) for r in results]
     assert answers == [(201, "scheduled"), (200, "scheduled"), (201, "scheduled")]
     assert results[1]["rating_code"] == winner["rating_code"]
-    assert calls[2] == ["L-1"]  # after the INSERT skipped it, looked at again alone
+    # The INSERT returns the rows it wrote; the one it skipped is looked at again, alone.
+    assert calls == [["L-0", "L-1", "L-2"], ["L-1"]]
     with db.connection_context():
         assert Case.select().count() == 3
         assert Invitation.select().count() == 3 and Outbox.select().count() == 3

@@ -3,6 +3,7 @@ longer than documented."""
 
 import time
 
+import pytest
 from playhouse.test_utils import count_queries
 
 from core import cache
@@ -14,6 +15,23 @@ from models import Window
 from models import db
 
 
+def sent(counted) -> list[str]:
+    """The statements as written: PostgreSQL's "BEGIN; …" split, its prepared statements'
+    EXECUTE shown as the SQL they run, their one-time PREPARE left out."""
+    out = []
+    for query in counted.get_queries():
+        sql = query.msg[0]
+        if sql.startswith("BEGIN; "):
+            out.append("BEGIN")
+            sql = sql[len("BEGIN; ") :]
+        if sql.startswith("PREPARE "):
+            continue
+        if sql.startswith("EXECUTE "):
+            sql = db.obj.prepared_text(sql.split()[1])
+        out.append(sql)
+    return out
+
+
 def rate(client, make, key=None, **body):
     body.setdefault("channel", "pad")
     return client.post("/api/v1/ratings", json=body, headers=make.auth(key or make.police_key))
@@ -23,12 +41,14 @@ def test_a_device_rating_writes_the_rating_and_its_outbox_row_and_nothing_else(c
     assert rate(client, make, window_code="W04", level=5, labels=["501"], device_id="pad-0").status_code == 201
     with count_queries() as counted:
         assert rate(client, make, window_code="W04", level=4, labels=["401"], device_id="pad-1").status_code == 201
-    sql = [q.msg[0] for q in counted.get_queries()]
+    sql = sent(counted)
     # No lookup once the key, the window, the dictionary and the staff-identity registry
-    # are cached; what is read is the fraud screen's burst count (ratings/fraud.py).
-    selects = [s for s in sql if s.startswith("SELECT")]
-    assert len(selects) == 1 and "FROM rating WHERE rater_ref" in selects[0], sql
-    assert [s.split('"')[1] for s in sql if s.startswith("INSERT")] == ["rating", "outbox"], sql
+    # are cached; the one thing read, the fraud screen's burst count (ratings/fraud.py),
+    # comes back with the rating's INSERT (RETURNING).
+    assert not [s for s in sql if s.startswith("SELECT")], sql
+    inserts = [s for s in sql if s.startswith("INSERT")]
+    assert [s.split('"')[1] for s in inserts] == ["rating", "outbox"], sql
+    assert "FROM rating WHERE rater_ref" in inserts[0], sql
     writes = [s for s in sql if not s.startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "SELECT"))]
     assert len(writes) == 2, sql
 
@@ -37,7 +57,7 @@ def test_a_bad_rating_adds_its_ticket_with_its_history(client, make):
     assert rate(client, make, window_code="W04", level=5).status_code == 201
     with count_queries() as counted:
         assert rate(client, make, window_code="W04", level=1, labels=["101"]).status_code == 201
-    inserts = [q.msg[0].split('"')[1] for q in counted.get_queries() if q.msg[0].startswith("INSERT")]
+    inserts = [s.split('"')[1] for s in sent(counted) if s.startswith("INSERT")]
     # The ticket's workflow (rectification/tickets.py): the ticket, its first event, the audit
     # line and the department's notification, after looking up the default assignee.
     assert sorted(inserts) == ["audit_log", "notification", "outbox", "rating", "ticket", "ticket_event"]
@@ -103,3 +123,69 @@ def test_a_window_moved_in_the_admin_is_seen_at_once(client, make, app):
         Window.update(department=make.social).where(Window.code == "W04").execute()
         cache.clear_all()  # what admin.master's save does
     assert rate(client, make, window_code="W04", level=5).status_code == 403
+
+
+def test_the_ratings_indexes_hold_only_the_rows_they_are_for(ctx):
+    """Migration 0035: the one-rating rule, the on-site cap and the foreign keys' indexes are
+    partial, so a window tablet's rating (no case, no staff, no item, no on-site slot) writes
+    none of their entries. schema_diff compares partial indexes by name only: the conditions
+    are checked here."""
+    from models.db import is_postgres
+
+    if is_postgres():
+        rows = db.execute_sql("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'rating'").fetchall()
+    else:
+        rows = db.execute_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'rating'")
+    found = {name: (sql or "").replace('"', "").lower() for name, sql in rows}
+    expect = {
+        "rating_case_id_sequence": "case_id is not null",
+        "rating_rater_ref_window_id_onsite_day_onsite_slot": "onsite_day is not null",
+        "rating_hall_id": "hall_id is not null",
+        "rating_window_id": "window_id is not null",
+        "rating_staff_id": "staff_id is not null",
+        "rating_item_id": "item_id is not null",
+    }
+    for name, condition in expect.items():
+        assert condition in found[name], (name, found[name])
+    assert "unique" in found["rating_case_id_sequence"]
+    assert "unique" in found["rating_rater_ref_window_id_onsite_day_onsite_slot"]
+
+
+def test_the_burst_count_read_with_the_insert_equals_the_count_read_after_it(ctx, make):
+    """Rating.insert_counting: the count that comes back with the INSERT (SQLite: after it;
+    PostgreSQL: before it, plus the new rating) is what a query after the insert counts."""
+    import datetime as dt
+
+    from models import Rating
+
+    at = clock.now()
+    for n in range(4):
+        values = {
+            "sequence": 1,
+            "excluded": False,
+            "level": 5,
+            "labels": "",
+            "label_version": "2026.1",
+            "channel": "pad",
+            "rater_ref": "device:k:t1",
+            "department": make.police.id,
+            "window": make.police_window.id,
+            "is_bad": False,
+            "created_at": at + dt.timedelta(seconds=n),
+        }
+        recent = ("device:k:t1", 5, at - dt.timedelta(minutes=10), values["created_at"], True, make.police_window.id, 3)
+        with db.atomic():
+            Rating.insert_counting(values, recent)
+            kept = Rating.recent_count(*recent)  # the kept count, no query
+        assert kept == Rating.recent_count(*recent) == min(n + 1, 3)  # the second one queries
+
+
+@pytest.mark.settings({"database": {"prepared_statements": False}})
+def test_without_prepared_statements_the_hot_path_sends_its_sql_as_it_is(client, make):
+    """`[database] prepared_statements = false` (PgBouncer in transaction pooling): no PREPARE,
+    no EXECUTE, the same rating stored."""
+    with count_queries() as counted:
+        assert rate(client, make, window_code="W04", level=5, device_id="pad-9").status_code == 201
+    sql = [q.msg[0] for q in counted.get_queries()]
+    assert not [s for s in sql if "PREPARE " in s or "EXECUTE " in s], sql
+    assert any('INSERT INTO "rating"' in s for s in sql) and any('INTO "outbox"' in s for s in sql), sql

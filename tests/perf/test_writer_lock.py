@@ -106,3 +106,45 @@ def test_a_write_outside_a_transaction_queues_on_the_writer_lock_too(database):
         database.execute_sql("INSERT INTO t VALUES (2)")
         assert database.execute_sql("SELECT x FROM t").fetchall() == [(2,)]
         assert database.execute_sql("SELECT COUNT(*) FROM t").fetchone() == (1,)  # reads never queue
+
+
+def test_wal_checkpoints_run_in_the_background_off_the_writer_queue(tmp_path, monkeypatch):
+    """Every CHECKPOINT_EVERY commits a thread checkpoints the WAL (PASSIVE) on a connection of
+    its own, and needs no writer lock: it finishes while a writer holds the lock."""
+    from models import pools
+
+    monkeypatch.setattr(pools, "CHECKPOINT_EVERY", 5)
+    database = SqliteDatabase(
+        str(tmp_path / "c.db"),
+        pragmas={"journal_mode": "wal", "wal_autocheckpoint": 0},  # only ours: SQLite's own off
+        timeout=1,
+        autoconnect=False,
+        lock_type="IMMEDIATE",
+        check_same_thread=False,
+    )
+    release, runs = threading.Event(), []
+    real = pools.Checkpointer._checkpoint
+
+    def checkpoint(self):
+        release.wait(5)  # held back until the main thread holds the writer lock
+        real(self)
+        runs.append(1)
+
+    monkeypatch.setattr(pools.Checkpointer, "_checkpoint", checkpoint)
+    try:
+        with database.connection_context():
+            database.execute_sql("CREATE TABLE t (x INTEGER)")
+            for n in range(5):  # the fifth commit starts a checkpoint
+                with database.atomic():
+                    database.execute_sql("INSERT INTO t VALUES (?)", (n,))
+            with database.atomic():  # a writer holds the lock while the checkpoint runs
+                database.execute_sql("INSERT INTO t VALUES (5)")
+                release.set()
+                deadline = time.monotonic() + 5
+                while not runs and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                assert runs == [1]
+            busy, log_frames, checkpointed = database.execute_sql("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        assert busy == 0 and log_frames == checkpointed
+    finally:
+        database.close_all()

@@ -12,6 +12,7 @@ from models import Outbox
 from models import Rating
 from models import UpstreamPush
 from models import db
+from upstream import push as push_module
 from upstream import status
 from upstream.client import Client
 from upstream.push import current_profile
@@ -281,7 +282,7 @@ def test_a_chunk_costs_the_same_statements_whatever_its_size(app, rate, simulato
     large = statements_of_one_push(app, fast_client, 39)
     assert simulator.stats["requests"] == 1 + 4
     assert large == small
-    # the queue, the ratings, their evalIds (looked up, issued, marked as sent), the answer (outbox, pushes)
+    # the queue, the ratings, their evalIds (issued), the answer (pushes sent and accepted, outbox)
     assert small <= 8
     with db.connection_context():
         assert {p.state for p in UpstreamPush.select()} == {"accepted"}
@@ -289,18 +290,17 @@ def test_a_chunk_costs_the_same_statements_whatever_its_size(app, rate, simulato
         assert Outbox.select().where(Outbox.state == "sent").count() == 41
 
 
-def test_a_push_created_between_lookup_and_insert_keeps_its_eval_id(app, rate, simulator, fast_client, monkeypatch):
+def test_a_push_created_before_the_insert_keeps_its_eval_id(app, rate, simulator, fast_client, monkeypatch):
     ids = rate(3)
-    looked_up = UpstreamPush.eval_ids_for
+    inserted = push_module.insert_returning
 
-    def lookup_then_lose_the_race(rating_ids):
-        found = looked_up(rating_ids)
-        if not found:  # the first lookup of the batch: another writer issues one evalId meanwhile
-            monkeypatch.setattr(UpstreamPush, "eval_ids_for", looked_up)
+    def lose_the_race(model, *args, **kwargs):
+        if model is UpstreamPush:  # another writer issues one evalId just before our insert
+            monkeypatch.setattr(push_module, "insert_returning", inserted)
             UpstreamPush.insert(rating=ids[1], eval_id="610118-issued-elsewhere", created_at=NOW).execute()
-        return found
+        return inserted(model, *args, **kwargs)
 
-    monkeypatch.setattr(UpstreamPush, "eval_ids_for", lookup_then_lose_the_race)
+    monkeypatch.setattr(push_module, "insert_returning", lose_the_race)
     assert push(app, fast_client)["accepted"] == 3
     stored = eval_ids(ids)
     assert stored[ids[1]] == "610118-issued-elsewhere"
@@ -335,4 +335,16 @@ def test_a_failure_mid_chunk_keeps_what_was_accepted_and_leaves_the_untried_rows
     simulator.configure(fail_rate=0.0)
     clock.freeze(NOW + dt.timedelta(minutes=1))
     assert push(app, fast_client)["accepted"] == 10
+    assert sorted(simulator.records) == sorted(eval_ids(ids).values())
+
+
+@pytest.mark.settings({"upstream": {"batch_size": 4}})
+def test_chunks_in_flight_and_prepared_ahead_send_every_rating_once(app, rate, simulator, fast_client):
+    """The next chunk is prepared while one is in flight (upstream/push.py): it never takes
+    the rows in flight, so every rating goes once, under the evalId stored for it."""
+    ids = rate(35)
+    with app.app_context():
+        assert push_due(fast_client, run_seconds=60, chunk_rows=8)["accepted"] == 35
+    assert pending_count() == 0
+    assert simulator.stats["requests"] == 9 and simulator.stats["duplicates"] == 0
     assert sorted(simulator.records) == sorted(eval_ids(ids).values())
