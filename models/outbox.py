@@ -84,12 +84,17 @@ class Outbox(BaseModel):
             .limit(limit)
         )
 
+    # What a job working through the queue reads of a row: enough to send it (`payload`), to
+    # settle it (`fail`, `retry_later`, `mark_sent` by id) and to read on behind it (`after`).
+    WORKING_FIELDS = ("id", "payload", "attempts", "available_at")
+
     @classmethod
     def due_rows(cls, kind: str, limit: int, after=None) -> list:
-        """`due` as model instances built from plain rows (models.bulk.build), for a job that takes
-        hundreds at a time; with `after` (a row), only the rows behind it in the queue's order."""
+        """`due` as model instances of the WORKING_FIELDS built from plain rows (models.bulk.build),
+        for a job that takes hundreds at a time; with `after` (a row), only the rows behind it in
+        the queue's order."""
         p = db.obj.param
-        names = tuple(f.name for f in cls._meta.sorted_fields)
+        names = cls.WORKING_FIELDS
         columns = ", ".join(f'"{cls._meta.fields[n].column_name}"' for n in names)
         table = cls._meta.table_name
         sql = f"SELECT {columns} FROM \"{table}\" WHERE state = 'pending' AND kind = {p} AND available_at <= {p}"  # noqa: S608

@@ -127,7 +127,8 @@ def _prepare(rows: list, profile: Profile) -> Chunk:
     chunk = Chunk(rows)
     if not rows:
         return chunk
-    wanted = {row.id: _rating_id(row) for row in rows}
+    payloads = {row.id: _payload(row) for row in rows}  # each JSON read once: a chunk is 500 rows
+    wanted = {row_id: _rating_id(data) for row_id, data in payloads.items()}
     facts = RatingFacts.load([rating_id for rating_id in wanted.values() if rating_id is not None])
     with db.atomic():
         eval_ids = _eval_ids_for(list(facts), profile, clock.now())
@@ -138,7 +139,8 @@ def _prepare(rows: list, profile: Profile) -> Chunk:
                 continue
             eval_id = eval_ids[rating.rating_id]
             try:
-                chunk.ready.append((row, rating.rating_id, eval_id, profile.record(rating, eval_id, _change(row))))
+                record = profile.record(rating, eval_id, _change(payloads[row.id]))
+                chunk.ready.append((row, rating.rating_id, eval_id, record))
             except MappingError as exc:
                 _reject(row, rating.rating_id, eval_id, f"本地字段映射失败：{exc}")
                 chunk.rejected_early += 1
@@ -204,18 +206,22 @@ def _settle(chunk: Chunk, result: Sent, profile: Profile) -> dict:
     return outcome
 
 
-def _rating_id(row):
+def _payload(row) -> dict | None:
     try:
-        rating_id = row.data.get("rating_id")
-    except (ValueError, AttributeError):
+        data = row.data
+    except ValueError:
         return None  # a malformed payload must not block the queue
+    return data if isinstance(data, dict) else None
+
+
+def _rating_id(data: dict | None):
+    rating_id = None if data is None else data.get("rating_id")
     return rating_id if isinstance(rating_id, int) and not isinstance(rating_id, bool) else None
 
 
-def _change(row) -> dict | None:
+def _change(data: dict | None) -> dict | None:
     """A change row's payload (`UpstreamPush.queue_change`), or None for the rating's own row."""
-    data = row.data
-    if not isinstance(data.get("change"), int) or data.get("effective") not in (0, 1):
+    if data is None or not isinstance(data.get("change"), int) or data.get("effective") not in (0, 1):
         return None
     return data
 

@@ -195,10 +195,12 @@ def test_a_vanished_rating_fails_its_row_instead_of_blocking_the_queue(app, rate
     with db.connection_context():
         Outbox.put("upstream.rating", "rating:999", {"rating_id": 999})
         Outbox.create(kind="upstream.rating", dedupe_key="garbled", payload="{not json")
+        Outbox.create(kind="upstream.rating", dedupe_key="a-list", payload="[1, 2]")
+        Outbox.create(kind="upstream.rating", dedupe_key="a-flag", payload='{"rating_id": true}')
     assert push(app, fast_client)["accepted"] == 1
     with db.connection_context():
-        assert Outbox.get(Outbox.dedupe_key == "rating:999").state == "failed"
-        assert Outbox.get(Outbox.dedupe_key == "garbled").state == "failed"
+        for key in ("rating:999", "garbled", "a-list", "a-flag"):
+            assert Outbox.get(Outbox.dedupe_key == key).state == "failed", key
 
 
 def test_batches_respect_the_batch_size(app, rate, simulator, fast_client):
