@@ -44,7 +44,11 @@ def qr_poster(kind: str, row_id: int):
         posters = importlib.import_module(POSTERS_MODULE)
     except ImportError:
         return render_template("error.html", status=503, message="二维码海报模块尚未启用"), 503
-    data = posters.window_poster(row) if kind == "window" else posters.hall_posters(row)
+    try:
+        data = posters.window_poster(row) if kind == "window" else posters.hall_posters(row)
+    except posters.FAILURES as exc:  # WeChat not configured or refusing, no CJK font, no windows
+        _code, message, status = posters.failure(exc)
+        return render_template("error.html", status=status, message=message), status
     media, ext = _media_type(data)
     security.audit("poster.download", f"{kind}:{row.code}")
     return Response(

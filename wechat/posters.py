@@ -29,6 +29,8 @@ from models import Staff
 from models import Window
 from ratings.scenes import scene_for
 
+from .client import WeChatError
+from .qrcodes import failure as wechat_failure
 from .qrcodes import onsite_url
 from .qrcodes import plain_qr
 from .qrcodes import wxacode
@@ -50,7 +52,18 @@ FONT_PATHS = (
 
 
 class PosterError(Exception):
-    """A poster cannot be drawn (no CJK font on this machine)."""
+    """A poster cannot be drawn (no CJK font on this machine, a hall without windows)."""
+
+
+# What keeps a poster from being drawn: the pages that serve one answer with `failure(exc)`.
+FAILURES = (WeChatError, PosterError)
+
+
+def failure(exc: Exception) -> tuple[str, str, int]:
+    """(error code, message for staff, HTTP status) of a poster that could not be drawn."""
+    if isinstance(exc, PosterError):
+        return "poster_unavailable", str(exc), 503
+    return wechat_failure(exc)
 
 
 @functools.cache

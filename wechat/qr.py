@@ -21,6 +21,7 @@ from models import Window
 
 from . import posters
 from .client import WeChatError
+from .qrcodes import failure
 from .qrcodes import plain_qr
 from .qrcodes import wxacode
 
@@ -43,13 +44,7 @@ def _image(data: bytes, mimetype: str, name: str):
 
 
 def _wechat_failed(exc: WeChatError):
-    if exc.kind == "unconfigured":
-        error("wechat_not_configured", "尚未配置微信小程序（wechat.appid、wechat.secret），小程序码不能生成", 503)
-    if exc.kind == "quota":
-        error("wechat_quota", f"小程序码生成已达微信接口额度上限（{exc.errcode}），请稍后再试", 429)
-    if exc.kind == "unavailable":
-        error("wechat_unavailable", "微信服务暂时不可用，小程序码暂不能生成，请稍后再试", 503)
-    error("wechat_error", f"微信拒绝生成小程序码（{exc.errcode} {exc.errmsg}），请检查小程序页面是否已发布", 502)
+    error(*failure(exc))
 
 
 @bp.get("/<kind>/<code>/qrcode.png")
@@ -86,10 +81,8 @@ def _poster(kind: str, target, name: str):
     """The kept poster (drawn once per change), with its ETag: an unchanged copy gets a 304."""
     try:
         found = posters.poster(kind, target, request.if_none_match)
-    except WeChatError as exc:
-        _wechat_failed(exc)
-    except posters.PosterError as exc:
-        error("poster_unavailable", str(exc), 503)
+    except posters.FAILURES as exc:
+        error(*posters.failure(exc))
     if found.data is None:
         response = Response(status=304)
     else:

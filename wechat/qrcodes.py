@@ -28,6 +28,17 @@ def plain_qr(target, scale: int = 10) -> bytes:
     return out.getvalue()
 
 
+def failure(exc: WeChatError) -> tuple[str, str, int]:
+    """(error code, message for staff, HTTP status) of a mini-program code WeChat did not make."""
+    if exc.kind == "unconfigured":
+        return "wechat_not_configured", "尚未配置微信小程序（wechat.appid、wechat.secret），小程序码不能生成", 503
+    if exc.kind == "quota":
+        return "wechat_quota", f"小程序码生成已达微信接口额度上限（{exc.errcode}），请稍后再试", 429
+    if exc.kind == "unavailable":
+        return "wechat_unavailable", "微信服务暂时不可用，小程序码暂不能生成，请稍后再试", 503
+    return "wechat_error", f"微信拒绝生成小程序码（{exc.errcode} {exc.errmsg}），请检查小程序页面是否已发布", 502
+
+
 def wxacode(target) -> tuple[bytes, str]:
     """(image bytes, content type) of the target's mini-program code."""
     wx = current_settings().wechat

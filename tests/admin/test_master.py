@@ -115,3 +115,14 @@ def test_posters_come_from_the_poster_module(login, make, monkeypatch):
     assert session.get(f"/admin/master/window/{make.social_window.id}/poster").status_code == 404
     hall = login("bureau").get(f"/admin/master/hall/{make.hall.id}/poster")
     assert hall.mimetype == "application/pdf" and 'filename="poster-SMZJ.pdf"' in hall.headers["Content-Disposition"]
+
+
+def test_a_poster_wechat_cannot_make_is_a_readable_page_not_a_500(login, make):
+    """The real poster module, with no mini program configured (the tests' settings): the
+    bureau reads why, in Chinese, on a page; the public /qr route says the same in JSON."""
+    session = login("bureau")
+    for kind, row_id in (("window", make.police_window.id), ("hall", make.hall.id)):
+        response = session.get(f"/admin/master/{kind}/{row_id}/poster")
+        assert response.status_code == 503, kind
+        assert response.mimetype == "text/html"
+        assert "尚未配置微信小程序" in response.get_data(as_text=True)
