@@ -65,23 +65,17 @@ class Counter:
         database._log_query = log_query
 
 
-def measure(
-    client, path: str, headers: dict, payloads: list[bytes], counter, url: str, profile=None, warm=None
-) -> dict:
-    warm = max(50, len(payloads) // 10) if warm is None else warm
-    for body in payloads[:warm]:
-        client.post(path, data=body, headers=headers)
+def timed(work, n: int, counter, url: str, profile=None) -> dict:
+    """Run `work()` (it returns the statuses it saw) and report per operation, of `n`: this
+    process's CPU, the PostgreSQL backends' CPU at `url`, wall time and SQL statements; with a
+    `profile` (cProfile), only `work` is profiled."""
     counter.n = 0
     cpu0, pg0, t0 = time.process_time(), postgres_cpu_seconds(url), time.perf_counter()
     if profile is not None:
         profile.enable()
-    statuses: dict = {}
-    for body in payloads[warm:]:
-        resp = client.post(path, data=body, headers=headers)
-        statuses[resp.status_code] = statuses.get(resp.status_code, 0) + 1
+    statuses = work()
     if profile is not None:
         profile.disable()
-    n = len(payloads) - warm
     return {
         "requests": n,
         "statuses": statuses,
@@ -90,6 +84,23 @@ def measure(
         "wall_us": (time.perf_counter() - t0) * 1e6 / n,
         "statements": counter.n / n,
     }
+
+
+def measure(
+    client, path: str, headers: dict, payloads: list[bytes], counter, url: str, profile=None, warm=None
+) -> dict:
+    warm = max(50, len(payloads) // 10) if warm is None else warm
+    for body in payloads[:warm]:
+        client.post(path, data=body, headers=headers)
+
+    def post_all() -> dict:
+        statuses: dict = {}
+        for body in payloads[warm:]:
+            resp = client.post(path, data=body, headers=headers)
+            statuses[resp.status_code] = statuses.get(resp.status_code, 0) + 1
+        return statuses
+
+    return timed(post_all, len(payloads) - warm, counter, url, profile)
 
 
 def ingest(backend: str, n: int, profile_path: str | None, only: str | None) -> dict:
@@ -171,7 +182,6 @@ def batch(backend: str, n: int, profile_path: str | None, only: str | None) -> d
             r = measure(client, path, headers, bodies, counter, url, prof, warm=1)
             if prof is not None:
                 prof.dump_stats(profile_path)
-            r.update({k: v * 1 for k, v in r.items() if k.endswith("_us")})
             results[kind] = {**r, "cases": r["requests"] * BATCH}
             database.close_all()
     finally:
@@ -217,21 +227,9 @@ def upstream(backend: str, n: int, profile_path: str | None) -> dict:
             with app.app_context():
                 counter = Counter(db.obj)
                 prof = cProfile.Profile(time.process_time) if profile_path else None
-                cpu0, pg0, t0 = time.process_time(), postgres_cpu_seconds(target.url), time.perf_counter()
+                result = timed(lambda: push_due(run_seconds=3600), n, counter, target.url, prof)
                 if prof is not None:
-                    prof.enable()
-                totals = push_due(run_seconds=3600)
-                if prof is not None:
-                    prof.disable()
                     prof.dump_stats(profile_path)
-                result = {
-                    "requests": n,
-                    "statuses": totals,
-                    "cpu_us": (time.process_time() - cpu0) * 1e6 / n,
-                    "pg_us": (postgres_cpu_seconds(target.url) - pg0) * 1e6 / n,
-                    "wall_us": (time.perf_counter() - t0) * 1e6 / n,
-                    "statements": counter.n / n,
-                }
             db.obj.close_all()
         finally:
             sim.stop()
@@ -244,17 +242,15 @@ def sms(backend: str, n: int, profile_path: str | None) -> dict:
     from . import product
     from .sms import levels
     from .sms import phones
+    from .sms import store_cases
 
     target = Target(backend, "product").create()
     try:
         fixture = product.prepare(target.url)
         env = {**product.server_env(target.url), "HCP_SMS_QUIET_HOURS": "", "HCP_LIMITS_ENABLED": "true"}
         os.environ.update(env)
-        import datetime as dt
 
         from app import create_app
-        from cases.batch import upsert_cases
-        from models import Department
         from models import db
         from sms.fake_aliyun import FakeAliyun
         from sms.inbox import process_inbox
@@ -264,26 +260,7 @@ def sms(backend: str, n: int, profile_path: str | None) -> dict:
         app = create_app()
         numbers = phones(n)
         with app.app_context():
-            done = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))) - dt.timedelta(hours=2)
-            stamp = done.strftime("%Y-%m-%dT%H:%M:%S+08:00")
-            with db.connection_context():
-                department = Department.get(Department.code == fixture.dept_code)
-                for start in range(0, n, 1000):
-                    batch = [
-                        {
-                            "case_no": f"CPU-{start + i:07d}",
-                            "item_code": fixture.item_codes[i % len(fixture.item_codes)],
-                            "dept_code": fixture.dept_code,
-                            "window_code": fixture.window_codes[i % len(fixture.window_codes)],
-                            "mode": "offline",
-                            "status": "completed",
-                            "accepted_at": stamp,
-                            "completed_at": stamp,
-                            "applicant": {"name": "测试申请人", "phone": phone, "type": "person"},
-                        }
-                        for i, phone in enumerate(numbers[start : start + 1000])
-                    ]
-                    upsert_cases(batch, department)
+            store_cases(fixture, numbers, "CPU", seed=1)
             while send_due(limit=1000):
                 pass
             fake = FakeAliyun("x", "y")
@@ -296,21 +273,9 @@ def sms(backend: str, n: int, profile_path: str | None) -> dict:
                     store_callback("up", items[start : start + 100])
             counter = Counter(db.obj)
             prof = cProfile.Profile(time.process_time) if profile_path else None
-            cpu0, pg0, t0 = time.process_time(), postgres_cpu_seconds(target.url), time.perf_counter()
+            result = timed(process_inbox, n, counter, target.url, prof)
             if prof is not None:
-                prof.enable()
-            counts = process_inbox()
-            if prof is not None:
-                prof.disable()
                 prof.dump_stats(profile_path)
-            result = {
-                "requests": n,
-                "statuses": counts,
-                "cpu_us": (time.process_time() - cpu0) * 1e6 / n,
-                "pg_us": (postgres_cpu_seconds(target.url) - pg0) * 1e6 / n,
-                "wall_us": (time.perf_counter() - t0) * 1e6 / n,
-                "statements": counter.n / n,
-            }
         db.obj.close_all()
     finally:
         target.drop()

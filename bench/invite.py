@@ -15,11 +15,9 @@ provider. The product sends in parallel within `sms.aliyun.qps` (its default); i
 says what that buys against one honest loop. Target: ≥ 300 invitations/s.
 """
 
-import datetime as dt
 import http.client
 import json
 import os
-import random
 import sys
 import time
 
@@ -77,38 +75,18 @@ class FakeProcess(Process):
 
 def seed_cases(fixture, numbers: list[str], env: dict) -> float:
     """Completed cases with these phones through batch intake: each schedules its invitation."""
-    from cases.batch import upsert_cases
-    from models import Department
     from models import db
 
     from .sms import in_app
+    from .sms import store_cases
 
     app = in_app(env)
     t0 = time.perf_counter()
     with app.app_context():
-        done = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))) - dt.timedelta(hours=1)
-        stamp = done.strftime("%Y-%m-%dT%H:%M:%S+08:00")
-        rng = random.Random(5)
-        with db.connection_context():
-            department = Department.get(Department.code == fixture.dept_code)
-            for start in range(0, len(numbers), 1000):
-                batch = [
-                    {
-                        "case_no": f"INV-{start + n:07d}",
-                        "item_code": rng.choice(fixture.item_codes),
-                        "dept_code": fixture.dept_code,
-                        "window_code": rng.choice(fixture.window_codes),
-                        "mode": "offline",
-                        "status": "completed",
-                        "accepted_at": stamp,
-                        "completed_at": stamp,
-                        "applicant": {"name": "测试申请人", "phone": phone, "type": "person"},
-                    }
-                    for n, phone in enumerate(numbers[start : start + 1000])
-                ]
-                bad = [r for r in upsert_cases(batch, department) if r.get("invitation") != "scheduled"]
-                if bad:
-                    raise RuntimeError(f"batch intake did not schedule {len(bad)} invitations: {bad[:3]}")
+        answers = store_cases(fixture, numbers, "INV", seed=5, hours_ago=1)
+    bad = [r for r in answers if r.get("invitation") != "scheduled"]
+    if bad:
+        raise RuntimeError(f"batch intake did not schedule {len(bad)} invitations: {bad[:3]}")
     db.obj.close_all()
     return time.perf_counter() - t0
 

@@ -76,6 +76,39 @@ def levels(count: int, seed: int = 7) -> list[int]:
     return out
 
 
+def store_cases(fixture, numbers: list[str], prefix: str, seed: int, hours_ago: float = 2) -> list[dict]:
+    """One case completed `hours_ago` per phone, through the product's batch intake (its
+    invitation scheduled with it), a thousand a call, in the caller's app context; returns the
+    intake's answers in order. For the setup of the sms, invite and bench.cpu parts."""
+    from cases.batch import upsert_cases
+    from models import Department
+    from models import db
+
+    done = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))) - dt.timedelta(hours=hours_ago)
+    stamp = done.strftime("%Y-%m-%dT%H:%M:%S+08:00")
+    rng = random.Random(seed)
+    answers: list[dict] = []
+    with db.connection_context():
+        department = Department.get(Department.code == fixture.dept_code)
+        for start in range(0, len(numbers), 1000):
+            batch = [
+                {
+                    "case_no": f"{prefix}-{start + n:07d}",
+                    "item_code": rng.choice(fixture.item_codes),
+                    "dept_code": fixture.dept_code,
+                    "window_code": rng.choice(fixture.window_codes),
+                    "mode": "offline",
+                    "status": "completed",
+                    "accepted_at": stamp,
+                    "completed_at": stamp,
+                    "applicant": {"name": "测试申请人", "phone": phone, "type": "person"},
+                }
+                for n, phone in enumerate(numbers[start : start + 1000])
+            ]
+            answers += upsert_cases(batch, department)
+    return answers
+
+
 def sms_env(url: str, fake_endpoint: str) -> dict:
     """The product's configuration for the web workers, the scheduler and the setup."""
     env = product.server_env(url)
@@ -121,8 +154,6 @@ def in_app(env: dict):
 
 def seed_invitations(fixture, numbers: list[str], env: dict) -> dict:
     """Completed cases with these phones through batch intake; their invitations sent by `sms.send`."""
-    from cases.batch import upsert_cases
-    from models import Department
     from models import Invitation
     from models import db
     from sms.jobs import send_due
@@ -130,31 +161,10 @@ def seed_invitations(fixture, numbers: list[str], env: dict) -> dict:
     app = in_app(env)
     timings = {}
     with app.app_context():
-        done = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))) - dt.timedelta(hours=2)
-        stamp = done.strftime("%Y-%m-%dT%H:%M:%S+08:00")
-        rng = random.Random(3)
         t0 = time.perf_counter()
-        with db.connection_context():
-            department = Department.get(Department.code == fixture.dept_code)
-            for start in range(0, len(numbers), 1000):
-                batch = [
-                    {
-                        "case_no": f"SMS-{start + n:07d}",
-                        "item_code": rng.choice(fixture.item_codes),
-                        "dept_code": fixture.dept_code,
-                        "window_code": rng.choice(fixture.window_codes),
-                        "mode": "offline",
-                        "status": "completed",
-                        "accepted_at": stamp,
-                        "completed_at": stamp,
-                        "applicant": {"name": "测试申请人", "phone": phone, "type": "person"},
-                    }
-                    for n, phone in enumerate(numbers[start : start + 1000])
-                ]
-                results = upsert_cases(batch, department)
-                bad = [r for r in results if r["status"] != 201]
-                if bad:
-                    raise RuntimeError(f"batch intake refused {len(bad)} cases: {bad[:3]}")
+        bad = [r for r in store_cases(fixture, numbers, "SMS", seed=3) if r["status"] != 201]
+        if bad:
+            raise RuntimeError(f"batch intake refused {len(bad)} cases: {bad[:3]}")
         timings["cases_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         while True:
