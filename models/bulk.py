@@ -74,6 +74,26 @@ def _pg_statements(model, columns: tuple, rows: list, tail: str):
         yield sql, [payload]
 
 
+def _sqlite_statements(model, columns: tuple, rows: list, tail: str):
+    """(SQL, params) of multi-row INSERTs of `rows` then `tail`, as many rows per statement as
+    SQLite's variable limit allows; the statement's head and row group built once per shape."""
+    key = ("sqlite-insert", model, columns, db.obj.param)
+    parts = _SQL.get(key)
+    if parts is None:
+        names = ", ".join(_column(model, name) for name in columns)
+        head = f"INSERT INTO {_table(model)} ({names}) VALUES "  # noqa: S608 - model metadata
+        parts = _SQL[key] = (head, "(" + ", ".join([db.obj.param] * len(columns)) + ")")
+    head, group = parts
+    per_statement = max(1, min(MAX_ROWS, max_variables() // len(columns)))
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        yield head + ", ".join([group] * len(chunk)) + tail, [value for row in chunk for value in row]
+
+
+def _statements(model, columns: tuple, rows: list, tail: str):
+    return (_pg_statements if is_postgres() else _sqlite_statements)(model, columns, rows, tail)
+
+
 def _json_value(value):
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()
@@ -87,28 +107,9 @@ def insert_rows(model, columns: tuple, rows: list, unique: tuple = ()) -> None:
     concurrent transaction holding that key to end); any other violation raises."""
     if not rows:
         return
-    if is_postgres():
-        target = ", ".join(_column(model, name) for name in unique)
-        for sql, params in _pg_statements(
-            model, columns, rows, f" ON CONFLICT ({target}) DO NOTHING" if unique else ""
-        ):
-            db.execute_sql(sql, params)
-        return
-    key = ("insert", model, columns, unique, db.obj.param)
-    parts = _SQL.get(key)
-    if parts is None:
-        names = ", ".join(_column(model, name) for name in columns)
-        head = f"INSERT INTO {_table(model)} ({names}) VALUES "  # noqa: S608 - model metadata
-        group = "(" + ", ".join([db.obj.param] * len(columns)) + ")"
-        target = ", ".join(_column(model, name) for name in unique)
-        tail = f" ON CONFLICT ({target}) DO NOTHING" if unique else ""
-        parts = _SQL[key] = (head, group, tail)
-    head, group, tail = parts
-    per_statement = max(1, min(MAX_ROWS, max_variables() // len(columns)))
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start : start + per_statement]
-        params = [value for row in chunk for value in row]
-        db.execute_sql(head + ", ".join([group] * len(chunk)) + tail, params)
+    target = ", ".join(_column(model, name) for name in unique)
+    for sql, params in _statements(model, columns, rows, f" ON CONFLICT ({target}) DO NOTHING" if unique else ""):
+        db.execute_sql(sql, params)
 
 
 def insert_returning(model, columns: tuple, rows: list, returning: tuple) -> list[tuple]:
@@ -117,27 +118,8 @@ def insert_returning(model, columns: tuple, rows: list, returning: tuple) -> lis
     the `returning` columns of the rows inserted (SQLite ≥ 3.35 and PostgreSQL: RETURNING)."""
     if not rows:
         return []
-    if is_postgres():
-        tail = " ON CONFLICT DO NOTHING RETURNING " + ", ".join(_column(model, name) for name in returning)
-        return [
-            row for sql, params in _pg_statements(model, columns, rows, tail) for row in db.execute_sql(sql, params)
-        ]
-    key = ("returning", model, columns, returning, db.obj.param)
-    parts = _SQL.get(key)
-    if parts is None:
-        names = ", ".join(_column(model, name) for name in columns)
-        head = f"INSERT INTO {_table(model)} ({names}) VALUES "  # noqa: S608 - model metadata
-        group = "(" + ", ".join([db.obj.param] * len(columns)) + ")"
-        tail = " ON CONFLICT DO NOTHING RETURNING " + ", ".join(_column(model, name) for name in returning)
-        parts = _SQL[key] = (head, group, tail)
-    head, group, tail = parts
-    per_statement = max(1, min(MAX_ROWS, max_variables() // len(columns)))
-    found = []
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start : start + per_statement]
-        cursor = db.execute_sql(head + ", ".join([group] * len(chunk)) + tail, [v for row in chunk for v in row])
-        found.extend(cursor.fetchall())
-    return found
+    tail = " ON CONFLICT DO NOTHING RETURNING " + ", ".join(_column(model, name) for name in returning)
+    return [row for sql, params in _statements(model, columns, rows, tail) for row in db.execute_sql(sql, params)]
 
 
 def build(model, names: tuple, values):
