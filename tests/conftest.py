@@ -110,15 +110,21 @@ def settings_overrides(request, database_url):
     return overrides
 
 
+def only_this_config(monkeypatch, config_path, workdir) -> None:
+    """The app under test reads `config_path` and nothing of this shell's HCP_* settings (but
+    which database the suite runs on), from `workdir`."""
+    for name in list(os.environ):
+        if name.startswith("HCP_") and name not in ("HCP_TEST_DB", "HCP_TEST_PG_URL"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HCP_CONFIG", str(config_path))
+    monkeypatch.chdir(workdir)
+
+
 @pytest.fixture
 def app(settings_overrides, tmp_path, monkeypatch):
     empty = tmp_path / "empty.toml"
     empty.write_text("")
-    for name in list(os.environ):
-        if name.startswith("HCP_") and name not in ("HCP_TEST_DB", "HCP_TEST_PG_URL"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HCP_CONFIG", str(empty))
-    monkeypatch.chdir(tmp_path)
+    only_this_config(monkeypatch, empty, tmp_path)
     # Tests run on a fixed Beijing time; a test that needs another moves it.
     clock.freeze(NOW)
     application = create_app(settings_overrides)

@@ -3,8 +3,6 @@ hands out and into the push to the local city simulator (a newcomer's `PORT=5100
 must not hand out port 5000), the simulator's secret survives a restart, and a bad port is
 refused before anything is written."""
 
-import os
-
 import pytest
 
 from app import create_app
@@ -14,6 +12,7 @@ from demo import config as demo_config
 from models import db
 
 from ..conftest import NOW
+from ..conftest import only_this_config
 from ..factories import Factory
 
 
@@ -45,11 +44,7 @@ def test_a_bad_port_is_refused_and_nothing_is_written(tmp_path, args):
 def test_a_case_created_under_the_demo_config_links_to_the_demo_port(tmp_path, database_url, monkeypatch):
     path = tmp_path / "demo.toml"
     demo_config.main(["5100", "8710", str(path)])
-    for name in list(os.environ):
-        if name.startswith("HCP_") and name not in ("HCP_TEST_DB", "HCP_TEST_PG_URL"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("HCP_CONFIG", str(path))
-    monkeypatch.chdir(tmp_path)
+    only_this_config(monkeypatch, path, tmp_path)
     clock.freeze(NOW)
     try:
         app = create_app({"app": {"secret_key": "test-secret"}, "database": {"url": database_url}})
