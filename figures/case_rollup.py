@@ -19,20 +19,25 @@ exact under every change, by row triggers in both dialects:
 - a first rating inserted, deleted, or moved to another case or sequence moves
   `rated` of its case's row, when the case counts.
 
-The triggers fire per statement row, immediately (not deferred as the rating rollup's
-are on PostgreSQL): a case and its rating written in one transaction must be counted
+The triggers fire per statement row, immediately: a case and its rating written in one transaction must be counted
 in the order they were written, or the rating would be counted twice.
 
 Filters the rollup does not cover (hall, window, staff, item) read the live query.
 """
 
 import datetime as dt
+from contextlib import contextmanager
 
 from peewee import fn
 
 from models import CaseRollup
+from models import db
+from models.db import is_postgres
 
-from .rollup import MODE_SETTING
+# (PostgreSQL) How an INSERT of ratings reaches `rated`: 'row' (unset: the default) by the row
+# trigger, one UPDATE per rating; 'statement' by the statement trigger over the INSERT's
+# transition table, one UPDATE per (department, day) of the set (`per_statement`).
+MODE_SETTING = "hcp.rating_inserts"
 
 TRIGGERS = ("case_rollup_case_ai", "case_rollup_case_au", "case_rollup_case_ad")
 TRIGGERS += ("case_rollup_rating_ai", "case_rollup_rating_au", "case_rollup_rating_ad")
@@ -112,7 +117,7 @@ def trigger_sql(postgres: bool) -> list[str]:
             'CREATE TRIGGER case_rollup_case_trg AFTER UPDATE OR DELETE ON "case" '
             "FOR EACH ROW EXECUTE FUNCTION case_rollup_case()",
             # Most ratings have no case or are 追评: the WHEN keeps the function call off their insert.
-            # A set of ratings inserted in 'statement' mode (figures.rollup.per_statement) is counted
+            # A set of ratings inserted in 'statement' mode (per_statement below) is counted
             # by the statement trigger below instead, one UPDATE per (department, day).
             f"CREATE TRIGGER case_rollup_rating_ins AFTER INSERT ON rating FOR EACH ROW WHEN ({first_new} "
             f"AND current_setting('{MODE_SETTING}', true) IS DISTINCT FROM 'statement') "
@@ -150,6 +155,20 @@ def trigger_sql(postgres: bool) -> list[str]:
         f"{_move_rated('OLD', '-', False)} AND {first_old}; "
         f"{_move_rated('NEW', '+', False)} AND {first_new}; END",
     ]
+
+
+@contextmanager
+def per_statement():
+    """Rating INSERTs inside (in the caller's transaction) reach `rated` once per statement
+    rather than one UPDATE per rating (PostgreSQL; SQLite's row triggers are cheap): for the
+    SMS inbox's sets. The mode is set back only after a success: after an error the caller's
+    transaction is rolled back."""
+    if not is_postgres():
+        yield
+        return
+    db.execute_sql(f"SET LOCAL {MODE_SETTING} = 'statement'")
+    yield
+    db.execute_sql(f"SET LOCAL {MODE_SETTING} = 'row'")
 
 
 def drop_trigger_sql(postgres: bool) -> list[str]:

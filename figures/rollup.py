@@ -1,3 +1,4 @@
+# ruff: noqa: S608 - every statement here is built from constants and row aliases
 """The rating rollup: counted first ratings per period, unit and level, kept by the database.
 
 Design. The dashboard and the monthly report ask for level counts (hence 评价数,
@@ -21,41 +22,51 @@ otherwise at grain 'd' for its days. Queries the rollup does not cover (two unit
 filters at once, a channel filter with a unit grouping) return None and the
 caller runs the raw GROUP BY: same result, slower.
 
-Exactness. Triggers on `rating` (both dialects, `trigger_sql()`, installed by
-migration 0007) add 1 for a counted rating inserted, move the count when a
-counted rating's level, time, units or channel change, and take it out when
-`excluded` (or `sequence`) changes or the rating is deleted — whoever does it: the
-rating core, an approved appeal, a fraud review, any `Rating.update(...)` or a
-hand-written SQL fix. Decrements are UPDATEs (never create a row). On
-PostgreSQL the trigger is a DEFERRABLE INITIALLY DEFERRED constraint trigger:
-the upsert runs at COMMIT, so concurrent ratings of one department hold the hot
-rollup rows only for the commit, not for the rest of their transaction. On
-SQLite the whole database has one writer anyway.
+Exactness. Triggers on `rating` (both dialects, `trigger_sql()`, migration 0038)
+record every change that moves a count — +1 for a counted rating inserted, -1/+1 when a
+counted rating's level, time, units or channel change or `excluded` (or `sequence`)
+flips, -1 for a delete — whoever makes it: the rating core, an approved appeal, a fraud
+review, any `Rating.update(...)` or a hand-written SQL fix. They append one row each
+to `rating_rollup_delta` (the rating's day, units and level, ±1) in the rating's own
+transaction; `fold()` moves the deltas into `rating_rollup` (the `figures.rollup` job,
+every 10 s), and `level_counts` reads the rollup plus the deltas not folded yet, so a
+figure is exact at every moment, folded or not. Why deltas: when each rating upserted
+its dozen rollup rows, concurrent ratings of one department and level queued on those
+rows' locks until each COMMIT was on disk (on PostgreSQL even with the upsert deferred
+to COMMIT), and every update left a dead row version on the hottest pages; an append
+touches no shared row. The fold takes exactly what was committed (PostgreSQL: DELETE …
+RETURNING; SQLite: one writer at a time) and adds it up, so a delta is never counted
+twice or lost.
 
 Bulk loads (`bench.generate`) drop the triggers, load, then rebuild and
 reinstall them (`figures/triggers.py`, for all three rollups).
 """
 
 import datetime as dt
-from contextlib import contextmanager
 
+from peewee import Value
 from peewee import fn
 
 from models import Rating
 from models import RatingRollup
+from models import RatingRollupDelta
 from models import db
 from models.db import is_postgres
 from models.rollup import DIMS
 
 _COLUMNS = "grain, period, dim, unit_id, channel, department_id, level, n"
 _KEY = "department_id, level, grain, period, dim, unit_id, channel"
+_DELTA_COLUMNS = "day, department_id, hall_id, window_id, staff_id, item_id, channel, level, n"
 _WATCHED = ("excluded", "sequence", "level", "created_at", "department_id", "hall_id", "window_id", "staff_id")
 _WATCHED += ("item_id", "channel")
-TRIGGERS = ("rating_rollup_ai", "rating_rollup_au", "rating_rollup_ad", "rating_rollup_trg")
+TRIGGERS = ("rating_rollup_ai", "rating_rollup_au", "rating_rollup_ad")
+# Before the deltas (migration 0038): the upserts themselves, deferred to COMMIT on PostgreSQL.
+_OLD_PG = ("rating_rollup_trg", "rating_rollup_ins")
+_OLD_PG_FUNCTIONS = ("rating_rollup_apply", "rating_rollup_inserted")
 
 
 def _units(row: str) -> list[tuple[str, str, str]]:
-    """(dim, unit_id expression, channel expression) of one rating row alias (NEW/OLD)."""
+    """(dim, unit_id expression, channel expression) of one row alias (a rating or a delta)."""
     units = [(dim, f"{row}.{dim}_id", "''") for dim in DIMS if dim != "channel"]
     return units + [("channel", "0", f"{row}.channel")]
 
@@ -66,133 +77,122 @@ def _periods(row: str, postgres: bool) -> list[tuple[str, str]]:
     return [("d", f"date({row}.created_at)"), ("m", f"strftime('%Y-%m-01', {row}.created_at)")]
 
 
-def _add(row: str, postgres: bool) -> str:
-    periods = " UNION ALL ".join(f"SELECT '{g}' AS g, {p} AS p" for g, p in _periods(row, postgres))
-    units = " UNION ALL ".join(f"SELECT '{d}' AS d, {u} AS u, {c} AS c" for d, u, c in _units(row))
-    return (
-        f"INSERT INTO rating_rollup ({_COLUMNS}) "  # noqa: S608 - constants only
-        f"SELECT pp.g, pp.p, uu.d, uu.u, uu.c, {row}.department_id, {row}.level, 1 "
-        f"FROM ({periods}) AS pp CROSS JOIN ({units}) AS uu WHERE uu.u IS NOT NULL "
-        + ("ORDER BY pp.g, pp.p, uu.d, uu.u, uu.c " if postgres else "")  # rows locked in the key's order
-        + f"ON CONFLICT ({_KEY}) DO UPDATE SET n = rating_rollup.n + 1"
-    )
-
-
-def _remove(row: str, postgres: bool) -> str:
-    periods = " OR ".join(f"(grain = '{g}' AND period = {p})" for g, p in _periods(row, postgres))
-    units = " OR ".join(f"(dim = '{d}' AND unit_id = {u} AND channel = {c})" for d, u, c in _units(row))
-    return (
-        f"UPDATE rating_rollup SET n = n - 1 WHERE department_id = {row}.department_id "  # noqa: S608
-        f"AND level = {row}.level AND ({periods}) AND ({units})"
-    )
-
-
-def _add_inserted() -> str:
-    """(PostgreSQL) the counted first ratings of one INSERT statement (its transition table
-    `inserted`), one upsert per rollup row, in the key's order."""
-    periods = " UNION ALL ".join(f"SELECT '{g}' AS g, {p} AS p" for g, p in _periods("r", True))
-    units = " UNION ALL ".join(f"SELECT '{d}' AS d, {u} AS u, {c}::text AS c" for d, u, c in _units("r"))
-    return (
-        f"INSERT INTO rating_rollup ({_COLUMNS}) "  # noqa: S608 - constants only
-        "SELECT pp.g, pp.p, uu.d, uu.u, uu.c, r.department_id, r.level, COUNT(*) "
-        f"FROM inserted r CROSS JOIN LATERAL ({periods}) AS pp CROSS JOIN LATERAL ({units}) AS uu "
-        "WHERE uu.u IS NOT NULL AND NOT r.excluded AND r.sequence = 1 "
-        "GROUP BY r.department_id, r.level, pp.g, pp.p, uu.d, uu.u, uu.c "
-        "ORDER BY r.department_id, r.level, pp.g, pp.p, uu.d, uu.u, uu.c "
-        f"ON CONFLICT ({_KEY}) DO UPDATE SET n = rating_rollup.n + excluded.n"
-    )
-
-
-# (PostgreSQL) How an INSERT of ratings reaches the rollups (this one and the case rollup's
-# `rated`): 'row' (unset: the default) by the row triggers — the rating rollup's deferred to
-# COMMIT; 'statement' by statement triggers over the INSERT's transition table, once per INSERT.
-MODE_SETTING = "hcp.rating_inserts"
+def _append(row: str, sign: int, postgres: bool, guard: str | None = None) -> str:
+    """Append the delta of one rating row alias (NEW/OLD): its day, units and level, ±1;
+    with a `guard`, only when it holds (SQLite's triggers have no IF)."""
+    day = _periods(row, postgres)[0][1]
+    units = ", ".join(f"{row}.{dim}_id" for dim in DIMS if dim != "channel")
+    values = f"{day}, {units}, {row}.channel, {row}.level, {sign}"
+    rows = f"SELECT {values} WHERE {guard}" if guard else f"VALUES ({values})"
+    return f"INSERT INTO rating_rollup_delta ({_DELTA_COLUMNS}) {rows}"
 
 
 def trigger_sql(postgres: bool) -> list[str]:
-    """The statements that install the triggers (drop them first with `drop_trigger_sql`)."""
+    """The statements that install the triggers (drop them first with `drop_trigger_sql`):
+    each appends to `rating_rollup_delta` — one row per counted rating inserted, -1/+1 rows
+    for a change, -1 for a delete — and touches no shared row, so concurrent ratings never
+    wait on each other here (the upserts on a department's rows were a queue at COMMIT)."""
     if postgres:
+        counted_new, counted_old = "NOT NEW.excluded AND NEW.sequence = 1", "NOT OLD.excluded AND OLD.sequence = 1"
         changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in _WATCHED)
         function = (
-            "CREATE OR REPLACE FUNCTION rating_rollup_apply() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            "CREATE OR REPLACE FUNCTION rating_rollup_delta() RETURNS trigger LANGUAGE plpgsql AS $$\n"
             "BEGIN\n"
-            f"  IF TG_OP = 'UPDATE' AND NOT ({changed}) THEN RETURN NULL; END IF;\n"
-            "  IF TG_OP IN ('UPDATE', 'DELETE') AND NOT OLD.excluded AND OLD.sequence = 1 THEN\n"
-            f"    {_remove('OLD', True)};\n"
-            "  END IF;\n"
-            "  IF TG_OP IN ('INSERT', 'UPDATE') AND NOT NEW.excluded AND NEW.sequence = 1 THEN\n"
-            f"    {_add('NEW', True)};\n"
-            "  END IF;\n"
+            f"  IF TG_OP IN ('UPDATE', 'DELETE') AND {counted_old} THEN {_append('OLD', -1, True)}; END IF;\n"
+            f"  IF TG_OP IN ('INSERT', 'UPDATE') AND {counted_new} THEN {_append('NEW', 1, True)}; END IF;\n"
             "  RETURN NULL;\n"
             "END $$"
         )
-        # The WHEN of a deferred trigger is evaluated at the row's change, not at COMMIT: rows
-        # inserted in 'statement' mode are never queued here.
-        trigger = (
-            "CREATE CONSTRAINT TRIGGER rating_rollup_trg AFTER INSERT OR UPDATE OR DELETE ON rating "
-            "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
-            f"WHEN (current_setting('{MODE_SETTING}', true) IS DISTINCT FROM 'statement') "
-            "EXECUTE FUNCTION rating_rollup_apply()"
-        )
-        inserted = (
-            "CREATE OR REPLACE FUNCTION rating_rollup_inserted() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-            "BEGIN\n"
-            f"  IF current_setting('{MODE_SETTING}', true) = 'statement' THEN\n"
-            f"    {_add_inserted()};\n"
-            "  END IF;\n"
-            "  RETURN NULL;\n"
-            "END $$"
-        )
-        statement = (
-            "CREATE TRIGGER rating_rollup_ins AFTER INSERT ON rating REFERENCING NEW TABLE AS inserted "
-            "FOR EACH STATEMENT EXECUTE FUNCTION rating_rollup_inserted()"
-        )
-        return [function, trigger, inserted, statement]
+        # The WHENs keep the function call off what does not count (a 追评, a held rating, a
+        # change to other columns).
+        return [
+            function,
+            f"CREATE TRIGGER rating_rollup_ai AFTER INSERT ON rating FOR EACH ROW WHEN ({counted_new}) "
+            "EXECUTE FUNCTION rating_rollup_delta()",
+            f"CREATE TRIGGER rating_rollup_au AFTER UPDATE ON rating FOR EACH ROW WHEN ({changed}) "
+            "EXECUTE FUNCTION rating_rollup_delta()",
+            f"CREATE TRIGGER rating_rollup_ad AFTER DELETE ON rating FOR EACH ROW WHEN ({counted_old}) "
+            "EXECUTE FUNCTION rating_rollup_delta()",
+        ]
+    counted_new, counted_old = "NEW.excluded = 0 AND NEW.sequence = 1", "OLD.excluded = 0 AND OLD.sequence = 1"
     changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in _WATCHED)
-    counted_new = "NEW.excluded = 0 AND NEW.sequence = 1"
-    counted_old = "OLD.excluded = 0 AND OLD.sequence = 1"
     return [
-        f"CREATE TRIGGER rating_rollup_ai AFTER INSERT ON rating WHEN {counted_new} BEGIN {_add('NEW', False)}; END",
-        f"CREATE TRIGGER rating_rollup_ad AFTER DELETE ON rating WHEN {counted_old} BEGIN {_remove('OLD', False)}; END",
+        f"CREATE TRIGGER rating_rollup_ai AFTER INSERT ON rating WHEN {counted_new} "
+        f"BEGIN {_append('NEW', 1, False)}; END",
+        f"CREATE TRIGGER rating_rollup_ad AFTER DELETE ON rating WHEN {counted_old} "
+        f"BEGIN {_append('OLD', -1, False)}; END",
         f"CREATE TRIGGER rating_rollup_au AFTER UPDATE ON rating WHEN {changed} BEGIN "
-        f"{_remove('OLD', False)} AND {counted_old}; "
-        f"{_add('NEW', False).replace('WHERE uu.u IS NOT NULL', f'WHERE uu.u IS NOT NULL AND {counted_new}')}; END",
+        f"{_append('OLD', -1, False, counted_old)}; {_append('NEW', 1, False, counted_new)}; END",
     ]
-
-
-@contextmanager
-def per_statement():
-    """Rating INSERTs inside (in the caller's transaction) reach the rollups once per statement,
-    each rollup row once with the statement's count, rather than one upsert per rating and
-    row (PostgreSQL; SQLite's row triggers are cheap): for the SMS inbox's sets. The mode is
-    set back only after a success: after an error the caller's transaction is rolled back."""
-    if not is_postgres():
-        yield
-        return
-    db.execute_sql(f"SET LOCAL {MODE_SETTING} = 'statement'")
-    yield
-    db.execute_sql(f"SET LOCAL {MODE_SETTING} = 'row'")
 
 
 def drop_trigger_sql(postgres: bool) -> list[str]:
     if postgres:
-        return [
-            "DROP TRIGGER IF EXISTS rating_rollup_trg ON rating",
-            "DROP FUNCTION IF EXISTS rating_rollup_apply()",
-            "DROP TRIGGER IF EXISTS rating_rollup_ins ON rating",
-            "DROP FUNCTION IF EXISTS rating_rollup_inserted()",
+        names = TRIGGERS + _OLD_PG
+        return [f"DROP TRIGGER IF EXISTS {name} ON rating" for name in names] + [
+            f"DROP FUNCTION IF EXISTS {name}()" for name in ("rating_rollup_delta", *_OLD_PG_FUNCTIONS)
         ]
-    return [f"DROP TRIGGER IF EXISTS {name}" for name in TRIGGERS[:3]]
+    return [f"DROP TRIGGER IF EXISTS {name}" for name in TRIGGERS]
+
+
+def _fold_rows(source: str, postgres: bool) -> str:
+    """INSERT … SELECT of the rollup rows that the delta rows `source` (a CTE) add up to."""
+    periods = [("d", "day"), ("m", "date_trunc('month', day)::date" if postgres else "strftime('%Y-%m-01', day)")]
+    branches = " UNION ALL ".join(
+        f"SELECT '{grain}' AS g, {period} AS p, '{dim}' AS d, {unit.removeprefix('r.')} AS u, "
+        f"{channel.removeprefix('r.')} AS c, department_id, level, n FROM {source}"
+        for grain, period in periods
+        for dim, unit, channel in _units("r")
+    )
+    return (
+        f"INSERT INTO rating_rollup ({_COLUMNS}) "
+        f"SELECT g, p, d, u, c, department_id, level, SUM(n) FROM ({branches}) AS x WHERE u IS NOT NULL "
+        "GROUP BY g, p, d, u, c, department_id, level HAVING SUM(n) <> 0 "
+        + ("ORDER BY department_id, level, g, p, d, u, c " if postgres else "")  # rows locked in the key's order
+        + f"ON CONFLICT ({_KEY}) DO UPDATE SET n = rating_rollup.n + excluded.n"
+    )
+
+
+def fold() -> int:
+    """Move the deltas into the rollup, in one transaction; returns how many were moved.
+
+    PostgreSQL: DELETE … RETURNING takes exactly the committed deltas (one written meanwhile
+    stays for the next fold) and a concurrent fold waits for this one, then finds them gone.
+    SQLite: the write transaction excludes every other writer; the deltas up to the highest
+    rowid seen are moved."""
+    with db.atomic():
+        if is_postgres():
+            # Every data-modifying WITH runs to completion, referenced or not.
+            cursor = db.execute_sql(
+                "WITH moved AS (DELETE FROM rating_rollup_delta RETURNING *), "
+                f"folded AS ({_fold_rows('moved', True)}) SELECT COUNT(*) FROM moved"
+            )
+            return int(cursor.fetchone()[0])
+        last, count = db.execute_sql("SELECT MAX(rowid), COUNT(*) FROM rating_rollup_delta").fetchone()
+        if not count:
+            return 0
+        db.execute_sql(
+            "WITH moved AS (SELECT * FROM rating_rollup_delta WHERE rowid <= ?) " + _fold_rows("moved", False),
+            (last,),
+        )
+        db.execute_sql("DELETE FROM rating_rollup_delta WHERE rowid <= ?", (last,))
+        return int(count)
+
+
+def fold_job() -> dict:
+    """The scheduler job: keeps the deltas that every figure reads few."""
+    with db.connection_context():
+        return {"folded": fold()}
 
 
 def rebuild_sql(postgres: bool) -> list[str]:
     """Recompute the whole rollup from `rating` (the migration's backfill, bulk loads)."""
-    statements = ["DELETE FROM rating_rollup"]
+    statements = ["DELETE FROM rating_rollup_delta", "DELETE FROM rating_rollup"]
     for grain, period in _periods("rating", postgres):
         for dim, unit, channel in _units("rating"):
             keys = ", ".join(e for e in (period, unit, channel) if e not in ("0", "''"))
             statements.append(
-                f"INSERT INTO rating_rollup ({_COLUMNS}) "  # noqa: S608 - constants only
+                f"INSERT INTO rating_rollup ({_COLUMNS}) "
                 f"SELECT '{grain}', {period}, '{dim}', {unit}, {channel}, department_id, level, COUNT(*) "
                 f"FROM rating WHERE NOT excluded AND sequence = 1 AND {unit} IS NOT NULL "
                 f"GROUP BY {keys}, department_id, level"
@@ -256,8 +256,8 @@ def period_condition(start: dt.date, end: dt.date):
 UNIT_FILTERS = ("hall_id", "window_id", "staff_id", "item_id", "channel")
 
 
-def plan(f, group: str | None):
-    """(dim, extra condition) that answers `f` grouped by `group`, or None when the rollup cannot."""
+def plan(f, group: str | None) -> tuple[str, list[str]] | None:
+    """(dim, the unit filters used) that answer `f` grouped by `group`, or None when the rollup cannot."""
     used = [name for name in UNIT_FILTERS if getattr(f, name) is not None]
     dim = group
     if dim is None:
@@ -266,50 +266,71 @@ def plan(f, group: str | None):
         dim = used[0].removesuffix("_id") if used else "department"
     elif any(name.removesuffix("_id") != dim for name in used):
         return None
+    return dim, used
+
+
+def _rollup_query(f, dim: str, used: list[str], grouped: bool, by_month: bool):
+    """The folded counts: rows of (unit?, grain, period)?, level, n."""
+    periods = period_condition(f.start, f.end)
     R = RatingRollup
-    cond = R.dim == dim
+    cond = (R.dim == dim) & periods
     if f.department_id is not None:
         cond &= R.department_id == f.department_id
     for name in used:
         value = getattr(f, name)
         cond &= (R.channel == value) if name == "channel" else (R.unit_id == value)
-    return dim, cond
+    keys = [R.channel if dim == "channel" else R.unit_id] if grouped else []
+    if by_month:
+        keys += [R.grain, R.period]
+    return R.select(*keys, R.level, fn.SUM(R.n)).where(cond).group_by(*keys, R.level)
+
+
+def _delta_query(f, dim: str, used: list[str], grouped: bool, by_month: bool):
+    """The deltas not folded yet, in the same row shape (their grain: 'd')."""
+    D = RatingRollupDelta
+    unit = D.channel if dim == "channel" else getattr(D, f"{dim}_id")
+    cond = (D.day >= f.start) & (D.day < f.end) & unit.is_null(False)
+    if f.department_id is not None:
+        cond &= D.department_id == f.department_id
+    for name in used:
+        cond &= getattr(D, name) == getattr(f, name)
+    keys = [unit] if grouped else []
+    group_keys = list(keys)
+    if by_month:
+        keys += [Value("d"), D.day]
+        group_keys.append(D.day)
+    return D.select(*keys, D.level, fn.SUM(D.n)).where(cond).group_by(*group_keys, D.level)
 
 
 def level_counts(f, group: str | None = None, by_month: bool = False) -> dict | None:
     """{key: {level: n}} of counted first ratings under `f` — key: the unit id (the channel code
     for "channel") when grouped, the month "YYYY-MM" when `by_month`, (unit, month) for both,
-    else None — or None when the rollup does not cover `f`."""
+    else None — or None when the rollup does not cover `f`. The folded rollup plus the deltas
+    not folded yet: exact at every moment."""
     chosen = plan(f, group)
     if chosen is None:
         return None
-    dim, cond = chosen
-    periods = period_condition(f.start, f.end)
-    if periods is None:
+    if f.end <= f.start:
         return {}
-    R = RatingRollup
-    total = fn.SUM(R.n)
-    keys = [] if group is None else [R.channel if dim == "channel" else R.unit_id]
-    if by_month:
-        keys += [R.grain, R.period]
-    query = R.select(*keys, R.level, total).where(cond & periods).group_by(*keys, R.level)
-    # Read through the cursor: peewee's per-value conversions cost more than the query here.
-    rows = db.execute_sql(*query.sql()).fetchall()
-    out: dict = {}
+    dim, used = chosen
     grouped = group is not None
-    for row in rows:
-        n = row[-1]
-        if not n:
-            continue
-        if by_month:
-            period = row[-3]
-            month = period[:7] if isinstance(period, str) else f"{period:%Y-%m}"
-            k = (row[0], month) if grouped else month
-        else:
-            k = row[0] if grouped else None
-        levels = out.get(k)
-        if levels is None:
-            levels = out[k] = {}
-        level = row[-2]
-        levels[level] = levels.get(level, 0) + int(n)
-    return out
+    out: dict = {}
+    for query in (_rollup_query(f, dim, used, grouped, by_month), _delta_query(f, dim, used, grouped, by_month)):
+        # Read through the cursor: peewee's per-value conversions cost more than the query here.
+        for row in db.execute_sql(*query.sql()).fetchall():
+            n = row[-1]
+            if not n:
+                continue
+            if by_month:
+                period = row[-3]
+                month = period[:7] if isinstance(period, str) else f"{period:%Y-%m}"
+                k = (row[0], month) if grouped else month
+            else:
+                k = row[0] if grouped else None
+            levels = out.get(k)
+            if levels is None:
+                levels = out[k] = {}
+            level = row[-2]
+            levels[level] = levels.get(level, 0) + int(n)
+    # A rating excluded since the last fold: its -1 takes out a folded +1, maybe a unit's last.
+    return {k: {level: n for level, n in levels.items() if n} for k, levels in out.items() if any(levels.values())}

@@ -34,6 +34,8 @@ JOBS: list[dict] = [
     {"id": "upstream.push", "func": "upstream.push:push_due", "every": 2},
     # 对账 with the city system and 补报 of what it is missing, after midnight.
     {"id": "upstream.reconcile", "func": "upstream.reconcile:reconcile", "cron": {"hour": 2, "minute": 30}},
+    # The rating rollup's deltas folded in (the figures read the rest live), so that they stay few.
+    {"id": "figures.rollup", "func": "figures.rollup:fold_job", "every": 10},
     # The bureau's month: reminders to submit (from month.remind_day), the close on month.close_day.
     {"id": "month.remind", "func": "figures.month_jobs:remind_submissions", "every": 1800},
     {"id": "month.close", "func": "figures.month_jobs:close_due_months", "every": 300},
@@ -56,6 +58,7 @@ NAMES: dict[str, str] = {
     "sms.receipts": "补查短信送达回执",
     "upstream.push": "推送评价至市级系统",
     "upstream.reconcile": "与市级系统对账补报",
+    "figures.rollup": "汇总评价统计数据",
     "month.remind": "提醒各单位月度报送",
     "month.close": "关闭月份并冻结月报",
     "ratings.default": "逾期未评办件默认评价",

@@ -28,7 +28,22 @@ def up(migrator, db):
                 (('department_id', 'level', 'grain', 'period', 'dim', 'unit_id', 'channel'), True),
                 (('dim', 'grain', 'period'), False),
             )
-    db.create_tables([RatingRollup])
+    class RatingRollupDelta(Model):
+        # Since 0038 the triggers installed below append to it (a fresh database creates it here).
+        day = DateField()
+        department_id = IntegerField()
+        hall_id = IntegerField(null=True)
+        window_id = IntegerField(null=True)
+        staff_id = IntegerField(null=True)
+        item_id = IntegerField(null=True)
+        channel = CharField(max_length=16)
+        level = IntegerField()
+        n = IntegerField()
+        class Meta:
+            database = db
+            table_name = 'rating_rollup_delta'
+            primary_key = False
+    db.create_tables([RatingRollup, RatingRollupDelta])
     postgres = is_postgres()
     with db.atomic():
         for sql in rollup.trigger_sql(postgres) + rollup.rebuild_sql(postgres):

@@ -33,6 +33,7 @@ from .rating import CHANNELS
 from .rating import Rating
 from .rollup import CaseRollup
 from .rollup import RatingRollup
+from .rollup import RatingRollupDelta
 from .rollup import TicketRollup
 from .scheduler import SchedulerProcess
 from .sms import SmsInbox
@@ -89,6 +90,7 @@ MODELS = [
     JobRun,
     SchedulerProcess,
     RatingRollup,
+    RatingRollupDelta,
     CaseRollup,
     TicketRollup,
     StaffIdentity,
@@ -135,6 +137,7 @@ __all__ = [
     "RaterContact",
     "Rating",
     "RatingRollup",
+    "RatingRollupDelta",
     "CaseRollup",
     "TicketRollup",
     "RatingFlag",

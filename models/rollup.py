@@ -1,8 +1,9 @@
 """Maintained rating rollups: counted first ratings per period, unit and level.
 
-The database keeps the table exact by itself (triggers written by migration
-0007, see `figures/rollup.py` for the design); nothing in Python writes it
-except `figures.triggers.rebuild()`.
+The database keeps them exact by itself: triggers on `rating` append each change to
+`rating_rollup_delta`, and `figures.rollup.fold()` (a scheduler job, and
+`figures.triggers.rebuild()`) moves the deltas into `rating_rollup`; readers add the
+deltas not yet folded (see `figures/rollup.py` for the design).
 """
 
 from peewee import CharField
@@ -35,6 +36,27 @@ class RatingRollup(BaseModel):
             # The figures' reads: one dimension, one grain, a range of periods.
             (("dim", "grain", "period"), False),
         )
+
+
+class RatingRollupDelta(BaseModel):
+    """A change to the rating rollup not yet folded into it: +1 for a counted first rating
+    that appeared, -1 for one that went (excluded, edited, deleted), with its units as they
+    were. Written only by the triggers on `rating`; append-only until `fold()` moves it.
+    No key and no index: every rating writes one row, and `fold()` takes them all."""
+
+    day = DateField()
+    department_id = IntegerField()
+    hall_id = IntegerField(null=True)
+    window_id = IntegerField(null=True)
+    staff_id = IntegerField(null=True)
+    item_id = IntegerField(null=True)
+    channel = CharField(max_length=16)
+    level = IntegerField()
+    n = IntegerField()
+
+    class Meta:
+        table_name = "rating_rollup_delta"
+        primary_key = False
 
 
 class CaseRollup(BaseModel):

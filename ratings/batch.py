@@ -18,7 +18,7 @@ INSERT (a staff member rating their own case) cannot be undone alone here: it ra
 
 from core.config import current_settings
 from core.errors import ApiError
-from figures import rollup
+from figures import case_rollup
 from models import Outbox
 from models import Rating
 from models.bulk import insert_returning
@@ -57,7 +57,7 @@ def submit_case_ratings(requests: list[RatingRequest]) -> list[RatingResult | Ap
 
     order = list(ratings)
     rows = to_db(Rating, COLUMNS, [tuple(ratings[i].__data__.get(name) for name in COLUMNS) for i in order])
-    with rollup.per_statement():  # PostgreSQL: the set's rollup rows once each, not per rating
+    with case_rollup.per_statement():  # PostgreSQL: the case rollup's rows once each, not per rating
         stored = dict(insert_returning(Rating, COLUMNS, rows, ("case", "id")))
     for index in order:
         rating = ratings[index]

@@ -15,6 +15,7 @@ from figures.ratings import Filters
 from models import Case
 from models import Rating
 from models import RatingRollup
+from models import RatingRollupDelta
 from models import db
 from models.rating import ADDENDUM
 
@@ -44,6 +45,9 @@ def expected() -> Counter:
 
 
 def stored() -> Counter:
+    """The rollup table once its deltas are folded in (as the scheduler's job does)."""
+    rollup.fold()
+    assert not RatingRollupDelta.select().exists()
     out = Counter()
     for r in RatingRollup.select():
         period = r.period if isinstance(r.period, dt.date) else dt.date.fromisoformat(r.period)
@@ -111,10 +115,64 @@ def test_rollup_equals_raw_after_inserts_exclusions_reinstatements_and_edits(ctx
                 tx.rollback()
         if step % 40 == 39:
             assert stored() == expected()
+        elif step % 40 == 19:  # the figures' reads, deltas not folded: exact too
+            assert _read_all() == _expected_reads()
     assert stored() == expected()
     before = stored()
     triggers.rebuild(rollup)
     assert stored() == before
+
+
+_WIDE = (dt.date(2000, 1, 1), dt.date(2100, 1, 1))
+
+
+def _read_all() -> dict:
+    """Every dimension's counts per unit and month as `level_counts` reads them (rollup + deltas)."""
+    f = Filters(start=_WIDE[0], end=_WIDE[1])
+    return {
+        dim: rollup.level_counts(f, dim, by_month=True)
+        for dim in ("department", "hall", "window", "staff", "item", "channel")
+    }
+
+
+def _expected_reads() -> dict:
+    out: dict = {dim: {} for dim in ("department", "hall", "window", "staff", "item", "channel")}
+    for (grain, period, dim, unit, channel, _department, level), n in expected().items():
+        if grain != "m":
+            continue
+        key = (channel if dim == "channel" else unit, f"{period:%Y-%m}")
+        levels = out[dim].setdefault(key, {})
+        levels[level] = levels.get(level, 0) + n
+    return out
+
+
+@pytest.mark.settings({"figures": {"min_ranking_sample": 3}})
+def test_figures_are_exact_with_deltas_not_folded_against_a_folded_rollup(ctx, make):
+    """Ratings folded, then excluded, edited and deleted (their -1 deltas against folded +1s)
+    and new ones added: every figure equals the raw GROUP BY before the fold and after it."""
+    populate(make, n=200)
+    assert rollup.fold() > 0
+    rng = random.Random(5)
+    ids = [r.id for r in Rating.select(Rating.id)]
+    for victim in rng.sample(ids, 40):
+        Rating.update(excluded=True, excluded_reason="申诉成立").where(Rating.id == victim).execute()
+    for victim in rng.sample(ids, 10):
+        level = rng.randint(1, 5)
+        Rating.update(level=level, is_bad=level <= 2, channel="kiosk").where(Rating.id == victim).execute()
+    Rating.delete().where(Rating.id.in_(rng.sample(ids, 5)) & Rating.excluded).execute()
+    populate(make, n=50, seed=11)
+    assert RatingRollupDelta.select().exists()
+    for folded in (False, True):
+        if folded:
+            assert rollup.fold() > 0
+            assert rollup.fold() == 0  # nothing twice
+        assert _read_all() == _expected_reads()
+        for f in filter_sets(make):
+            assert figures.summary(f) == figures.summary(f, raw=True), (folded, f)
+            for unit in ("department", "window", "staff", "item"):
+                assert figures.level_table(f, unit) == figures.level_table(f, unit, raw=True), (folded, f, unit)
+            assert figures.monthly_trend(f) == figures.monthly_trend(f, raw=True), (folded, f)
+            assert figures.channel_mix(f) == figures.channel_mix(f, raw=True), (folded, f)
 
 
 @pytest.mark.settings({"fraud": {"pad_min_seconds": 0}})  # tablet ratings at completion time are not flagged here
