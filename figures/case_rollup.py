@@ -10,17 +10,22 @@ thousands). `case_rollup` keeps, per (department, Beijing day of completion),
     completed = cases with status 'completed' completed that day
     rated     = those of them with a first rating (sequence 1, excluded or not)
 
-exact under every change, by row triggers in both dialects:
+exact under every change, by triggers in both dialects that append each change to
+`case_rollup_delta` (± completed, ± rated of a department and day), folded into
+`case_rollup` by `fold()` (the `figures.rollup` job) and read with it by `counts()`, as
+the rating rollup's deltas are (figures/rollup.py: concurrent batches of one department
+no longer queue on its day's row until each commits):
 
 - a case inserted, updated (status, completion time, department) or deleted moves
   its count, and its `rated` share as it stands (EXISTS over the (case, sequence) index);
   on PostgreSQL the cases of one INSERT statement are added together (a statement
-  trigger over its transition table: a batch of 1000 makes a few upserts, not 1000);
+  trigger over its transition table: a batch of 1000 appends a few rows, not 1000);
 - a first rating inserted, deleted, or moved to another case or sequence moves
-  `rated` of its case's row, when the case counts.
+  `rated` of its case's day, when the case counts.
 
-The triggers fire per statement row, immediately: a case and its rating written in one transaction must be counted
-in the order they were written, or the rating would be counted twice.
+The triggers fire per statement row, immediately: a case and its rating written in one
+transaction must be counted in the order they were written, or the rating would be
+counted twice.
 
 Filters the rollup does not cover (hall, window, staff, item) read the live query.
 """
@@ -31,6 +36,7 @@ from contextlib import contextmanager
 from peewee import fn
 
 from models import CaseRollup
+from models import CaseRollupDelta
 from models import db
 from models.db import is_postgres
 
@@ -55,29 +61,23 @@ def _rated(row: str) -> str:
     return f"(CASE WHEN EXISTS (SELECT 1 FROM rating WHERE case_id = {row}.id AND sequence = 1) THEN 1 ELSE 0 END)"
 
 
+_DELTA = "INSERT INTO case_rollup_delta (department_id, day, completed, rated) "
+
+
 def _add_case(row: str, postgres: bool, guard: str = "1 = 1") -> str:
-    # INSERT … SELECT … WHERE: SQLite needs the WHERE before ON CONFLICT, and it carries the guard.
+    # INSERT … SELECT … WHERE: it carries the guard (SQLite's triggers have no IF).
+    return _DELTA + f"SELECT {row}.department_id, {_day(row, postgres)}, 1, {_rated(row)} WHERE {guard}"
+
+
+def _remove_case(row: str, postgres: bool, guard: str = "1 = 1") -> str:
+    return _DELTA + f"SELECT {row}.department_id, {_day(row, postgres)}, -1, -{_rated(row)} WHERE {guard}"
+
+
+def _move_rated(row: str, sign: str, postgres: bool, guard: str = "1 = 1") -> str:
+    """± one rated case on the day of the rating's case, when that case counts."""
     return (
-        "INSERT INTO case_rollup (department_id, day, completed, rated) "
-        f"SELECT {row}.department_id, {_day(row, postgres)}, 1, {_rated(row)} WHERE {guard} "
-        "ON CONFLICT (department_id, day) DO UPDATE SET completed = case_rollup.completed + 1, "
-        "rated = case_rollup.rated + excluded.rated"
-    )
-
-
-def _remove_case(row: str, postgres: bool) -> str:
-    return (
-        f"UPDATE case_rollup SET completed = completed - 1, rated = rated - {_rated(row)} "
-        f"WHERE department_id = {row}.department_id AND day = {_day(row, postgres)}"
-    )
-
-
-def _move_rated(row: str, delta: str, postgres: bool) -> str:
-    """± one rated case on the row of the rating's case, when that case counts."""
-    case = f'(SELECT {{}} FROM "case" c WHERE c.id = {row}.case_id AND {_counted("c")})'
-    return (
-        f"UPDATE case_rollup SET rated = rated {delta} 1 "
-        f"WHERE department_id = {case.format('c.department_id')} AND day = {case.format(_day('c', postgres))}"
+        _DELTA + f"SELECT c.department_id, {_day('c', postgres)}, 0, {sign}1 "
+        f'FROM "case" c WHERE c.id = {row}.case_id AND {_counted("c")} AND {guard}'
     )
 
 
@@ -106,11 +106,9 @@ def trigger_sql(postgres: bool) -> list[str]:
             # one upsert per (department, day) from the statement's rows, not one per case.
             "CREATE OR REPLACE FUNCTION case_rollup_cases_inserted() RETURNS trigger LANGUAGE plpgsql AS $$\n"
             "BEGIN\n"
-            "  INSERT INTO case_rollup (department_id, day, completed, rated) "
+            f"  {_DELTA}"
             f"SELECT n.department_id, {_day('n', True)}, COUNT(*), SUM({_rated('n')}) FROM inserted n "
-            f"WHERE {_counted('n')} GROUP BY n.department_id, {_day('n', True)} "
-            "ON CONFLICT (department_id, day) DO UPDATE SET completed = case_rollup.completed + excluded.completed, "
-            "rated = case_rollup.rated + excluded.rated;\n"
+            f"WHERE {_counted('n')} GROUP BY n.department_id, {_day('n', True)};\n"
             "  RETURN NULL;\nEND $$",
             'CREATE TRIGGER case_rollup_case_ins AFTER INSERT ON "case" REFERENCING NEW TABLE AS inserted '
             "FOR EACH STATEMENT EXECUTE FUNCTION case_rollup_cases_inserted()",
@@ -125,10 +123,9 @@ def trigger_sql(postgres: bool) -> list[str]:
             "CREATE OR REPLACE FUNCTION case_rollup_ratings_inserted() RETURNS trigger LANGUAGE plpgsql AS $$\n"
             "BEGIN\n"
             f"  IF current_setting('{MODE_SETTING}', true) = 'statement' THEN\n"
-            "    UPDATE case_rollup cr SET rated = cr.rated + x.n FROM ("
-            f"SELECT c.department_id, {_day('c', True)} AS day, COUNT(*) AS n FROM inserted r "
-            f'JOIN "case" c ON c.id = r.case_id WHERE r.sequence = 1 AND {_counted("c")} '
-            "GROUP BY 1, 2 ORDER BY 1, 2) x WHERE cr.department_id = x.department_id AND cr.day = x.day;\n"
+            f"    {_DELTA}"
+            f"SELECT c.department_id, {_day('c', True)}, 0, COUNT(*) FROM inserted r "
+            f'JOIN "case" c ON c.id = r.case_id WHERE r.sequence = 1 AND {_counted("c")} GROUP BY 1, 2;\n'
             "  END IF;\n"
             "  RETURN NULL;\nEND $$",
             "CREATE TRIGGER case_rollup_ratings_ins AFTER INSERT ON rating REFERENCING NEW TABLE AS inserted "
@@ -145,15 +142,15 @@ def trigger_sql(postgres: bool) -> list[str]:
         f'CREATE TRIGGER case_rollup_case_ad AFTER DELETE ON "case" WHEN {_counted("OLD")} '
         f"BEGIN {_remove_case('OLD', False)}; END",
         f'CREATE TRIGGER case_rollup_case_au AFTER UPDATE ON "case" WHEN {case_changed} BEGIN '
-        f"{_remove_case('OLD', False)} AND {_counted('OLD')}; "
+        f"{_remove_case('OLD', False, _counted('OLD'))}; "
         f"{_add_case('NEW', False, _counted('NEW'))}; END",
         f"CREATE TRIGGER case_rollup_rating_ai AFTER INSERT ON rating WHEN {first_new} "
         f"BEGIN {_move_rated('NEW', '+', False)}; END",
         f"CREATE TRIGGER case_rollup_rating_ad AFTER DELETE ON rating WHEN {first_old} "
         f"BEGIN {_move_rated('OLD', '-', False)}; END",
         f"CREATE TRIGGER case_rollup_rating_au AFTER UPDATE ON rating WHEN {rating_changed} BEGIN "
-        f"{_move_rated('OLD', '-', False)} AND {first_old}; "
-        f"{_move_rated('NEW', '+', False)} AND {first_new}; END",
+        f"{_move_rated('OLD', '-', False, first_old)}; "
+        f"{_move_rated('NEW', '+', False, first_new)}; END",
     ]
 
 
@@ -190,6 +187,7 @@ def drop_trigger_sql(postgres: bool) -> list[str]:
 def rebuild_sql(postgres: bool) -> list[str]:
     """Recompute the whole rollup from `case` and `rating` (the migration's backfill, bulk loads)."""
     return [
+        "DELETE FROM case_rollup_delta",
         "DELETE FROM case_rollup",
         "INSERT INTO case_rollup (department_id, day, completed, rated) "
         f"SELECT c.department_id, {_day('c', postgres)}, COUNT(*), SUM({_rated('c')}) "
@@ -197,15 +195,46 @@ def rebuild_sql(postgres: bool) -> list[str]:
     ]
 
 
-def counts(start: dt.date, end: dt.date, department_id=None) -> dict[int, tuple[int, int]]:
-    """{department_id: (completed, rated)} for cases completed in [start, end)."""
-    query = (
-        CaseRollup.select(
-            CaseRollup.department_id, fn.SUM(CaseRollup.completed).alias("c"), fn.SUM(CaseRollup.rated).alias("r")
-        )
-        .where((CaseRollup.day >= start) & (CaseRollup.day < end))
-        .group_by(CaseRollup.department_id)
+def fold() -> int:
+    """Move the deltas into the rollup, in one transaction; returns how many were moved
+    (as `figures.rollup.fold`: exactly the committed ones, each once)."""
+    upsert = (
+        "INSERT INTO case_rollup (department_id, day, completed, rated) "
+        "SELECT department_id, day, SUM(completed), SUM(rated) FROM moved GROUP BY department_id, day "
+        "HAVING SUM(completed) <> 0 OR SUM(rated) <> 0 {order}"
+        "ON CONFLICT (department_id, day) DO UPDATE SET completed = case_rollup.completed + excluded.completed, "
+        "rated = case_rollup.rated + excluded.rated"
     )
-    if department_id is not None:
-        query = query.where(CaseRollup.department_id == department_id)
-    return {dept: (int(c or 0), int(r or 0)) for dept, c, r in query.tuples()}
+    with db.atomic():
+        if is_postgres():
+            cursor = db.execute_sql(
+                "WITH moved AS (DELETE FROM case_rollup_delta RETURNING *), "
+                f"folded AS ({upsert.format(order='ORDER BY department_id, day ')}) SELECT COUNT(*) FROM moved"
+            )
+            return int(cursor.fetchone()[0])
+        last, count = db.execute_sql("SELECT MAX(rowid), COUNT(*) FROM case_rollup_delta").fetchone()
+        if not count:
+            return 0
+        db.execute_sql(
+            "WITH moved AS (SELECT * FROM case_rollup_delta WHERE rowid <= ?) " + upsert.format(order=""), (last,)
+        )
+        db.execute_sql("DELETE FROM case_rollup_delta WHERE rowid <= ?", (last,))
+        return int(count)
+
+
+def counts(start: dt.date, end: dt.date, department_id=None) -> dict[int, tuple[int, int]]:
+    """{department_id: (completed, rated)} for cases completed in [start, end): the rollup
+    plus the deltas not folded yet."""
+    out: dict[int, tuple[int, int]] = {}
+    for model in (CaseRollup, CaseRollupDelta):
+        query = (
+            model.select(model.department_id, fn.SUM(model.completed), fn.SUM(model.rated))
+            .where((model.day >= start) & (model.day < end))
+            .group_by(model.department_id)
+        )
+        if department_id is not None:
+            query = query.where(model.department_id == department_id)
+        for dept, c, r in query.tuples():
+            completed, rated = out.get(dept, (0, 0))
+            out[dept] = (completed + int(c or 0), rated + int(r or 0))
+    return {dept: pair for dept, pair in out.items() if pair != (0, 0)}

@@ -29,7 +29,7 @@ flips, -1 for a delete — whoever makes it: the rating core, an approved appeal
 review, any `Rating.update(...)` or a hand-written SQL fix. They append one row each
 to `rating_rollup_delta` (the rating's day, units and level, ±1) in the rating's own
 transaction; `fold()` moves the deltas into `rating_rollup` (the `figures.rollup` job,
-every 10 s), and `level_counts` reads the rollup plus the deltas not folded yet, so a
+`figures.triggers.fold_job`, every 10 s), and `level_counts` reads the rollup plus the deltas not folded yet, so a
 figure is exact at every moment, folded or not. Why deltas: when each rating upserted
 its dozen rollup rows, concurrent ratings of one department and level queued on those
 rows' locks until each COMMIT was on disk (on PostgreSQL even with the upsert deferred
@@ -177,12 +177,6 @@ def fold() -> int:
         )
         db.execute_sql("DELETE FROM rating_rollup_delta WHERE rowid <= ?", (last,))
         return int(count)
-
-
-def fold_job() -> dict:
-    """The scheduler job: keeps the deltas that every figure reads few."""
-    with db.connection_context():
-        return {"folded": fold()}
 
 
 def rebuild_sql(postgres: bool) -> list[str]:

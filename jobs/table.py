@@ -34,8 +34,8 @@ JOBS: list[dict] = [
     {"id": "upstream.push", "func": "upstream.push:push_due", "every": 2},
     # 对账 with the city system and 补报 of what it is missing, after midnight.
     {"id": "upstream.reconcile", "func": "upstream.reconcile:reconcile", "cron": {"hour": 2, "minute": 30}},
-    # The rating rollup's deltas folded in (the figures read the rest live), so that they stay few.
-    {"id": "figures.rollup", "func": "figures.rollup:fold_job", "every": 10},
+    # The rating and case rollups' deltas folded in (the figures read the rest live): they stay few.
+    {"id": "figures.rollup", "func": "figures.triggers:fold_job", "every": 10},
     # The bureau's month: reminders to submit (from month.remind_day), the close on month.close_day.
     {"id": "month.remind", "func": "figures.month_jobs:remind_submissions", "every": 1800},
     {"id": "month.close", "func": "figures.month_jobs:close_due_months", "every": 300},

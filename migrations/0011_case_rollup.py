@@ -17,7 +17,17 @@ def up(migrator, db):
             database = db
             table_name = 'case_rollup'
             indexes = ((('department_id', 'day'), True),)
-    db.create_tables([CaseRollup])
+    class CaseRollupDelta(Model):
+        # Since 0039 the triggers installed below append to it (a fresh database creates it here).
+        department_id = IntegerField()
+        day = DateField()
+        completed = IntegerField()
+        rated = IntegerField()
+        class Meta:
+            database = db
+            table_name = 'case_rollup_delta'
+            primary_key = False
+    db.create_tables([CaseRollup, CaseRollupDelta])
     postgres = is_postgres()
     with db.atomic():
         for sql in case_rollup.trigger_sql(postgres) + case_rollup.rebuild_sql(postgres):

@@ -32,6 +32,7 @@ from .outbox import Outbox
 from .rating import CHANNELS
 from .rating import Rating
 from .rollup import CaseRollup
+from .rollup import CaseRollupDelta
 from .rollup import RatingRollup
 from .rollup import RatingRollupDelta
 from .rollup import TicketRollup
@@ -92,6 +93,7 @@ MODELS = [
     RatingRollup,
     RatingRollupDelta,
     CaseRollup,
+    CaseRollupDelta,
     TicketRollup,
     StaffIdentity,
     RatingFlag,
@@ -139,6 +141,7 @@ __all__ = [
     "RatingRollup",
     "RatingRollupDelta",
     "CaseRollup",
+    "CaseRollupDelta",
     "TicketRollup",
     "RatingFlag",
     "SchedulerProcess",

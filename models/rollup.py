@@ -73,6 +73,20 @@ class CaseRollup(BaseModel):
         indexes = ((("department_id", "day"), True),)
 
 
+class CaseRollupDelta(BaseModel):
+    """A change to the case rollup not yet folded into it (as `RatingRollupDelta`): ± completed
+    and rated cases of a department and day. Written only by the triggers on `case` and `rating`."""
+
+    department_id = IntegerField()
+    day = DateField()
+    completed = IntegerField()
+    rated = IntegerField()
+
+    class Meta:
+        table_name = "case_rollup_delta"
+        primary_key = False
+
+
 class TicketRollup(BaseModel):
     """The rectification counts of the counted 差评 per department and Beijing day of the
     rating. Kept by triggers (migration 0013, `figures/ticket_rollup.py`)."""
