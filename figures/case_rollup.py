@@ -40,10 +40,13 @@ from models import CaseRollupDelta
 from models import db
 from models.db import is_postgres
 
+from . import deltas
+
 # (PostgreSQL) How an INSERT of ratings reaches `rated`: 'row' (unset: the default) by the row
 # trigger, one UPDATE per rating; 'statement' by the statement trigger over the INSERT's
 # transition table, one UPDATE per (department, day) of the set (`per_statement`).
 MODE_SETTING = "hcp.rating_inserts"
+DELTA = CaseRollupDelta  # what the triggers append to; created with them (figures.triggers.install)
 
 TRIGGERS = ("case_rollup_case_ai", "case_rollup_case_au", "case_rollup_case_ad")
 TRIGGERS += ("case_rollup_rating_ai", "case_rollup_rating_au", "case_rollup_rating_ad")
@@ -61,22 +64,22 @@ def _rated(row: str) -> str:
     return f"(CASE WHEN EXISTS (SELECT 1 FROM rating WHERE case_id = {row}.id AND sequence = 1) THEN 1 ELSE 0 END)"
 
 
-_DELTA = "INSERT INTO case_rollup_delta (department_id, day, completed, rated) "
+_APPEND = "INSERT INTO case_rollup_delta (department_id, day, completed, rated) "
 
 
 def _add_case(row: str, postgres: bool, guard: str = "1 = 1") -> str:
     # INSERT … SELECT … WHERE: it carries the guard (SQLite's triggers have no IF).
-    return _DELTA + f"SELECT {row}.department_id, {_day(row, postgres)}, 1, {_rated(row)} WHERE {guard}"
+    return _APPEND + f"SELECT {row}.department_id, {_day(row, postgres)}, 1, {_rated(row)} WHERE {guard}"
 
 
 def _remove_case(row: str, postgres: bool, guard: str = "1 = 1") -> str:
-    return _DELTA + f"SELECT {row}.department_id, {_day(row, postgres)}, -1, -{_rated(row)} WHERE {guard}"
+    return _APPEND + f"SELECT {row}.department_id, {_day(row, postgres)}, -1, -{_rated(row)} WHERE {guard}"
 
 
 def _move_rated(row: str, sign: str, postgres: bool, guard: str = "1 = 1") -> str:
     """± one rated case on the day of the rating's case, when that case counts."""
     return (
-        _DELTA + f"SELECT c.department_id, {_day('c', postgres)}, 0, {sign}1 "
+        _APPEND + f"SELECT c.department_id, {_day('c', postgres)}, 0, {sign}1 "
         f'FROM "case" c WHERE c.id = {row}.case_id AND {_counted("c")} AND {guard}'
     )
 
@@ -106,7 +109,7 @@ def trigger_sql(postgres: bool) -> list[str]:
             # one upsert per (department, day) from the statement's rows, not one per case.
             "CREATE OR REPLACE FUNCTION case_rollup_cases_inserted() RETURNS trigger LANGUAGE plpgsql AS $$\n"
             "BEGIN\n"
-            f"  {_DELTA}"
+            f"  {_APPEND}"
             f"SELECT n.department_id, {_day('n', True)}, COUNT(*), SUM({_rated('n')}) FROM inserted n "
             f"WHERE {_counted('n')} GROUP BY n.department_id, {_day('n', True)};\n"
             "  RETURN NULL;\nEND $$",
@@ -123,7 +126,7 @@ def trigger_sql(postgres: bool) -> list[str]:
             "CREATE OR REPLACE FUNCTION case_rollup_ratings_inserted() RETURNS trigger LANGUAGE plpgsql AS $$\n"
             "BEGIN\n"
             f"  IF current_setting('{MODE_SETTING}', true) = 'statement' THEN\n"
-            f"    {_DELTA}"
+            f"    {_APPEND}"
             f"SELECT c.department_id, {_day('c', True)}, 0, COUNT(*) FROM inserted r "
             f'JOIN "case" c ON c.id = r.case_id WHERE r.sequence = 1 AND {_counted("c")} GROUP BY 1, 2;\n'
             "  END IF;\n"
@@ -185,9 +188,9 @@ def drop_trigger_sql(postgres: bool) -> list[str]:
 
 
 def rebuild_sql(postgres: bool) -> list[str]:
-    """Recompute the whole rollup from `case` and `rating` (the migration's backfill, bulk loads)."""
+    """Recompute the whole rollup from `case` and `rating` (the migration's backfill, bulk loads:
+    with `figures.triggers.rebuild`, which drops the deltas first)."""
     return [
-        "DELETE FROM case_rollup_delta",
         "DELETE FROM case_rollup",
         "INSERT INTO case_rollup (department_id, day, completed, rated) "
         f"SELECT c.department_id, {_day('c', postgres)}, COUNT(*), SUM({_rated('c')}) "
@@ -195,46 +198,39 @@ def rebuild_sql(postgres: bool) -> list[str]:
     ]
 
 
-def fold() -> int:
-    """Move the deltas into the rollup, in one transaction; returns how many were moved
-    (as `figures.rollup.fold`: exactly the committed ones, each once)."""
-    upsert = (
+def _fold_rows(postgres: bool) -> str:
+    """INSERT … SELECT of the day rows that the delta rows of the CTE `moved` add up to."""
+    return (
         "INSERT INTO case_rollup (department_id, day, completed, rated) "
         "SELECT department_id, day, SUM(completed), SUM(rated) FROM moved GROUP BY department_id, day "
-        "HAVING SUM(completed) <> 0 OR SUM(rated) <> 0 {order}"
-        "ON CONFLICT (department_id, day) DO UPDATE SET completed = case_rollup.completed + excluded.completed, "
+        "HAVING SUM(completed) <> 0 OR SUM(rated) <> 0 "
+        + ("ORDER BY department_id, day " if postgres else "")  # rows locked in the key's order
+        + "ON CONFLICT (department_id, day) DO UPDATE SET completed = case_rollup.completed + excluded.completed, "
         "rated = case_rollup.rated + excluded.rated"
     )
-    with db.atomic():
-        if is_postgres():
-            cursor = db.execute_sql(
-                "WITH moved AS (DELETE FROM case_rollup_delta RETURNING *), "
-                f"folded AS ({upsert.format(order='ORDER BY department_id, day ')}) SELECT COUNT(*) FROM moved"
-            )
-            return int(cursor.fetchone()[0])
-        last, count = db.execute_sql("SELECT MAX(rowid), COUNT(*) FROM case_rollup_delta").fetchone()
-        if not count:
-            return 0
-        db.execute_sql(
-            "WITH moved AS (SELECT * FROM case_rollup_delta WHERE rowid <= ?) " + upsert.format(order=""), (last,)
-        )
-        db.execute_sql("DELETE FROM case_rollup_delta WHERE rowid <= ?", (last,))
-        return int(count)
+
+
+def fold() -> int:
+    """Move the deltas into the rollup (`figures.deltas.fold`); returns how many were moved."""
+    return deltas.fold(DELTA._meta.table_name, _fold_rows)
 
 
 def counts(start: dt.date, end: dt.date, department_id=None) -> dict[int, tuple[int, int]]:
     """{department_id: (completed, rated)} for cases completed in [start, end): the rollup
-    plus the deltas not folded yet."""
-    out: dict[int, tuple[int, int]] = {}
+    plus the deltas not folded yet, in one statement."""
+    parts = []
     for model in (CaseRollup, CaseRollupDelta):
-        query = (
-            model.select(model.department_id, fn.SUM(model.completed), fn.SUM(model.rated))
-            .where((model.day >= start) & (model.day < end))
-            .group_by(model.department_id)
+        part = model.select(model.department_id, model.completed, model.rated).where(
+            (model.day >= start) & (model.day < end)
         )
         if department_id is not None:
-            query = query.where(model.department_id == department_id)
-        for dept, c, r in query.tuples():
-            completed, rated = out.get(dept, (0, 0))
-            out[dept] = (completed + int(c or 0), rated + int(r or 0))
+            part = part.where(model.department_id == department_id)
+        parts.append(part)
+    rows = (parts[0] + parts[1]).alias("rows")
+    query = (
+        CaseRollup.select(rows.c.department_id, fn.SUM(rows.c.completed), fn.SUM(rows.c.rated))
+        .from_(rows)
+        .group_by(rows.c.department_id)
+    )
+    out = {dept: (int(c or 0), int(r or 0)) for dept, c, r in query.tuples()}
     return {dept: pair for dept, pair in out.items() if pair != (0, 0)}

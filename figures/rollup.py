@@ -28,15 +28,15 @@ counted rating's level, time, units or channel change or `excluded` (or `sequenc
 flips, -1 for a delete — whoever makes it: the rating core, an approved appeal, a fraud
 review, any `Rating.update(...)` or a hand-written SQL fix. They append one row each
 to `rating_rollup_delta` (the rating's day, units and level, ±1) in the rating's own
-transaction; `fold()` moves the deltas into `rating_rollup` (the `figures.rollup` job,
-`figures.triggers.fold_job`, every 10 s), and `level_counts` reads the rollup plus the deltas not folded yet, so a
-figure is exact at every moment, folded or not. Why deltas: when each rating upserted
-its dozen rollup rows, concurrent ratings of one department and level queued on those
-rows' locks until each COMMIT was on disk (on PostgreSQL even with the upsert deferred
-to COMMIT), and every update left a dead row version on the hottest pages; an append
-touches no shared row. The fold takes exactly what was committed (PostgreSQL: DELETE …
-RETURNING; SQLite: one writer at a time) and adds it up, so a delta is never counted
-twice or lost.
+transaction (the table is created with the triggers, `figures.triggers.install`);
+`fold()` moves the deltas into `rating_rollup` (the `figures.rollup` job,
+`figures.triggers.fold_job`, every 10 s), and `level_counts` reads the rollup plus the
+deltas not folded yet, in one statement, so a figure is exact at every moment, folded or
+not. Why deltas: when each rating upserted its dozen rollup rows, concurrent ratings of
+one department and level queued on those rows' locks until each COMMIT was on disk (on
+PostgreSQL even with the upsert deferred to COMMIT), and every update left a dead row
+version on the hottest pages; an append touches no shared row. The fold (`figures.deltas`) takes exactly what was committed and
+adds it up, so a delta is never counted twice or lost.
 
 Bulk loads (`bench.generate`) drop the triggers, load, then rebuild and
 reinstall them (`figures/triggers.py`, for all three rollups).
@@ -51,8 +51,9 @@ from models import Rating
 from models import RatingRollup
 from models import RatingRollupDelta
 from models import db
-from models.db import is_postgres
 from models.rollup import DIMS
+
+from . import deltas
 
 _COLUMNS = "grain, period, dim, unit_id, channel, department_id, level, n"
 _KEY = "department_id, level, grain, period, dim, unit_id, channel"
@@ -60,6 +61,7 @@ _DELTA_COLUMNS = "day, department_id, hall_id, window_id, staff_id, item_id, cha
 _WATCHED = ("excluded", "sequence", "level", "created_at", "department_id", "hall_id", "window_id", "staff_id")
 _WATCHED += ("item_id", "channel")
 TRIGGERS = ("rating_rollup_ai", "rating_rollup_au", "rating_rollup_ad")
+DELTA = RatingRollupDelta  # what the triggers append to; created with them (figures.triggers.install)
 # Before the deltas (migration 0038): the upserts themselves, deferred to COMMIT on PostgreSQL.
 _OLD_PG = ("rating_rollup_trg", "rating_rollup_ins")
 _OLD_PG_FUNCTIONS = ("rating_rollup_apply", "rating_rollup_inserted")
@@ -135,12 +137,12 @@ def drop_trigger_sql(postgres: bool) -> list[str]:
     return [f"DROP TRIGGER IF EXISTS {name}" for name in TRIGGERS]
 
 
-def _fold_rows(source: str, postgres: bool) -> str:
-    """INSERT … SELECT of the rollup rows that the delta rows `source` (a CTE) add up to."""
+def _fold_rows(postgres: bool) -> str:
+    """INSERT … SELECT of the rollup rows that the delta rows of the CTE `moved` add up to."""
     periods = [("d", "day"), ("m", "date_trunc('month', day)::date" if postgres else "strftime('%Y-%m-01', day)")]
     branches = " UNION ALL ".join(
         f"SELECT '{grain}' AS g, {period} AS p, '{dim}' AS d, {unit.removeprefix('r.')} AS u, "
-        f"{channel.removeprefix('r.')} AS c, department_id, level, n FROM {source}"
+        f"{channel.removeprefix('r.')} AS c, department_id, level, n FROM moved"
         for grain, period in periods
         for dim, unit, channel in _units("r")
     )
@@ -154,34 +156,14 @@ def _fold_rows(source: str, postgres: bool) -> str:
 
 
 def fold() -> int:
-    """Move the deltas into the rollup, in one transaction; returns how many were moved.
-
-    PostgreSQL: DELETE … RETURNING takes exactly the committed deltas (one written meanwhile
-    stays for the next fold) and a concurrent fold waits for this one, then finds them gone.
-    SQLite: the write transaction excludes every other writer; the deltas up to the highest
-    rowid seen are moved."""
-    with db.atomic():
-        if is_postgres():
-            # Every data-modifying WITH runs to completion, referenced or not.
-            cursor = db.execute_sql(
-                "WITH moved AS (DELETE FROM rating_rollup_delta RETURNING *), "
-                f"folded AS ({_fold_rows('moved', True)}) SELECT COUNT(*) FROM moved"
-            )
-            return int(cursor.fetchone()[0])
-        last, count = db.execute_sql("SELECT MAX(rowid), COUNT(*) FROM rating_rollup_delta").fetchone()
-        if not count:
-            return 0
-        db.execute_sql(
-            "WITH moved AS (SELECT * FROM rating_rollup_delta WHERE rowid <= ?) " + _fold_rows("moved", False),
-            (last,),
-        )
-        db.execute_sql("DELETE FROM rating_rollup_delta WHERE rowid <= ?", (last,))
-        return int(count)
+    """Move the deltas into the rollup (`figures.deltas.fold`); returns how many were moved."""
+    return deltas.fold(DELTA._meta.table_name, _fold_rows)
 
 
 def rebuild_sql(postgres: bool) -> list[str]:
-    """Recompute the whole rollup from `rating` (the migration's backfill, bulk loads)."""
-    statements = ["DELETE FROM rating_rollup_delta", "DELETE FROM rating_rollup"]
+    """Recompute the whole rollup from `rating` (the migration's backfill, bulk loads: with
+    `figures.triggers.rebuild`, which drops the deltas first)."""
+    statements = ["DELETE FROM rating_rollup"]
     for grain, period in _periods("rating", postgres):
         for dim, unit, channel in _units("rating"):
             keys = ", ".join(e for e in (period, unit, channel) if e not in ("0", "''"))
@@ -309,22 +291,23 @@ def level_counts(f, group: str | None = None, by_month: bool = False) -> dict | 
     dim, used = chosen
     grouped = group is not None
     out: dict = {}
-    for query in (_rollup_query(f, dim, used, grouped, by_month), _delta_query(f, dim, used, grouped, by_month)):
-        # Read through the cursor: peewee's per-value conversions cost more than the query here.
-        for row in db.execute_sql(*query.sql()).fetchall():
-            n = row[-1]
-            if not n:
-                continue
-            if by_month:
-                period = row[-3]
-                month = period[:7] if isinstance(period, str) else f"{period:%Y-%m}"
-                k = (row[0], month) if grouped else month
-            else:
-                k = row[0] if grouped else None
-            levels = out.get(k)
-            if levels is None:
-                levels = out[k] = {}
-            level = row[-2]
-            levels[level] = levels.get(level, 0) + int(n)
+    # One statement: the folded rows, then the deltas (UNION ALL). Read through the cursor:
+    # peewee's per-value conversions cost more than the query here.
+    query = _rollup_query(f, dim, used, grouped, by_month) + _delta_query(f, dim, used, grouped, by_month)
+    for row in db.execute_sql(*query.sql()).fetchall():
+        n = row[-1]
+        if not n:
+            continue
+        if by_month:
+            period = row[-3]
+            month = period[:7] if isinstance(period, str) else f"{period:%Y-%m}"
+            k = (row[0], month) if grouped else month
+        else:
+            k = row[0] if grouped else None
+        levels = out.get(k)
+        if levels is None:
+            levels = out[k] = {}
+        level = row[-2]
+        levels[level] = levels.get(level, 0) + int(n)
     # A rating excluded since the last fold: its -1 takes out a folded +1, maybe a unit's last.
     return {k: {level: n for level, n in levels.items() if n} for k, levels in out.items() if any(levels.values())}

@@ -27,6 +27,8 @@ from peewee import fn
 
 from models import TicketRollup
 
+DELTA = None  # its triggers update the rollup's rows directly (figures.triggers)
+
 # The ticket's properties counted, as SQL over a ticket row alias.
 FLAGS = {
     "replied": "{t}.replied_at IS NOT NULL",

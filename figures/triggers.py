@@ -4,7 +4,9 @@ Each rollup module (`figures.rollup`, `figures.case_rollup`, `figures.ticket_rol
 says what its triggers and its rebuild are, as SQL for either dialect:
 `trigger_sql(postgres)`, `drop_trigger_sql(postgres)`, `rebuild_sql(postgres)`. This
 module runs them: the migrations install them once; bulk loads (`bench.generate`)
-drop them, load, rebuild in set statements and put them back.
+drop them, load, rebuild in set statements and put them back. A rollup kept by appends
+(`DELTA`, its delta table's model; None for one whose triggers update its rows) gets that
+table where its triggers are installed, and loses its deltas where it is rebuilt.
 """
 
 from models import db
@@ -18,6 +20,8 @@ ROLLUPS = (rollup, case_rollup, ticket_rollup)
 
 
 def install(kept) -> None:
+    if kept.DELTA is not None:
+        db.create_tables([kept.DELTA], safe=True)
     postgres = is_postgres()
     for sql in kept.drop_trigger_sql(postgres) + kept.trigger_sql(postgres):
         db.execute_sql(sql)
@@ -37,5 +41,7 @@ def fold_job() -> dict:
 
 def rebuild(kept) -> None:
     with db.atomic():
+        if kept.DELTA is not None:
+            kept.DELTA.delete().execute()  # the recount includes what they were to add
         for sql in kept.rebuild_sql(is_postgres()):
             db.execute_sql(sql)

@@ -10,7 +10,7 @@ from peewee import *  # noqa: F403 - frozen migration, as pwmigrate writes them
 
 def up(migrator, db):
     from figures import rollup
-    from models.db import is_postgres
+    from figures import triggers
 
     class RatingRollup(Model):
         grain = CharField(max_length=1)
@@ -28,26 +28,11 @@ def up(migrator, db):
                 (('department_id', 'level', 'grain', 'period', 'dim', 'unit_id', 'channel'), True),
                 (('dim', 'grain', 'period'), False),
             )
-    class RatingRollupDelta(Model):
-        # Since 0038 the triggers installed below append to it (a fresh database creates it here).
-        day = DateField()
-        department_id = IntegerField()
-        hall_id = IntegerField(null=True)
-        window_id = IntegerField(null=True)
-        staff_id = IntegerField(null=True)
-        item_id = IntegerField(null=True)
-        channel = CharField(max_length=16)
-        level = IntegerField()
-        n = IntegerField()
-        class Meta:
-            database = db
-            table_name = 'rating_rollup_delta'
-            primary_key = False
-    db.create_tables([RatingRollup, RatingRollupDelta])
-    postgres = is_postgres()
+    db.create_tables([RatingRollup])
     with db.atomic():
-        for sql in rollup.trigger_sql(postgres) + rollup.rebuild_sql(postgres):
-            db.execute_sql(sql)
+        # Since 0038/0039 the triggers append to a delta table, created where they are installed.
+        triggers.install(rollup)
+        triggers.rebuild(rollup)
 
 
 def down(migrator, db):

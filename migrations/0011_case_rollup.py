@@ -6,7 +6,7 @@ from peewee import *  # noqa: F403 - frozen migration, as pwmigrate writes them
 
 def up(migrator, db):
     from figures import case_rollup
-    from models.db import is_postgres
+    from figures import triggers
 
     class CaseRollup(Model):
         department_id = IntegerField()
@@ -17,21 +17,11 @@ def up(migrator, db):
             database = db
             table_name = 'case_rollup'
             indexes = ((('department_id', 'day'), True),)
-    class CaseRollupDelta(Model):
-        # Since 0039 the triggers installed below append to it (a fresh database creates it here).
-        department_id = IntegerField()
-        day = DateField()
-        completed = IntegerField()
-        rated = IntegerField()
-        class Meta:
-            database = db
-            table_name = 'case_rollup_delta'
-            primary_key = False
-    db.create_tables([CaseRollup, CaseRollupDelta])
-    postgres = is_postgres()
+    db.create_tables([CaseRollup])
     with db.atomic():
-        for sql in case_rollup.trigger_sql(postgres) + case_rollup.rebuild_sql(postgres):
-            db.execute_sql(sql)
+        # Since 0038/0039 the triggers append to a delta table, created where they are installed.
+        triggers.install(case_rollup)
+        triggers.rebuild(case_rollup)
 
 
 def down(migrator, db):

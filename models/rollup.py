@@ -1,9 +1,9 @@
 """Maintained rating rollups: counted first ratings per period, unit and level.
 
 The database keeps them exact by itself: triggers on `rating` append each change to
-`rating_rollup_delta`, and `figures.rollup.fold()` (a scheduler job, and
-`figures.triggers.rebuild()`) moves the deltas into `rating_rollup`; readers add the
-deltas not yet folded (see `figures/rollup.py` for the design).
+`rating_rollup_delta`, `figures.rollup.fold()` (a scheduler job) moves the deltas into
+`rating_rollup`, and readers add the deltas not yet folded (see `figures/rollup.py` for
+the design; `figures.triggers.rebuild()` recounts from `rating` and drops the deltas).
 """
 
 from peewee import CharField

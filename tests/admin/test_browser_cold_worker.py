@@ -19,6 +19,7 @@ from models import db
 from .test_browser import browser  # noqa: F401
 from .test_browser import log_in
 from .test_browser_pages import download
+from .test_browser_pages import upload
 
 ROOT = Path(__file__).resolve().parents[2]
 LAZY = ("openpyxl", "PIL")
@@ -71,11 +72,7 @@ def test_the_bureau_downloads_a_template_imports_it_and_draws_posters_on_a_fresh
     assert name == "事项清单.xlsx"
     wb = load_workbook(io.BytesIO(data))
     wb["事项清单"].append(["610118-GAJ-202", "临时身份证明", "公共服务", "GAJ", "是"])
-    path = tmp_path / "事项清单.xlsx"
-    wb.save(path)
-    page.select_option("#i-kind", "catalogue")
-    page.set_input_files("#i-file", str(path))
-    page.click("main form button[type=submit]")
+    upload(page, wb, tmp_path / "事项清单.xlsx", "catalogue")
     expect(page.locator("#import-ok")).to_contain_text("共 1 行")
 
     for kind, magic in (("window", b"\x89PNG"), ("hall", b"%PDF")):

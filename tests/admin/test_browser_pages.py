@@ -22,6 +22,14 @@ def download(page, link_text) -> tuple[str, bytes]:
         return download.suggested_filename, fh.read()
 
 
+def upload(page, wb, path, kind: str) -> None:
+    """Import a workbook on the imports page as staff do: saved, its kind chosen, submitted."""
+    wb.save(path)
+    page.select_option("#i-kind", kind)
+    page.set_input_files("#i-file", str(path))
+    page.click("main form button[type=submit]")
+
+
 def validations(ws) -> dict[str, str]:
     """{first cell of the range: the list or check} of a sheet's drop-downs."""
     found = {}
@@ -54,11 +62,7 @@ def test_import_templates_explain_themselves_and_import_back_when_filled(browser
 
     # Filled in as staff would (values from the drop-downs), it imports.
     sheet.append(["610118-GAJ-201", "居住证签注", "公共服务", "GAJ", "是"])
-    path = tmp_path / "事项清单.xlsx"
-    wb.save(path)
-    page.select_option("#i-kind", "catalogue")
-    page.set_input_files("#i-file", str(path))
-    page.click("main form button[type=submit]")
+    upload(page, wb, tmp_path / "事项清单.xlsx", "catalogue")
     expect(page.locator("#import-ok")).to_contain_text("共 1 行")
 
     name, data = download(page, "书面评价表格（未联网镇街月度纸质评价）")
