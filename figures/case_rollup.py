@@ -43,8 +43,8 @@ from models.db import is_postgres
 from . import deltas
 
 # (PostgreSQL) How an INSERT of ratings reaches `rated`: 'row' (unset: the default) by the row
-# trigger, one UPDATE per rating; 'statement' by the statement trigger over the INSERT's
-# transition table, one UPDATE per (department, day) of the set (`per_statement`).
+# trigger, one delta row per rating; 'statement' by the statement trigger over the INSERT's
+# transition table, one delta row per (department, day) of the set (`per_statement`).
 MODE_SETTING = "hcp.rating_inserts"
 DELTA = CaseRollupDelta  # what the triggers append to; created with them (figures.triggers.install)
 
@@ -106,7 +106,7 @@ def trigger_sql(postgres: bool) -> list[str]:
             f"  IF TG_OP IN ('INSERT', 'UPDATE') AND {first_new} THEN {_move_rated('NEW', '+', True)}; END IF;\n"
             "  RETURN NULL;\nEND $$",
             # A batch inserts up to 1000 cases of a few departments and days in one statement:
-            # one upsert per (department, day) from the statement's rows, not one per case.
+            # one delta row per (department, day) from the statement's rows, not one per case.
             "CREATE OR REPLACE FUNCTION case_rollup_cases_inserted() RETURNS trigger LANGUAGE plpgsql AS $$\n"
             "BEGIN\n"
             f"  {_APPEND}"
@@ -119,7 +119,7 @@ def trigger_sql(postgres: bool) -> list[str]:
             "FOR EACH ROW EXECUTE FUNCTION case_rollup_case()",
             # Most ratings have no case or are 追评: the WHEN keeps the function call off their insert.
             # A set of ratings inserted in 'statement' mode (per_statement below) is counted
-            # by the statement trigger below instead, one UPDATE per (department, day).
+            # by the statement trigger below instead, one delta row per (department, day).
             f"CREATE TRIGGER case_rollup_rating_ins AFTER INSERT ON rating FOR EACH ROW WHEN ({first_new} "
             f"AND current_setting('{MODE_SETTING}', true) IS DISTINCT FROM 'statement') "
             "EXECUTE FUNCTION case_rollup_rating()",
@@ -160,7 +160,7 @@ def trigger_sql(postgres: bool) -> list[str]:
 @contextmanager
 def per_statement():
     """Rating INSERTs inside (in the caller's transaction) reach `rated` once per statement
-    rather than one UPDATE per rating (PostgreSQL; SQLite's row triggers are cheap): for the
+    rather than one delta row per rating (PostgreSQL; SQLite's row triggers are cheap): for the
     SMS inbox's sets. The mode is set back only after a success: after an error the caller's
     transaction is rolled back."""
     if not is_postgres():

@@ -35,8 +35,8 @@ deltas not folded yet, in one statement, so a figure is exact at every moment, f
 not. Why deltas: when each rating upserted its dozen rollup rows, concurrent ratings of
 one department and level queued on those rows' locks until each COMMIT was on disk (on
 PostgreSQL even with the upsert deferred to COMMIT), and every update left a dead row
-version on the hottest pages; an append touches no shared row. The fold (`figures.deltas`) takes exactly what was committed and
-adds it up, so a delta is never counted twice or lost.
+version on the hottest pages; an append touches no shared row. The fold (`figures.deltas`)
+takes exactly what was committed and adds it up, so a delta is never counted twice or lost.
 
 Bulk loads (`bench.generate`) drop the triggers, load, then rebuild and
 reinstall them (`figures/triggers.py`, for all three rollups).
