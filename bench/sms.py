@@ -368,6 +368,7 @@ def product_run(backend: str, gate: dict | None = None) -> dict:
         env = sms_env(target.url, fake.endpoint)
         numbers = phones(REPLIES)
         setup = seed_invitations(fixture, numbers, env)
+        product.settle(target.url)
         log(f"  cases {setup['cases_s']:.1f} s, sending {setup['send_s']:.1f} s")
         bodies = callback_bodies(numbers, levels(REPLIES))
         server = Server(product.PRODUCT_APP, env, "sms-product")

@@ -100,7 +100,11 @@ class Outbox(BaseModel):
         sql = f"SELECT {columns} FROM \"{table}\" WHERE state = 'pending' AND kind = {p} AND available_at <= {p}"  # noqa: S608
         params = [kind, cls.available_at.db_value(clock.now())]
         if after is not None:
-            sql += f" AND (available_at > {p} OR (available_at = {p} AND id > {p}))"
+            # A row value, with its first column as a plain bound: both backends then read the
+            # index from `after` on. Written as `a > ? OR (a = ? AND id > ?)`, SQLite 3.40 ORed
+            # two index searches and sorted every pending row behind `after` (70 ms a chunk
+            # with a backlog of 100,000).
+            sql += f" AND available_at >= {p} AND (available_at, id) > ({p}, {p})"
             at = cls.available_at.db_value(after.available_at)
             params += [at, at, after.id]
         sql += f" ORDER BY available_at, id LIMIT {p}"

@@ -166,6 +166,9 @@ class Profile:
         """Issued once per rating and stored: stable across retries, restarts and re-installs."""
         return UpstreamPush.new_eval_id(self.area_code)
 
+    def new_eval_ids(self, count: int) -> list[str]:
+        return UpstreamPush.new_eval_ids(self.area_code, count)
+
     def satisfaction(self, level: int) -> int:
         return level if self.satisfaction_order == "5_best" else 6 - level
 

@@ -235,8 +235,10 @@ def _eval_ids_for(rating_ids: list[int], profile: Profile, now) -> dict:
     if not rating_ids:
         return {}
     # In rating order, as one insert at a time would have written them. Plain tuples, SQL built once (models.bulk).
+    # The columns every new push shares go through their fields' db_value once, not once a row.
     ordered = sorted(rating_ids)
-    rows = to_db(UpstreamPush, PUSH_COLUMNS, [(r, profile.new_eval_id(), "pending", 0, 0, 0, now) for r in ordered])
+    shared = to_db(UpstreamPush, PUSH_COLUMNS[2:], [("pending", 0, 0, 0, now)])[0]
+    rows = [(r, eval_id, *shared) for r, eval_id in zip(ordered, profile.new_eval_ids(len(ordered)), strict=True)]
     eval_ids = dict(insert_returning(UpstreamPush, PUSH_COLUMNS, rows, ("rating", "eval_id")))
     if len(eval_ids) < len(rows):
         eval_ids.update(UpstreamPush.eval_ids_for([r for r in ordered if r not in eval_ids]))

@@ -1,5 +1,7 @@
 """The default profile's record, its configurable mapping, and the config checks."""
 
+import uuid
+
 import pytest
 
 from core import config
@@ -80,6 +82,17 @@ def test_eval_ids_are_unique_and_carry_the_area_code(app):
         profile = current_profile()
     ids = {profile.new_eval_id() for _ in range(100)}
     assert len(ids) == 100 and all(i.startswith("610118-") and len(i) <= 64 for i in ids)
+
+
+def test_eval_ids_issued_in_bulk_are_random_uuids_like_one_at_a_time(app):
+    with app.app_context():
+        profile = current_profile()
+    issued = profile.new_eval_ids(500)
+    assert len(set(issued)) == 500 and profile.new_eval_ids(0) == []
+    for eval_id in issued:
+        area, text = eval_id.split("-", 1)
+        assert area == "610118" and uuid.UUID(text).hex == text
+        assert uuid.UUID(text).version == 4 and uuid.UUID(text).variant == uuid.RFC_4122
 
 
 def test_the_default_pf_map_covers_every_channel():

@@ -350,3 +350,19 @@ def test_chunks_in_flight_and_prepared_ahead_send_every_rating_once(app, rate, s
     assert pending_count() == 0
     assert simulator.stats["requests"] == 9 and simulator.stats["duplicates"] == 0
     assert sorted(simulator.records) == sorted(eval_ids(ids).values())
+
+
+def test_the_queue_is_read_on_behind_the_chunk_in_flight_in_queue_order(app):
+    """`due_rows(after=)` returns exactly the rows behind `after` (ties on available_at by id),
+    as one read of the whole queue would."""
+    with app.app_context(), db.connection_context():
+        start = clock.now() - dt.timedelta(minutes=5)
+        for n in range(30):
+            # Ten instants, three rows each, queued latest first: the order is not the ids'.
+            at = start + dt.timedelta(seconds=(29 - n) // 3)
+            Outbox.put("upstream.rating", f"rating:{n}", {"rating_id": n}, available_at=at)
+        whole = [row.id for row in Outbox.due_rows("upstream.rating", 100)]
+        assert len(whole) == 30
+        for cut in (1, 4, 5, 17, 29):
+            behind = Outbox.due_rows("upstream.rating", 100, after=Outbox.get_by_id(whole[cut - 1]))
+            assert [row.id for row in behind] == whole[cut:]
