@@ -37,6 +37,10 @@ class Department(BaseModel):
         return cls.get_or_none(cls.code == code)
 
     @classmethod
+    def name_of(cls, department_id: int) -> str:
+        return cls.select(cls.name).where(cls.id == department_id).scalar()
+
+    @classmethod
     def directory(cls):
         """Active departments in the public order: district first, then towns."""
         kind_order = {"district": 0, "town": 1, "scenic": 2}

@@ -34,6 +34,7 @@ from core.config import current_settings
 from core.crypto import phone_hash
 from core.errors import ApiError
 from edge.limits import allow
+from models import Department
 from models import Invitation
 from models import Outbox
 from models.sms import SmsMessage
@@ -75,11 +76,19 @@ class Batch:
         self._closed: list[tuple[str, str]] = []
         self._ratings: list[tuple[RatingRequest, Callable, Pending]] = []
         self._hashes: dict[str, str] = {}  # phone → its lookup hash (a keyed HMAC), for this batch
+        self._department_names: dict[int, str] = {}
 
     def hash(self, phone: str) -> str:
         found = self._hashes.get(phone)
         if found is None:
             found = self._hashes[phone] = phone_hash(phone)
+        return found
+
+    def department_name(self, department_id: int) -> str:
+        """The department's name, read once per batch (every 差评's acknowledgement names it)."""
+        found = self._department_names.get(department_id)
+        if found is None:
+            found = self._department_names[department_id] = Department.name_of(department_id)
         return found
 
     def prefetch(self, phones: list[str]) -> None:

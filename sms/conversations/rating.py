@@ -119,7 +119,8 @@ def _rated(incoming: Incoming, invitation: Invitation, level: int, result) -> tu
     rating, ticket = result.rating, result.ticket
     if ticket is not None:
         due = ticket.due_at
-        text = texts.bad_review_ack(level, invitation.case.department.name, f"{due.year}年{due.month}月{due.day}日")
+        department = incoming.batch.department_name(invitation.case.department_id)
+        text = texts.bad_review_ack(level, department, f"{due.year}年{due.month}月{due.day}日")
         incoming.say(
             f"ack:{rating.id}",
             text,
