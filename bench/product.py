@@ -114,9 +114,10 @@ def stored_ids(url: str, model_name: str, ids: list[int]) -> int:
 def settle(url: str) -> None:
     """(PostgreSQL) ANALYZE the tables a setup has just filled. A setup writes tens of
     thousands of rows within a minute of the database's creation, before autovacuum's first
-    pass; a live database has its statistics. Without them the planner takes a table of
-    10,000 rows for a few dozen: the SMS drain's first runs sorted every pending callback to
-    take 200 and scanned every invitation for 200 phones (3× the time per chunk)."""
+    pass; a live database has its statistics. Without them the planner took a table of
+    10,000 rows for a few dozen: the SMS drain's take of 200 pending callbacks sorted all of
+    them (17 ms; 0.6 ms after ANALYZE), its prefetch of 200 phones' invitations looped over
+    every invitation (34 ms; 11 ms)."""
     if not url.startswith("postgresql"):
         return
     from models import db
