@@ -209,11 +209,20 @@ def quiet_gate() -> dict:
 
 
 def children(pid: int) -> list[int]:
+    """The live child processes of `pid`, started by any of its threads (the scheduler's
+    SMS lane workers are started from a job's thread, not the main one)."""
+    found: list[int] = []
     try:
-        with open(f"/proc/{pid}/task/{pid}/children") as fh:
-            return [int(x) for x in fh.read().split()]
+        tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
-        return []
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as fh:
+                found += [int(x) for x in fh.read().split()]
+        except OSError:
+            pass
+    return found
 
 
 def peak_rss_mb(pid: int) -> float | None:

@@ -34,6 +34,7 @@ from .common import ROOT
 from .common import Row
 from .common import Server
 from .common import Target
+from .common import children
 from .common import log
 from .common import peak_rss_mb
 from .common import postgres_cpu_seconds
@@ -260,6 +261,11 @@ class Scheduler:
     def peak_rss_mb(self) -> float | None:
         return peak_rss_mb(self.proc.pid)
 
+    def children_peak_rss_mb(self) -> list[float]:
+        """The peak RSS of each child process: the SMS lane workers (and multiprocessing's
+        resource tracker), on PostgreSQL."""
+        return sorted(mb for mb in (peak_rss_mb(pid) for pid in children(self.proc.pid)) if mb is not None)
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             os.kill(self.proc.pid, signal.SIGTERM)
@@ -408,6 +414,7 @@ def product_run(backend: str, gate: dict | None = None) -> dict:
                 "web_cpu_s": cpu1[1] - cpu0[1],
                 "postgres_cpu_s": cpu1[2] - cpu0[2],
                 "scheduler_peak_rss_mb": scheduler.peak_rss_mb(),
+                "scheduler_children_rss_mb": scheduler.children_peak_rss_mb(),
                 "worker_peak_rss_mb": server.worker_peak_rss_mb(),
                 **posted,
                 **gate,
@@ -525,7 +532,16 @@ def run_backend(backend: str) -> list[Row]:
             None,
             note=f"scheduler alone {1000 * got['scheduler_cpu_s'] / REPLIES:.2f} ms",
         ),
-        Row(f"sms {name}: scheduler peak RSS", got["scheduler_peak_rss_mb"], None, "MB", "", None),
+        Row(
+            f"sms {name}: scheduler peak RSS",
+            got["scheduler_peak_rss_mb"],
+            None,
+            "MB",
+            "",
+            None,
+            note="child processes (lane workers): "
+            + (", ".join(f"{mb:.0f} MB" for mb in got.get("scheduler_children_rss_mb") or []) or "none"),
+        ),
         Row(f"sms {name}: web worker peak RSS", got["worker_peak_rss_mb"], None, "MB", "", None),
     ]
 

@@ -64,6 +64,9 @@ DEFAULTS: dict = {
         "invite_delay_minutes": 0,
         "daily_cap_per_phone": 3,
         "reminder_after_days": 3,
+        # Processes that drain the inbox side by side, each taking its own phones (sms/lanes.py):
+        # PostgreSQL only (SQLite has one writer: one lane); about one per core.
+        "inbox_lanes": 2,
         "aliyun": {
             "access_key_id": "",
             "access_key_secret": "",
@@ -518,6 +521,7 @@ def _validate(cfg: dict) -> None:
         (("sms", "invite_delay_minutes"), 0, 7 * 24 * 60),
         (("sms", "daily_cap_per_phone"), 1, 50),
         (("sms", "reminder_after_days"), 1, 60),
+        (("sms", "inbox_lanes"), 1, 16),
         (("sms", "aliyun", "connect_timeout_seconds"), 1, 60),
         (("sms", "aliyun", "read_timeout_seconds"), 1, 120),
         (("sms", "aliyun", "qps"), 1, 5000),

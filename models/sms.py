@@ -174,6 +174,11 @@ INBOX_KINDS = ("up", "report")
 INBOX_STATES = ("pending", "done", "failed")
 
 
+# A phone's callbacks fall into one of these buckets; of n drain lanes, lane i takes the
+# i-th n-th of them (any lane count up to this many).
+PHONE_BUCKETS = 1024
+
+
 class SmsInbox(BaseModel):
     """One callback item exactly as Aliyun posted it; processed later by a job.
     The unique dedupe key makes a repeated push a no-op. The item carries the
@@ -189,6 +194,9 @@ class SmsInbox(BaseModel):
     detail = TextField(null=True)
     received_at = DateTimeField(default=clock.now)
     processed_at = DateTimeField(null=True)
+    # Which drain lane takes the callback (sms/lanes.py): from the phone's lookup hash, so
+    # that one phone's callbacks always go to one lane, in arrival order.
+    phone_bucket = IntegerField(default=0)
 
     class Meta:
         indexes = ((("state", "id"), False),)
@@ -203,9 +211,25 @@ class SmsInbox(BaseModel):
         pending = cls.select(cls.id).where(cls.state == "pending").limit(cap)
         return cls.select(fn.COUNT(SQL("*"))).from_(pending.alias("waiting")).scalar()
 
+    @staticmethod
+    def bucket_of(lookup_hash: str) -> int:
+        """The phone bucket of a phone's lookup hash (hex): 0 … PHONE_BUCKETS - 1."""
+        return int(lookup_hash[:8], 16) % PHONE_BUCKETS
+
     @classmethod
-    def pending(cls, limit: int = 200):
-        return cls.select().where(cls.state == "pending").order_by(cls.id).limit(limit)
+    def waiting(cls, lane: tuple[int, int] | None = None):
+        """Pending callbacks (of one lane: `(index, lanes)`), unordered."""
+        query = cls.select().where(cls.state == "pending")
+        if lane is not None and lane[1] > 1:
+            index, lanes = lane
+            low, high = index * PHONE_BUCKETS // lanes, (index + 1) * PHONE_BUCKETS // lanes
+            query = query.where((cls.phone_bucket >= low) & (cls.phone_bucket < high))
+        return query
+
+    @classmethod
+    def pending(cls, limit: int = 200, lane: tuple[int, int] | None = None):
+        """The next pending callbacks in arrival order (of one lane)."""
+        return cls.waiting(lane).order_by(cls.id).limit(limit)
 
     @classmethod
     def finish(cls, results: list[tuple[int, str, str | None]]) -> None:

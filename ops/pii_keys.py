@@ -17,6 +17,7 @@ from collections import Counter
 
 from core.crypto import key_id
 from core.crypto import keyring
+from core.crypto import phone_hash
 from models import MODELS
 from models import Outbox
 from models import db
@@ -146,10 +147,12 @@ def rehash(batch: int = BATCH) -> dict[str, int]:
             for row in rows:
                 if row.dedupe_key.startswith(PURGED_PREFIX):
                     continue
-                key = dedupe_key(row.kind, row.data)
+                lookup_hash = phone_hash(row.data["phone_number"])
+                key = dedupe_key(row.kind, row.data, lookup_hash)
                 if key != row.dedupe_key:
+                    # The drain lane follows the new hash too (one phone, one lane).
                     done["sms_inbox.dedupe_key"] += (
-                        SmsInbox.update(dedupe_key=key)
+                        SmsInbox.update(dedupe_key=key, phone_bucket=SmsInbox.bucket_of(lookup_hash))
                         .where((SmsInbox.id == row.id) & (SmsInbox.dedupe_key == row.dedupe_key))
                         .execute()
                     )

@@ -55,7 +55,9 @@ def submit_case_ratings(requests: list[RatingRequest]) -> list[RatingResult | Ap
             continue
         ratings[index] = rating
 
-    order = list(ratings)
+    # In department order: the rollup rows a 差评 and its ticket update are the department's
+    # and day's, so two transactions rating side by side (the SMS lanes) take them in one order.
+    order = sorted(ratings, key=lambda index: ratings[index].department_id)
     rows = to_db(Rating, COLUMNS, [tuple(ratings[i].__data__.get(name) for name in COLUMNS) for i in order])
     with case_rollup.per_statement():  # PostgreSQL: the case rollup's rows once each, not per rating
         stored = dict(insert_returning(Rating, COLUMNS, rows, ("case", "id")))
@@ -71,7 +73,8 @@ def submit_case_ratings(requests: list[RatingRequest]) -> list[RatingResult | Ap
     if not ratings:
         return results
     core.close_invitations([rating.case_id for rating in ratings.values()])
-    for index, rating in ratings.items():
+    for index in [index for index in order if index in ratings]:
+        rating = ratings[index]
         try:
             ticket = core.fan_out(rating, requests[index], settings)
         except ApiError as exc:

@@ -9,6 +9,7 @@ working day without a warning.
 """
 
 import datetime as dt
+import functools
 
 import chinese_calendar
 
@@ -31,10 +32,14 @@ def _configured_years(rect) -> set[int]:
 
 def is_working_day(day: dt.date, rect) -> bool:
     """`rect` is the `[rectification]` settings section."""
+    return _is_working_day(day, tuple(rect.extra_holidays), tuple(rect.extra_workdays))
+
+
+def _is_working_day(day: dt.date, holidays: tuple, workdays: tuple) -> bool:
     iso = day.isoformat()
-    if iso in rect.extra_holidays:
+    if iso in holidays:
         return False
-    if iso in rect.extra_workdays:
+    if iso in workdays:
         return True
     if _library_covers(day.year):
         return chinese_calendar.is_workday(day)
@@ -43,13 +48,20 @@ def is_working_day(day: dt.date, rect) -> bool:
 
 def add_working_days(start: dt.datetime, days: int, rect) -> dt.datetime:
     """The end (23:59:59) of the `days`-th working day after `start`'s date."""
-    day = start.date()
-    counted = 0
+    end = _nth_working_day(start.date(), days, tuple(rect.extra_holidays), tuple(rect.extra_workdays))
+    return dt.datetime.combine(end, dt.time(23, 59, 59))
+
+
+# Every 差评's ticket counts its deadline from today: counted once a day, not per ticket
+# (the calendar's lookups were 4 % of the SMS drain's time). Keyed by the configured days.
+@functools.lru_cache(maxsize=1024)
+def _nth_working_day(start: dt.date, days: int, holidays: tuple, workdays: tuple) -> dt.date:
+    day, counted = start, 0
     while counted < days:
         day += dt.timedelta(days=1)
-        if is_working_day(day, rect):
+        if _is_working_day(day, holidays, workdays):
             counted += 1
-    return dt.datetime.combine(day, dt.time(23, 59, 59))
+    return day
 
 
 def uncovered_years(years, rect) -> list[int]:

@@ -74,17 +74,17 @@ def _sequence_id(item: dict) -> str:
     return text
 
 
-def _up(item: dict) -> tuple[str, dict]:
+def _up(item: dict) -> dict:
     phone = _phone(item)
     content = _text(item, "content", required=False, limit=MAX_CONTENT) or ""
     sequence_id = _sequence_id(item)
     for key in ("send_time", "dest_code", "sign_name"):
         _text(item, key, required=False)
     stored = {**item, "phone_number": phone, "sequence_id": sequence_id, "content": content}
-    return dedupe_key("up", stored), stored
+    return stored
 
 
-def _report(item: dict) -> tuple[str, dict]:
+def _report(item: dict) -> dict:
     phone = _phone(item)
     _text(item, "biz_id")
     if not isinstance(item.get("success"), bool):
@@ -93,14 +93,15 @@ def _report(item: dict) -> tuple[str, dict]:
         _text(item, key, required=False)
     _text(item, "err_msg", required=False, limit=500)
     stored = {**item, "phone_number": phone}
-    return dedupe_key("report", stored), stored
+    return stored
 
 
-def dedupe_key(kind: str, stored: dict) -> str:
+def dedupe_key(kind: str, stored: dict, lookup_hash: str | None = None) -> str:
     """What makes a callback item unique; the phone number only as its lookup hash."""
+    lookup_hash = lookup_hash or phone_hash(stored["phone_number"])
     if kind == "up":
-        return f"up:{phone_hash(stored['phone_number'])}:{stored['sequence_id']}"
-    return f"report:{stored['biz_id']}:{phone_hash(stored['phone_number'])}"
+        return f"up:{lookup_hash}:{stored['sequence_id']}"
+    return f"report:{stored['biz_id']}:{lookup_hash}"
 
 
 def store_callback(kind: str, items: list) -> None:
@@ -111,9 +112,18 @@ def store_callback(kind: str, items: list) -> None:
     for item in items:
         if not isinstance(item, dict):
             error("invalid_item", "回执数组的每一项必须是 JSON 对象", 400)
-        key, stored = parse(item)
-        payload = json.dumps(stored, ensure_ascii=False)
-        rows.append({"kind": kind, "dedupe_key": key, "payload": payload, "state": "pending", "received_at": now})
+        stored = parse(item)
+        lookup_hash = phone_hash(stored["phone_number"])
+        rows.append(
+            {
+                "kind": kind,
+                "dedupe_key": dedupe_key(kind, stored, lookup_hash),
+                "payload": json.dumps(stored, ensure_ascii=False),
+                "state": "pending",
+                "received_at": now,
+                "phone_bucket": SmsInbox.bucket_of(lookup_hash),
+            }
+        )
     with db.atomic():
         for part in chunked(rows, STORE_ROWS):
             SmsInbox.insert_many(part).on_conflict_ignore().execute()
@@ -128,15 +138,21 @@ CHUNK = 200
 CHUNK_SECONDS = 0.2
 YIELD_SECONDS = 1.5 * POLL_MAX_SECONDS
 POLL_SECONDS = 0.1
-STORE_ROWS = 100  # rows per INSERT: 5 columns each, under SQLite's old 999-variable limit
+STORE_ROWS = 100  # rows per INSERT: 6 columns each, under SQLite's old 999-variable limit
 
 
-def process_inbox(limit: int | None = None, budget_seconds: float | None = None, linger: bool = False) -> dict:
+def process_inbox(
+    limit: int | None = None,
+    budget_seconds: float | None = None,
+    linger: bool = False,
+    lane: tuple[int, int] | None = None,
+) -> dict:
     """Handle stored callbacks in arrival order, each once, until none is pending —
     or `limit` callbacks are handled, or `budget_seconds` have passed (the next run
     goes on). With `linger`, an empty inbox is polled every POLL_SECONDS until the
-    budget is spent (the job: a reply is taken up within POLL_SECONDS). Returns
-    counts by outcome."""
+    budget is spent (the job: a reply is taken up within POLL_SECONDS). `lane`
+    `(index, lanes)` takes only that lane's phones (sms/lanes.py). Returns counts
+    by outcome."""
     counts: dict = {}
     deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
     handled = 0
@@ -147,7 +163,8 @@ def process_inbox(limit: int | None = None, budget_seconds: float | None = None,
             if deadline is not None and handled and time.monotonic() + CHUNK_SECONDS > deadline:
                 break
             # A plain read first: an empty inbox costs no transaction (no SQLite write lock).
-            done = _chunk(CHUNK if limit is None else min(CHUNK, limit - handled), counts) if _waiting() else 0
+            size = CHUNK if limit is None else min(CHUNK, limit - handled)
+            done = _chunk(size, counts, lane) if _waiting(lane) else 0
             handled += done
             if done:
                 time.sleep(between_chunks)
@@ -159,18 +176,18 @@ def process_inbox(limit: int | None = None, budget_seconds: float | None = None,
     return counts
 
 
-def _waiting() -> bool:
-    return SmsInbox.select(SmsInbox.id).where(SmsInbox.state == "pending").exists()
+def _waiting(lane: tuple[int, int] | None) -> bool:
+    return SmsInbox.waiting(lane).exists()
 
 
-def _chunk(size: int, counts: dict) -> int:
+def _chunk(size: int, counts: dict, lane: tuple[int, int] | None = None) -> int:
     """Handle one chunk; returns how many callbacks it handled (0: none pending)."""
     # The reply limit per phone is counted once per callback, also when the chunk is redone.
     decisions: dict = {}
     rows: list[SmsInbox] = []
     try:
         with db.atomic():
-            rows, data = _take(size)
+            rows, data = _take(size, lane)
             if not rows:
                 return 0
             batch = Batch(decisions)
@@ -196,15 +213,15 @@ def _chunk(size: int, counts: dict) -> int:
     return len(results)
 
 
-def _take(size: int) -> tuple[list[SmsInbox], dict[int, dict | None]]:
-    """The next pending callbacks, cut before the first repeated phone, and their items."""
+def _take(size: int, lane: tuple[int, int] | None = None) -> tuple[list[SmsInbox], dict[int, dict | None]]:
+    """The next pending callbacks (of the lane), cut before the first repeated phone, and their items."""
     try:
-        rows = list(_locked(SmsInbox.pending(size)))
+        rows = list(_locked(SmsInbox.pending(size, lane)))
     except PiiKeyError:
         # A stored item that does not decrypt (a key dropped, altered data): take the
         # callbacks one at a time, so that it fails alone in the one-by-one redo.
-        first = _locked(SmsInbox.select(SmsInbox.id, SmsInbox.kind).where(SmsInbox.state == "pending"))
-        return [row := first.order_by(SmsInbox.id).limit(1).get()], {row.id: None}
+        first = _locked(SmsInbox.waiting(lane).select(SmsInbox.id, SmsInbox.kind).order_by(SmsInbox.id).limit(1))
+        return [row := first.get()], {row.id: None}
     taken, data, phones = [], {}, set()
     for row in rows:
         item = row.data

@@ -11,6 +11,7 @@ from models import Invitation
 from models import Outbox
 from models import db
 
+from . import lanes
 from .inbox import process_inbox
 from .receipts import reconcile_receipts
 from .sender import send_due
@@ -19,11 +20,11 @@ __all__ = ["drain_inbox", "process_inbox", "reconcile_receipts", "send_due", "sw
 
 
 def drain_inbox(interval: float = 5) -> dict:
-    """The inbox job: drains the inbox and then watches it until shortly before its
-    next run is due, `interval` seconds after this one (APScheduler would skip that
-    run with a warning), so a reply is taken up within a poll interval and a backlog
-    is worked off without a break."""
-    return process_inbox(budget_seconds=max(0.0, interval - INBOX_MARGIN_SECONDS), linger=True)
+    """The inbox job: drains the inbox (in lanes on PostgreSQL, sms/lanes.py) and then
+    watches it until shortly before its next run is due, `interval` seconds after this
+    one (APScheduler would skip that run with a warning), so a reply is taken up within
+    a poll interval and a backlog is worked off without a break."""
+    return lanes.drain(budget_seconds=max(0.0, interval - INBOX_MARGIN_SECONDS))
 
 
 # What a run of the inbox job leaves free before the next one: its bookkeeping

@@ -21,6 +21,7 @@ from models import MODELS
 from models import db
 from models import init_database
 from models.migrate import migrate
+from sms import lanes
 
 from .factories import Factory
 
@@ -102,6 +103,8 @@ def settings_overrides(request, database_url):
     overrides = {
         "app": {"secret_key": "test-secret", "base_url": "https://hcp.example.cn"},
         "database": {"url": database_url},
+        # The inbox in one lane, in the test's process; tests/sms/test_inbox_lanes.py runs lanes.
+        "sms": {"inbox_lanes": 1},
     }
     marker = request.node.get_closest_marker("settings")
     if marker is not None:
@@ -130,6 +133,8 @@ def app(settings_overrides, tmp_path, monkeypatch):
     application = create_app(settings_overrides)
     application.config["TESTING"] = True
     yield application
+    with application.app_context():
+        lanes.close()  # the SMS lane workers a test started
     clock.freeze(None)
     db.obj.close_all()
 
