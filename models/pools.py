@@ -173,6 +173,11 @@ class Checkpointer:
                 self._running.release()
                 raise
 
+    def wait(self) -> None:
+        """Until a background checkpoint under way has ended (before copying the file)."""
+        with self._running:
+            pass
+
     def _checkpoint(self) -> None:
         try:
             conn = sqlite3.connect(self.path, timeout=self.timeout)
@@ -193,6 +198,11 @@ class SqliteDatabase(PooledSqliteDatabase):
         self._busy_timeout = float(kwargs.get("timeout", 5))
         self._holding = threading.local()
         self._checkpointer = Checkpointer(database, self._busy_timeout)
+
+    def close_all(self):
+        super().close_all()
+        # Closed means the file is at rest: no checkpoint of this process still writing to it.
+        self._checkpointer.wait()
 
     def execute_sql(self, sql, params=None):
         # A write outside a transaction (a job's bookkeeping, an UPDATE…execute() of its

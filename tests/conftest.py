@@ -76,10 +76,11 @@ def template_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("template") / "template.db"
     init_database(f"sqlite:///{path}")
     migrate()
-    db.obj.close_all()
+    db.obj.close_all()  # and waits for a background checkpoint of the migrations' commits
     with db.connection_context():
-        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy, _, _ = db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     db.obj.close_all()
+    assert busy == 0, "the template's WAL could not be folded in: its copies would lack the schema"
     return str(path)
 
 
