@@ -56,8 +56,11 @@ def drain(budget_seconds: float) -> dict:
         return process_inbox(budget_seconds=budget_seconds, linger=True)
     deadline = time.time() + budget_seconds
     running = _start_lanes(lanes, deadline)
-    counts = process_inbox(budget_seconds=budget_seconds, linger=True, lane=(0, lanes))
-    failure = None
+    counts, failure = {}, None
+    try:
+        counts = process_inbox(budget_seconds=budget_seconds, linger=True, lane=(0, lanes))
+    except Exception as exc:  # raised after the other lanes are in: a run ends with all its lanes
+        failure = exc
     for index, future in enumerate(running, start=1):
         try:
             lane_counts = future.result(timeout=max(0.0, deadline - time.time()) + GRACE_SECONDS)

@@ -128,3 +128,25 @@ def test_closing_the_lanes_ends_their_workers(app, client, fake, bot):
         lanes.close()
         lanes.close()  # twice: nothing left to end
     assert [(w.name, w.exitcode) for w in workers if w.is_alive()] == []
+
+
+@pytest.mark.settings(LANES)
+def test_a_failing_lane_fails_the_run_only_after_the_other_lanes_are_done(app, client, fake, bot, monkeypatch):
+    low, high = _phones(app, 2)
+    _invite(bot, low + high)
+    _push(client, fake, low + high)
+
+    def broken(**_kw):
+        raise RuntimeError("lane 0 lost its connection")
+
+    working = lanes.process_inbox
+    monkeypatch.setattr(lanes, "process_inbox", broken)  # the job's own lane; the workers run their own code
+    assert _job(app) is None  # the run failed (recorded for staff)
+    with app.app_context(), db.connection_context():
+        rated = {row.data["phone_number"] for row in SmsInbox.select().where(SmsInbox.state == "done")}
+    # The workers' lane finished its phones all the same; the failing lane's wait for the next run.
+    assert rated == (set(high) if is_postgres() else set())
+    monkeypatch.setattr(lanes, "process_inbox", working)
+    assert _job(app) == {"rated": len(low) if is_postgres() else 4}
+    with app.app_context(), db.connection_context():
+        assert Rating.select().count() == 4
