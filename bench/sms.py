@@ -539,7 +539,7 @@ def run_backend(backend: str) -> list[Row]:
             "MB",
             "",
             None,
-            note="child processes (lane workers): "
+            note="child processes (lane workers, resource tracker): "
             + (", ".join(f"{mb:.0f} MB" for mb in got.get("scheduler_children_rss_mb") or []) or "none"),
         ),
         Row(f"sms {name}: web worker peak RSS", got["worker_peak_rss_mb"], None, "MB", "", None),

@@ -72,8 +72,9 @@ def submit_case_ratings(requests: list[RatingRequest]) -> list[RatingResult | Ap
             del ratings[index]
     if not ratings:
         return results
+    order = [index for index in order if index in ratings]
     core.close_invitations([rating.case_id for rating in ratings.values()])
-    for index in [index for index in order if index in ratings]:
+    for index in order:
         rating = ratings[index]
         try:
             ticket = core.fan_out(rating, requests[index], settings)

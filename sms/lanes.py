@@ -97,18 +97,13 @@ def close() -> None:
 
 
 def _start_lanes(lanes: int, deadline: float) -> list:
-    """Lanes 1 … n-1 started in the current app's workers, started first if need be; a
-    pool whose worker died since the last run is replaced."""
-    frozen = clock.frozen_at()
-    for attempt in (1, 2):
-        pool = _pool(lanes)
-        try:
-            return [pool.submit(_run_lane, index, lanes, deadline, frozen) for index in range(1, lanes)]
-        except BrokenProcessPool:
-            close()
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    """Lanes 1 … n-1 started in the current app's workers, started first if need be."""
+    args = (lanes, deadline, clock.frozen_at())
+    try:
+        return [_pool(lanes).submit(_run_lane, index, *args) for index in range(1, lanes)]
+    except BrokenProcessPool:
+        close()  # a worker died since the last run: a new pool
+        return [_pool(lanes).submit(_run_lane, index, *args) for index in range(1, lanes)]
 
 
 def _pool(lanes: int) -> ProcessPoolExecutor:
