@@ -4,6 +4,7 @@
     python -m bench.cpu sms --backend postgresql [-n 2000] [--profile out.prof]
     python -m bench.cpu batch --backend sqlite [-n 10000] [--profile out.prof]   # µs per batch of 1000
     python -m bench.cpu upstream --backend sqlite [-n 20000] [--profile out.prof]  # µs per rating pushed
+    python -m bench.cpu batch --backend postgresql --statements    # + the costliest SQL statements
 
 Runs the ingest request (the same bodies as the wrk script: a keyed tablet rating a
 window, the demo's level mix, half with a label) through the product's WSGI app and
@@ -56,6 +57,7 @@ class Counter:
 
     def __init__(self, database):
         self.n = 0
+        self.shapes: dict = {}  # with --statements: {SQL's first words: [count, seconds]}
         original = database._log_query
 
         def log_query(sql, params):
@@ -63,6 +65,25 @@ class Counter:
             return original(sql, params)
 
         database._log_query = log_query
+        if TIME_STATEMENTS:
+            execute_sql = database.execute_sql
+
+            def timed_execute_sql(sql, params=None, *args, **kwargs):
+                started = time.perf_counter()
+                try:
+                    return execute_sql(sql, params, *args, **kwargs)
+                finally:
+                    shape = self.shapes.setdefault(" ".join(sql.split())[:SHAPE_CHARS], [0, 0.0])
+                    shape[0] += 1
+                    shape[1] += time.perf_counter() - started
+
+            database.execute_sql = timed_execute_sql
+
+
+# --statements: each statement's wall time (its round trip, the server's work included), by its
+# first SHAPE_CHARS characters; what a part's database time is spent on.
+TIME_STATEMENTS = False
+SHAPE_CHARS = 90
 
 
 def timed(work, n: int, counter, url: str, profile=None) -> dict:
@@ -70,6 +91,7 @@ def timed(work, n: int, counter, url: str, profile=None) -> dict:
     process's CPU, the PostgreSQL backends' CPU at `url`, wall time and SQL statements; with a
     `profile` (cProfile), only `work` is profiled."""
     counter.n = 0
+    counter.shapes.clear()
     cpu0, pg0, t0 = time.process_time(), postgres_cpu_seconds(url), time.perf_counter()
     if profile is not None:
         profile.enable()
@@ -83,6 +105,7 @@ def timed(work, n: int, counter, url: str, profile=None) -> dict:
         "pg_us": (postgres_cpu_seconds(url) - pg0) * 1e6 / n,
         "wall_us": (time.perf_counter() - t0) * 1e6 / n,
         "statements": counter.n / n,
+        "shapes": {sql: (count / n, seconds * 1e6 / n) for sql, (count, seconds) in counter.shapes.items()},
     }
 
 
@@ -289,7 +312,10 @@ def main(argv=None) -> int:
     ap.add_argument("-n", type=int, default=3000)
     ap.add_argument("--profile", help="cProfile the product's requests into this file")
     ap.add_argument("--only", choices=["product", "ceiling"])
+    ap.add_argument("--statements", action="store_true", help="time each SQL statement: the 12 costliest shapes")
     args = ap.parse_args(argv)
+    global TIME_STATEMENTS
+    TIME_STATEMENTS = args.statements
     if args.part == "sms":
         results = sms(args.backend, args.n, args.profile)
     elif args.part == "upstream":
@@ -303,6 +329,9 @@ def main(argv=None) -> int:
             f"{args.part} {args.backend} {kind:8s} cpu {r['cpu_us']:7.0f} µs/req  pg {r['pg_us']:6.0f} µs/req  "
             f"wall {r['wall_us']:7.0f} µs/req  statements {r['statements']:.2f}/req  {r['statuses']}"
         )
+        costliest = sorted(r.get("shapes", {}).items(), key=lambda item: -item[1][1])[:12]
+        for sql, (count, us) in costliest:
+            log(f"    {us:7.1f} µs/req  {count:5.2f}×  {sql}")
     if len(results) == 2:
         p, c = results["product"], results["ceiling"]
         log(

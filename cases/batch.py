@@ -64,6 +64,7 @@ OUTBOX_COLUMNS = ("kind", "dedupe_key", "payload", "state", "attempts", "availab
 def upsert_cases(payload: list, department: Department) -> list[dict]:
     """One result per element, in order: {"index", "status", …body or error}."""
     lookups = Lookups()
+    now = clock.now()  # the request's one time: every case it creates or updates, and their invitations
     results: list = [None] * len(payload)
     # Wave k holds the k-th message of each case number: a case reported twice in one
     # batch (accepted, then completed) is written by the second wave over the first,
@@ -82,12 +83,12 @@ def upsert_cases(payload: list, department: Department) -> list[dict]:
             waves.append([])
         waves[wave].append((index, fields))
     first = waves[0] if waves else []
-    drafts = {fields["case_no"]: _draft(fields) for _, fields in first}
+    drafts = {fields["case_no"]: _draft(fields, now) for _, fields in first}
     for attempt in range(1, ATTEMPTS + 1):
         try:
             with db.atomic():
                 for wave in waves:
-                    _bulk(wave, drafts, department, results)
+                    _bulk(wave, drafts, department, results, now)
             return results
         except (IntegrityError, OperationalError) as exc:
             if attempt == ATTEMPTS or not _lost_race(exc):
@@ -95,7 +96,7 @@ def upsert_cases(payload: list, department: Department) -> list[dict]:
             # A concurrent writer of the same cases committed first (or, once in 2^45, took
             # a rating code): all over again, now reading its cases as stored.
             log.info("batch of %d lost a race (%s), attempt %d", len(payload), type(exc).__name__, attempt + 1)
-            drafts = {fields["case_no"]: _draft(fields) for _, fields in first}
+            drafts = {fields["case_no"]: _draft(fields, now) for _, fields in first}
     raise AssertionError("unreachable")
 
 
@@ -112,16 +113,17 @@ def _failure(index: int, exc: ApiError) -> dict:
     return {"index": index, "status": exc.status, **exc.to_dict()}
 
 
-def _draft(fields: dict) -> tuple[Case, tuple]:
+def _draft(fields: dict, now) -> tuple[Case, tuple]:
     """The case and its row as they are stored if it is new (used only then), built
     before the transaction: rating code, encrypted personal data, phone hash."""
-    case = Case(case_no=fields["case_no"], rating_code=new_rating_code(), created_at=clock.now())
-    apply_case(case, fields)
+    # No field defaults: apply_case sets every field that has one, but created_at.
+    case = Case(__no_default__=True, case_no=fields["case_no"], rating_code=new_rating_code(), created_at=now)
+    apply_case(case, fields, now)
     case.applicant_phone_hash = phone_hash(case.applicant_phone)
     return case, to_db(Case, CASE_COLUMNS, [tuple(case.__data__.get(name) for name in CASE_COLUMNS)])[0]
 
 
-def _bulk(wave: list, drafts: dict, department: Department, results: list) -> None:
+def _bulk(wave: list, drafts: dict, department: Department, results: list, now) -> None:
     cases, created = {}, set()
     pending = wave
     # Twice at most: a case number that a concurrent batch took between our look and our
@@ -139,7 +141,7 @@ def _bulk(wave: list, drafts: dict, department: Department, results: list) -> No
                 )
             else:
                 known[index] = (hit[0], fields)
-        cases.update(_update_cases(known))
+        cases.update(_update_cases(known, now))
         inserted = _insert_cases(new)
         cases.update(inserted)
         created.update(inserted)
@@ -149,7 +151,8 @@ def _bulk(wave: list, drafts: dict, department: Department, results: list) -> No
             break
     else:
         raise IntegrityError("case numbers taken concurrently and still not readable")  # run again by the caller
-    states = _invite(list(cases.values()), old={case.id for index, case in cases.items() if index not in created})
+    old = {case.id for index, case in cases.items() if index not in created}
+    states = _invite(list(cases.values()), old, now)
     base = current_settings().app.base_url.rstrip("/") + "/r/"
     for index, case in cases.items():
         results[index] = {
@@ -162,14 +165,14 @@ def _bulk(wave: list, drafts: dict, department: Department, results: list) -> No
         }
 
 
-def _update_cases(known: dict) -> dict[int, Case]:
+def _update_cases(known: dict, now) -> dict[int, Case]:
     """Apply each message to its stored case and write them back; {index: case}."""
     ids = [case_id for case_id, _ in known.values()]
     loaded = {case.id: case for chunk in chunked(ids, CHUNK) for case in Case.select().where(Case.id.in_(chunk))}
     updated, rows = {}, []
     for index, (case_id, fields) in known.items():
         case = loaded[case_id]
-        apply_case(case, fields)
+        apply_case(case, fields, now)
         case.applicant_phone_hash = phone_hash(case.applicant_phone)
         updated[index] = case
         rows.append((case.id, *(case.__data__.get(name) for name in UPDATE_COLUMNS)))
@@ -193,7 +196,7 @@ def _insert_cases(new: list) -> dict[int, Case]:
     return inserted
 
 
-def _invite(cases: list[Case], old: set) -> dict[int, str]:
+def _invite(cases: list[Case], old: set, now) -> dict[int, str]:
     """The invitation answer per case id; new invitations and their outbox rows in bulk.
     Only the `old` (already stored) cases can have a rating or an invitation."""
     rated, existing = set(), {}
@@ -207,20 +210,19 @@ def _invite(cases: list[Case], old: set) -> dict[int, str]:
     states, due = {}, {}
     for case in cases:
         state, send_after = invitation_decision(
-            case, case.id in rated, existing.get(case.id), case.applicant_phone_hash in opted
+            case, case.id in rated, existing.get(case.id), case.applicant_phone_hash in opted, now
         )
         states[case.id] = state
         if send_after is not None:
             due[case.id] = send_after
-    _schedule(due)
+    _schedule(due, now)
     return states
 
 
-def _schedule(due: dict) -> None:
+def _schedule(due: dict, now) -> None:
     """The SMS invitations {case id: send after} and, in the same transaction, their outbox rows."""
     if not due:
         return
-    now = clock.now()
     invitations = [(case_id, "sms", "scheduled", at, 0, now) for case_id, at in due.items()]
     # A concurrent batch may have invited a stored case meanwhile: its one invitation stands
     # (skipped by the INSERT, read back).

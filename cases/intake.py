@@ -245,8 +245,9 @@ def _applicant(value) -> dict:
     }
 
 
-def apply_case(case: Case, fields: dict) -> None:
-    """Apply one message to the case; a completed case is never re-opened."""
+def apply_case(case: Case, fields: dict, now: dt.datetime | None = None) -> None:
+    """Apply one message to the case at `now` (the request's time); a completed case is never re-opened."""
+    now = now or clock.now()
     case.item = fields["item"]
     case.department = fields["department"]
     case.mode = fields["mode"]
@@ -256,12 +257,12 @@ def apply_case(case: Case, fields: dict) -> None:
     if fields["status"] == "completed":
         case.status = "completed"
         # The first completion time stands; a repeated or late message does not move it.
-        case.completed_at = case.completed_at or fields["completed_at"] or clock.now()
+        case.completed_at = case.completed_at or fields["completed_at"] or now
     elif case.status != "completed":
         case.status = "accepted"
     if case.status == "accepted" and case.accepted_at is None:
-        case.accepted_at = clock.now()
-    case.updated_at = clock.now()
+        case.accepted_at = now
+    case.updated_at = now
 
 
 def _invite(case: Case) -> str:
@@ -279,8 +280,10 @@ def _invite(case: Case) -> str:
     return state
 
 
-def invitation_decision(case: Case, rated: bool, existing, opted_out: bool) -> tuple[str, dt.datetime | None]:
-    """(what to answer, when to send a new invitation or None) for a stored case."""
+def invitation_decision(
+    case: Case, rated: bool, existing, opted_out: bool, now: dt.datetime | None = None
+) -> tuple[str, dt.datetime | None]:
+    """(what to answer, when to send a new invitation or None) for a stored case, at `now`."""
     if rated:
         return "already_rated", None
     if case.status != "completed" or not case.applicant_phone:
@@ -290,6 +293,6 @@ def invitation_decision(case: Case, rated: bool, existing, opted_out: bool) -> t
     if opted_out:
         return "opted_out", None
     settings = current_settings()
-    if case.completed_at + dt.timedelta(days=settings.ratings.rating_window_days) <= clock.now():
+    if case.completed_at + dt.timedelta(days=settings.ratings.rating_window_days) <= (now or clock.now()):
         return "none", None  # reported too late to be rated
     return "scheduled", case.completed_at + dt.timedelta(minutes=settings.sms.invite_delay_minutes)

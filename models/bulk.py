@@ -14,6 +14,14 @@ import datetime as dt
 import json
 import sqlite3
 
+from peewee import FIELD
+from peewee import DateTimeField
+from peewee import Field
+from peewee import ForeignKeyField
+from peewee import IntegerField
+from peewee import PostgresqlDatabase
+from peewee import _StringField
+
 from .db import db
 from .db import is_postgres
 
@@ -45,33 +53,78 @@ def _table(model) -> str:
     return f'"{model._meta.table_name}"'
 
 
+class _Never:
+    """No value is of this type: a column whose every value goes through its `db_value`."""
+
+
+def _passed_through(field) -> type:
+    """The type whose values `field.db_value` returns unchanged (None too), or `_Never`.
+
+    Only peewee's own conversions qualify: a text, integer or datetime field, or a foreign
+    key to one; a field class that overrides `db_value` or `adapt` (an encrypted one) never."""
+    if isinstance(field, ForeignKeyField):
+        return _passed_through(field.rel_field) if type(field).db_value is ForeignKeyField.db_value else _Never
+    if type(field).db_value is not Field.db_value:
+        return _Never
+    adapt = type(field).adapt
+    for cls, kind in ((_StringField, str), (IntegerField, int), (DateTimeField, dt.datetime)):
+        if adapt is cls.adapt:
+            return kind
+    return _Never
+
+
 def to_db(model, columns: tuple, rows: list) -> list[tuple]:
     """Rows of Python values (in the order of `columns`, field names) as the database stores
-    them, through each field's `db_value` (foreign keys to ids, personal data encrypted)."""
+    them, through each field's `db_value` (foreign keys to ids, personal data encrypted).
+
+    A value that `db_value` would return unchanged (a str for a text field, an int for an
+    integer or a foreign key, a datetime, None) is taken as it is, without the call: a batch
+    of 1000 cases is 19,000 values, most of them such."""
     key = ("to_db", model, columns)
     converters = _SQL.get(key)
     if converters is None:
-        converters = _SQL[key] = tuple(model._meta.fields[name].db_value for name in columns)
-    return [tuple([convert(value) for convert, value in zip(converters, row, strict=True)]) for row in rows]
+        fields = [model._meta.fields[name] for name in columns]
+        converters = _SQL[key] = tuple((field.db_value, _passed_through(field)) for field in fields)
+    return [
+        tuple(
+            [
+                value if value is None or type(value) is kind else convert(value)
+                for (convert, kind), value in zip(converters, row, strict=True)
+            ]
+        )
+        for row in rows
+    ]
+
+
+# A column's PostgreSQL type by peewee's field type, without a length: an explicit cast to
+# varchar(n) would cut a long value where the INSERT's own assignment refuses it.
+_PG_TYPES = {**FIELD, **PostgresqlDatabase.field_types, "AUTO": "INTEGER", "BIGAUTO": "BIGINT", "CHAR": "TEXT"}
+
+
+def _pg_type(field) -> str:
+    return _PG_TYPES.get(field.field_type, field.field_type)
 
 
 def _pg_statements(model, columns: tuple, rows: list, tail: str):
-    """(PostgreSQL) INSERTs of `rows` as one JSON parameter each (json_populate_recordset):
-    a statement of 1000 rows × 20 columns was 20,000 literals for the server to parse and the
-    driver to quote; one JSON text is parsed in C. Yields (sql, params) per MAX_ROWS rows."""
+    """(PostgreSQL) INSERTs of `rows` as one JSON parameter each, an array of arrays read by
+    `jsonb_array_elements`, each value cast to its column's type. A statement of 1000 rows ×
+    20 columns was 20,000 literals for the server to parse and the driver to quote; one JSON
+    text is parsed in C. Arrays, not objects (`json_populate_recordset`): no key per value to
+    build and encode here (a batch of 1000 cases: 11 → 4 ms). jsonb, not json: `->>` on a
+    json element parses its text again for every column (45 ms for that batch on the
+    server; jsonb 8 ms, objects 10 ms). Yields (sql, params) per MAX_ROWS rows."""
     key = ("json", model, columns, tail)
     sql = _SQL.get(key)
     if sql is None:
+        fields = [model._meta.fields[name] for name in columns]
         names = ", ".join(_column(model, name) for name in columns)
+        values = ", ".join(f"(r->>{i})::{_pg_type(field)}" for i, field in enumerate(fields))
         sql = _SQL[key] = (
-            f"INSERT INTO {_table(model)} ({names}) SELECT {names} "  # noqa: S608 - model metadata
-            f"FROM json_populate_recordset(NULL::{_table(model)}, %s){tail}"
+            f"INSERT INTO {_table(model)} ({names}) SELECT {values} "  # noqa: S608 - model metadata
+            f"FROM jsonb_array_elements(%s::jsonb) AS r{tail}"
         )
-    names = [model._meta.fields[name].column_name for name in columns]
     for start in range(0, len(rows), MAX_ROWS):
-        chunk = rows[start : start + MAX_ROWS]
-        payload = json.dumps([dict(zip(names, row, strict=True)) for row in chunk], default=_json_value)
-        yield sql, [payload]
+        yield sql, [json.dumps(rows[start : start + MAX_ROWS], default=_json_value)]
 
 
 def _sqlite_statements(model, columns: tuple, rows: list, tail: str):
