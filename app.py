@@ -8,6 +8,7 @@ The one place where the layers meet: the channels' blueprints, the operations
 wiring (ops/) and every CLI command are registered here and nowhere else.
 """
 
+import gc
 import logging
 import os
 import secrets
@@ -75,7 +76,25 @@ def create_app(overrides: dict | None = None) -> Flask:
     ops.init_app(app)  # last: CSRF exemptions and rate limits attach to the blueprints by name
     for command in COMMANDS:
         app.cli.add_command(command)
+    if settings.app.freeze_heap:
+        _freeze_heap()
     return app
+
+
+_heap_frozen = False
+
+
+def _freeze_heap() -> None:
+    """Once per process, when its app is built (a web worker, the scheduler, a lane worker):
+    what start-up made — modules, the app, its caches — is moved out of the garbage collector's
+    generations, so that a full collection walks only what the work creates. Those walks of the
+    start-up heap were 6–7 % of the CPU of a batch intake or a push to the city (bench.cpu)."""
+    global _heap_frozen
+    if _heap_frozen:
+        return
+    _heap_frozen = True
+    gc.collect()  # start-up's own garbage is freed, not kept for good
+    gc.freeze()
 
 
 def _local_secret_key(instance_path: str) -> str:

@@ -26,6 +26,9 @@ DEFAULTS: dict = {
         "log_format": "text",
         # Strict-Transport-Security max-age sent with every answer; 0 = none (set it behind HTTPS).
         "hsts_seconds": 0,
+        # Once the app is built, keep what start-up made out of the garbage collector's walks
+        # (gc.freeze, app.py). Tests turn it off: they build an app per test.
+        "freeze_heap": True,
     },
     "metrics": {
         # Who may scrape /metrics: these client addresses, or anyone with the bearer token.

@@ -102,7 +102,8 @@ def database_url(template_db, tmp_path):
 def settings_overrides(request, database_url):
     """Per-test configuration; `@pytest.mark.settings({...})` adds to it."""
     overrides = {
-        "app": {"secret_key": "test-secret", "base_url": "https://hcp.example.cn"},
+        # No gc.freeze: the suite builds an app per test, and a frozen one would never be freed.
+        "app": {"secret_key": "test-secret", "base_url": "https://hcp.example.cn", "freeze_heap": False},
         "database": {"url": database_url},
         # The inbox in one lane, in the test's process; tests/sms/test_inbox_lanes.py runs lanes.
         "sms": {"inbox_lanes": 1},
