@@ -67,14 +67,15 @@ def rating_url(code: str) -> str:
 def upsert_case(payload, department: Department, lookups: Lookups | None = None) -> tuple[dict, bool]:
     """Create or update one case for `department`; returns (result, created)."""
     fields = parse_case(payload, department, lookups or Lookups())
+    now = clock.now()  # the request's one time, as in a batch (cases/batch.py)
     with db.atomic():
         case = Case.by_case_no(fields["case_no"])
         created = case is None
         if created:
-            case = Case(case_no=fields["case_no"], rating_code=new_rating_code(), created_at=clock.now())
+            case = Case(case_no=fields["case_no"], rating_code=new_rating_code(), created_at=now)
         elif case.department_id != department.id:
             error("forbidden_department", "该办件属于其他部门，本密钥无权修改", 403)
-        apply_case(case, fields)
+        apply_case(case, fields, now)
         try:
             with db.atomic():
                 case.save()
@@ -85,9 +86,9 @@ def upsert_case(payload, department: Department, lookups: Lookups | None = None)
             if case is None or case.department_id != department.id:
                 raise
             created = False
-            apply_case(case, fields)
+            apply_case(case, fields, now)
             case.save()
-        invitation = _invite(case)
+        invitation = _invite(case, now)
     return {
         "case_no": case.case_no,
         "rating_code": case.rating_code,
@@ -245,9 +246,8 @@ def _applicant(value) -> dict:
     }
 
 
-def apply_case(case: Case, fields: dict, now: dt.datetime | None = None) -> None:
+def apply_case(case: Case, fields: dict, now: dt.datetime) -> None:
     """Apply one message to the case at `now` (the request's time); a completed case is never re-opened."""
-    now = now or clock.now()
     case.item = fields["item"]
     case.department = fields["department"]
     case.mode = fields["mode"]
@@ -265,7 +265,7 @@ def apply_case(case: Case, fields: dict, now: dt.datetime | None = None) -> None
     case.updated_at = now
 
 
-def _invite(case: Case) -> str:
+def _invite(case: Case, now: dt.datetime) -> str:
     """The invitation state for the answer; schedules the one SMS invitation."""
     existing = Invitation.for_case(case)
     state, send_after = invitation_decision(
@@ -273,15 +273,16 @@ def _invite(case: Case) -> str:
         rated=Rating.first_for_case(case) is not None,
         existing=existing,
         opted_out=bool(case.applicant_phone) and existing is None and OptOut.has(case.applicant_phone),
+        now=now,
     )
     if send_after is not None:
-        invitation = Invitation.create(case=case, channel="sms", send_after=send_after, created_at=clock.now())
+        invitation = Invitation.create(case=case, channel="sms", send_after=send_after, created_at=now)
         Outbox.put("sms.invite", f"invite:{invitation.id}", {"invitation_id": invitation.id}, available_at=send_after)
     return state
 
 
 def invitation_decision(
-    case: Case, rated: bool, existing, opted_out: bool, now: dt.datetime | None = None
+    case: Case, rated: bool, existing, opted_out: bool, now: dt.datetime
 ) -> tuple[str, dt.datetime | None]:
     """(what to answer, when to send a new invitation or None) for a stored case, at `now`."""
     if rated:
@@ -293,6 +294,6 @@ def invitation_decision(
     if opted_out:
         return "opted_out", None
     settings = current_settings()
-    if case.completed_at + dt.timedelta(days=settings.ratings.rating_window_days) <= (now or clock.now()):
+    if case.completed_at + dt.timedelta(days=settings.ratings.rating_window_days) <= now:
         return "none", None  # reported too late to be rated
     return "scheduled", case.completed_at + dt.timedelta(minutes=settings.sms.invite_delay_minutes)
