@@ -67,10 +67,10 @@ DEFAULTS: dict = {
         "invite_delay_minutes": 0,
         "daily_cap_per_phone": 3,
         "reminder_after_days": 3,
-        # Processes that drain the inbox side by side, each taking its own phones (sms/lanes.py):
-        # PostgreSQL only (SQLite has one writer: one lane). A lane waits for the database part
-        # of the time: a few more lanes than cores (2 cores: 10,000 replies in 5.4–6.1 s with
-        # 2 lanes, 5.0–5.2 s with 3; bench/README).
+        # Processes that drain the inbox side by side, each taking its own phones (sms/lanes.py;
+        # on SQLite they share its one writer, each holding it for its chunk's writes only). A
+        # lane waits for the database part of the time: a few more lanes than cores (2 cores,
+        # PostgreSQL: 10,000 replies in 5.4–6.1 s with 2 lanes, 5.0–5.2 s with 3; bench/README).
         "inbox_lanes": 3,
         "aliyun": {
             "access_key_id": "",

@@ -53,7 +53,6 @@ import fcntl
 import hashlib
 import logging
 import os
-import re
 import signal
 import sqlite3
 import threading
@@ -67,12 +66,14 @@ from playhouse.pool import PooledPostgresqlDatabase
 from playhouse.pool import PooledSqliteDatabase
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
+from .read_phase import WRITE as _WRITE
+from .read_phase import ReadPhase
+
 log = logging.getLogger(__name__)
 
 PING_AFTER = 5.0
 # A thread other than the main one polls the writer lock at most this far apart.
 POLL_MAX_SECONDS = 0.002
-_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
 
 
 class _Expired(Exception):
@@ -191,7 +192,7 @@ class Checkpointer:
             self._running.release()
 
 
-class SqliteDatabase(PooledSqliteDatabase):
+class SqliteDatabase(ReadPhase, PooledSqliteDatabase):
     def __init__(self, database, *args, **kwargs):
         super().__init__(database, *args, **kwargs)
         self._writer = WriterLock(f"{database}-writer.lock")
@@ -209,6 +210,7 @@ class SqliteDatabase(PooledSqliteDatabase):
         # own) becomes a transaction of its own, so that it too queues on the writer lock
         # rather than polling in SQLite's busy handler behind the queue. Statements with
         # RETURNING keep their rows to fetch after the call: left as they are.
+        self.refuse_in_read_phase(sql)
         if not self._in_any_transaction() and _WRITE.match(sql) and "RETURNING" not in sql.upper():
             with self.atomic():
                 return super().execute_sql(sql, params)
@@ -219,6 +221,7 @@ class SqliteDatabase(PooledSqliteDatabase):
         return self.transaction_depth() > 0 or (conn is not None and conn.in_transaction)
 
     def begin(self, lock_type=None):
+        self.refuse_in_read_phase()  # a transaction takes the writer lock: not in a read phase
         self._writer.acquire(self._busy_timeout)
         self._holding.yes = True
         try:
@@ -297,7 +300,7 @@ def connection_lost(exc: BaseException) -> bool:
     return False
 
 
-class PostgresqlDatabase(PooledPostgresqlDatabase):
+class PostgresqlDatabase(ReadPhase, PooledPostgresqlDatabase):
     def __init__(self, *args, prepare: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self._prepare_statements = prepare
@@ -316,6 +319,7 @@ class PostgresqlDatabase(PooledPostgresqlDatabase):
         return getattr(self._unit, "wrote", False)
 
     def execute_sql(self, sql, params=None):
+        self.refuse_in_read_phase(sql)
         if not self._unit.__dict__.get("wrote", True) and self.transaction_depth() == 0 and _WRITE.match(sql):
             self._unit.wrote = True
         return super().execute_sql(sql, params)
@@ -371,6 +375,7 @@ class PostgresqlDatabase(PooledPostgresqlDatabase):
         """A write inside a transaction whose result nobody reads (an outbox row): sent with the
         transaction's next statement, or with its COMMIT, in the same round trip. Outside a
         transaction, at once. A failure surfaces there (the transaction rolls back as usual)."""
+        self.refuse_in_read_phase(sql)
         if self.is_closed() or not self.in_transaction():
             return (self.execute_prepared if prepared else self.execute_sql)(sql, params)
         if prepared and self._prepare_statements:

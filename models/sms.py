@@ -232,12 +232,14 @@ class SmsInbox(BaseModel):
         return cls.waiting(lane).order_by(cls.id).limit(limit)
 
     @classmethod
-    def finish(cls, results: list[tuple[int, str, str | None]]) -> None:
+    def finish(cls, results: list[tuple[int, str, str | None]]) -> int:
         """Mark handled callbacks done with their (outcome, detail), one UPDATE per 100
         (5 variables each: under SQLite's old 999-variable limit); its SQL written here,
-        not compiled by peewee per value (that cost more than the UPDATE)."""
+        not compiled by peewee per value (that cost more than the UPDATE). Returns how
+        many were still pending (the others were taken by another run meanwhile)."""
         now = cls.processed_at.db_value(clock.now())
         p = db.obj.param
+        marked = 0
         for part in chunked(results, 100):
             whens = " ".join([f"WHEN {p} THEN {p}"] * len(part))
             marks = ", ".join([p] * len(part))
@@ -249,4 +251,5 @@ class SmsInbox(BaseModel):
             params += [v for row_id, outcome, _ in part for v in (row_id, outcome)]
             params += [v for row_id, _, detail in part for v in (row_id, detail)]
             params += [row_id for row_id, _, _ in part]
-            db.execute_sql(sql, params)
+            marked += db.execute_sql(sql, params).rowcount
+        return marked

@@ -133,6 +133,16 @@ class Batch:
         self._ratings.append((request, then, pending))
         return pending
 
+    def mark(self) -> tuple[int, int, int]:
+        """Where the queues stand, before a reply is handled (see `undo`)."""
+        return len(self._outbox), len(self._closed), len(self._ratings)
+
+    def undo(self, mark: tuple[int, int, int]) -> None:
+        """Forget what a reply queued after `mark`: its handling stopped midway (a write in
+        the inbox's read phase) and is redone from the start."""
+        outbox, closed, ratings = mark
+        del self._outbox[outbox:], self._closed[closed:], self._ratings[ratings:]
+
     def flush(self) -> None:
         """The deferred writes, in the batch's transaction: the ratings first, then every
         SMS queued and prompt closed (by the ratings' replies too)."""

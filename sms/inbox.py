@@ -6,17 +6,19 @@ hash — so a repeated push is stored once and processed once. The item itself
 is stored encrypted (SmsInbox.payload). A push is stored with one multi-row
 INSERT that skips keys already stored.
 
-The job drains the inbox in arrival order, in chunks of up to CHUNK callbacks,
-each chunk in one transaction (sms/batch.py: its reads done once, its trailing
-writes done once). A chunk holds at most one callback per phone. When any of
-its callbacks raises, the chunk is rolled back and its callbacks are redone
-one by one, each in its own transaction, so that the failing one is marked
-failed and the others are handled.
+The job drains the inbox in arrival order, in chunks of up to CHUNK callbacks
+(sms/batch.py: a chunk's reads done once, its trailing writes done once). A chunk
+holds at most one callback per phone. It reads and decides first, then writes in
+one transaction: on SQLite only the writes hold the one write lock (`_chunk`).
+When any of its callbacks raises, the chunk is rolled back and its callbacks are
+redone one by one, each in its own transaction, so that the failing one is
+marked failed and the others are handled.
 """
 
 import json
 import logging
 import time
+from contextlib import nullcontext
 
 from peewee import chunked
 
@@ -27,7 +29,7 @@ from core.crypto import phone_hash
 from core.errors import error
 from models import db
 from models.db import is_postgres
-from models.pools import POLL_MAX_SECONDS
+from models.read_phase import WriteRefused
 from models.sms import SmsInbox
 from ratings.batch import OneByOne
 
@@ -129,15 +131,12 @@ def store_callback(kind: str, items: list) -> None:
             SmsInbox.insert_many(part).on_conflict_ignore().execute()
 
 
-# A chunk takes up to CHUNK callbacks and stops taking more after CHUNK_SECONDS:
-# its transaction holds SQLite's one write lock that long. Every other writer (the
-# webhook, the other jobs, their bookkeeping) queues on the writer lock of
-# models/pools.py; the scheduler's other threads poll it, so between chunks the
-# drain waits a little longer than their poll step (PostgreSQL locks rows: no wait).
+# A chunk takes up to CHUNK callbacks and stops taking more after CHUNK_SECONDS of
+# deciding: its writes (on SQLite under the one write lock, which every other writer
+# waits for) grow with it.
 CHUNK = 200
 CHUNK_SECONDS = 0.2
 MEASURED_CHUNK = 20  # a chunk this large tells the time a callback takes (a smaller one: its overhead)
-YIELD_SECONDS = 1.5 * POLL_MAX_SECONDS
 POLL_SECONDS = 0.1
 STORE_ROWS = 100  # rows per INSERT: 6 columns each, under SQLite's old 999-variable limit
 
@@ -157,7 +156,6 @@ def process_inbox(
     counts: dict = {}
     deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
     handled = 0
-    between_chunks = 0.0 if is_postgres() else YIELD_SECONDS
     # Seconds a callback takes, the most seen in this run: CHUNK_SECONDS caps a chunk's
     # replies, not its writes after them, which take longer on a busy machine.
     per_callback = CHUNK_SECONDS / CHUNK
@@ -178,7 +176,6 @@ def process_inbox(
                 per_callback = max(per_callback, (time.monotonic() - started) / done)
             handled += done
             if done:
-                time.sleep(between_chunks)
                 continue
             if linger and deadline is not None and time.monotonic() + POLL_SECONDS + CHUNK_SECONDS < deadline:
                 time.sleep(POLL_SECONDS)
@@ -192,36 +189,67 @@ def _waiting(lane: tuple[int, int] | None) -> bool:
 
 
 def _chunk(size: int, counts: dict, lane: tuple[int, int] | None = None) -> int:
-    """Handle one chunk; returns how many callbacks it handled (0: none pending)."""
+    """Handle one chunk; returns how many callbacks it handled (0: none pending).
+
+    In two phases: the chunk's reads and decisions first, its writes after them. On
+    SQLite only the writes hold the one write lock, so the webhook and the other lanes
+    write while this lane reads and decides (PostgreSQL locks rows, not the database:
+    there both phases are one transaction). The reads see committed data, as they do
+    on PostgreSQL under READ COMMITTED; the one-rating rule holds by the unique index,
+    and a callback taken meanwhile by another run is caught when the chunk marks its
+    callbacks done."""
     # The reply limit per phone is counted once per callback, also when the chunk is redone.
     decisions: dict = {}
     rows: list[SmsInbox] = []
     try:
-        with db.atomic():
+        with db.atomic() if is_postgres() else nullcontext():
             rows, data = _take(size, lane)
             if not rows:
                 return 0
             batch = Batch(decisions)
-            batch.prefetch([data[row.id]["phone_number"] for row in rows if row.kind == "up"])
-            stop = time.monotonic() + CHUNK_SECONDS
-            handled = []
-            for row in rows:
-                handled.append((row.id, _handle(batch, row, data[row.id])))
-                if time.monotonic() >= stop:
-                    break  # the rest stay pending for the next chunk
-            batch.flush()  # the chunk's ratings, as one set: the outcomes are known after it
-            results = [(row_id, *settled(outcome)) for row_id, outcome in handled]
-            SmsInbox.finish(results)
+            handled, redo = _decide(batch, rows, data)
+            with nullcontext() if is_postgres() else db.atomic():
+                for row in redo:  # replies that write at once: handled again, writes allowed
+                    handled.append((row.id, _handle(batch, row, data[row.id])))
+                batch.flush()  # the chunk's ratings, as one set: the outcomes are known after it
+                results = [(row_id, *settled(outcome)) for row_id, outcome in handled]
+                if SmsInbox.finish(results) != len(results):
+                    raise Taken(f"{len(results)} callbacks handled, some of them by another run meanwhile")
     except Exception as exc:
         if not rows:
             raise  # the inbox itself could not be read: the job fails and is retried
-        level = logging.INFO if isinstance(exc, OneByOne) else logging.WARNING
+        level = logging.INFO if isinstance(exc, (OneByOne, Taken)) else logging.WARNING
         log.log(level, "sms inbox chunk of %d rolled back (%s); handling its rows one by one", len(rows), exc)
         results = [(row.id, *_one_by_one(row, decisions)) for row in rows]
     for _id, outcome, _detail in results:
         if outcome is not None:
             counts[outcome] = counts.get(outcome, 0) + 1
     return len(results)
+
+
+class Taken(Exception):
+    """A callback of the chunk was handled by another run (a manual one) meanwhile."""
+
+
+def _decide(batch: Batch, rows: list[SmsInbox], data: dict) -> tuple[list, list[SmsInbox]]:
+    """The read phase: each reply handled as far as it goes without writing ((inbox id,
+    outcome) pairs, their writes queued in `batch`), and the replies that wrote at once
+    (their handling undone, to redo in the write phase). Stops taking replies after
+    CHUNK_SECONDS: the rest stay pending for the next chunk."""
+    handled, redo = [], []
+    stop = time.monotonic() + CHUNK_SECONDS
+    with db.obj.reading_only():
+        batch.prefetch([data[row.id]["phone_number"] for row in rows if row.kind == "up"])
+        for row in rows:
+            mark = batch.mark()
+            try:
+                handled.append((row.id, _handle(batch, row, data[row.id])))
+            except WriteRefused:
+                batch.undo(mark)
+                redo.append(row)
+            if time.monotonic() >= stop:
+                break
+    return handled, redo
 
 
 def _take(size: int, lane: tuple[int, int] | None = None) -> tuple[list[SmsInbox], dict[int, dict | None]]:

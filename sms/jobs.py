@@ -20,7 +20,7 @@ __all__ = ["drain_inbox", "process_inbox", "reconcile_receipts", "send_due", "sw
 
 
 def drain_inbox(interval: float = 5) -> dict:
-    """The inbox job: drains the inbox (in lanes on PostgreSQL, sms/lanes.py) and then
+    """The inbox job: drains the inbox (in lanes, sms/lanes.py) and then
     watches it until shortly before its next run is due, `interval` seconds after this
     one (APScheduler would skip that run with a warning), so a reply is taken up within
     a poll interval and a backlog is worked off without a break."""

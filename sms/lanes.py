@@ -1,4 +1,4 @@
-"""The inbox drained in lanes: worker processes side by side (PostgreSQL).
+"""The inbox drained in lanes: worker processes side by side.
 
 One drain is one thread that waits for its own Python and for the database in
 turn, so it uses about one core. The `sms.inbox` job therefore drains in
@@ -9,8 +9,9 @@ callbacks always go to one lane, in arrival order, and a phone's per-reply
 limit is counted in one process. Threads would not do: their Python shares
 one interpreter lock.
 
-SQLite has one writer, and a chunk holds the write lock for its whole
-transaction: lanes would only queue on it. There the inbox is one lane.
+On SQLite the lanes share its one writer: a chunk takes the write lock for its
+writes only, after its reads and decisions (sms/inbox.py), so one lane writes
+while the others read and decide.
 
 A worker builds its app once, from the settings of the scheduler's app, and
 runs each lane until the run's deadline (wall-clock, shared by the processes)
@@ -31,7 +32,6 @@ from flask import current_app
 
 from core import clock
 from core.config import current_settings
-from models.db import is_postgres
 
 from .inbox import process_inbox
 
@@ -44,8 +44,8 @@ EXTENSION = "sms_lanes"
 
 
 def lane_count() -> int:
-    """How many lanes drain the inbox: `[sms] inbox_lanes` on PostgreSQL, one on SQLite."""
-    return current_settings().sms.inbox_lanes if is_postgres() else 1
+    """How many lanes drain the inbox: `[sms] inbox_lanes`."""
+    return current_settings().sms.inbox_lanes
 
 
 def drain(budget_seconds: float) -> dict:
@@ -88,12 +88,17 @@ def close() -> None:
         return
     pool = started[1]
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     # A hung worker would never take the pool's stop: ended here (Python 3.14 has
     # terminate_workers() for this; 3.11's pool keeps its processes in `_processes`).
     for process in processes:
         process.kill()
         process.join(timeout=10)
+    # The pool's own thread reaps them too; until it has, a process it reaped first can
+    # still look alive here (its exit code not yet recorded).
+    if manager is not None:
+        manager.join(timeout=10)
 
 
 def _start_lanes(lanes: int, deadline: float) -> list:

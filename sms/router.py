@@ -13,6 +13,7 @@ The inbox drains (sms/inbox.py), the router decides (here), the handlers act
 
 from collections.abc import Callable
 
+from models import db
 from models.sms import SmsMessage
 
 from .batch import Incoming
@@ -30,6 +31,10 @@ HANDLERS: dict[str, Handler] = {
     "bad_review_ack": rating.reason_reply,
     "followup": followup.followup_reply,
 }
+# Handlers that only read and queue (`incoming.say`, the batch's `rate`) until their first
+# write, so the inbox may start them before it takes SQLite's write lock and start them
+# again under it once they write (sms/inbox.py). Any other handler runs under the lock only.
+READ_FIRST: frozenset[Handler] = frozenset({rating.rating_reply, rating.reason_reply})
 
 
 def handle_reply(incoming: Incoming) -> Outcome:
@@ -42,5 +47,7 @@ def handle_reply(incoming: Incoming) -> Outcome:
     for prompt in incoming.batch.open_prompts(incoming.phone):
         handler = HANDLERS.get(prompt.purpose)
         if handler is not None:
+            if handler not in READ_FIRST:
+                db.obj.refuse_in_read_phase()
             return handler(incoming, prompt)
     return rating.late_reply(incoming)

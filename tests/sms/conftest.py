@@ -10,6 +10,7 @@ from core import clock
 from models import Case
 from models import Invitation
 from models import db
+from models.sms import SmsInbox
 from sms.fake_aliyun import FakeAliyun
 from sms.jobs import process_inbox
 from sms.jobs import send_due
@@ -102,3 +103,27 @@ class Bot:
 @pytest.fixture
 def bot(app, client, make, fake):
     return Bot(app, client, make, fake)
+
+
+# -- the inbox tests: five phones, each with a case completed and its invitation sent
+
+PHONES = ["13800138001", "13800138002", "13800138003", "13800138004", "13800138005"]
+
+
+@pytest.fixture
+def invited(bot):
+    """Five completed cases, one per phone, their invitations sent."""
+    for n, phone in enumerate(PHONES):
+        bot.complete(f"GA-2026-{n:04d}", phone=phone)
+    assert bot.send() == {"sent": len(PHONES)}
+    return bot
+
+
+def push(client, fake, *replies, **kw):
+    items = [fake.up_item(phone, text, **kw) for phone, text in replies]
+    assert client.post(f"/sms/aliyun/{TOKEN}/up", json=items).status_code == 200
+
+
+def inbox_states(app):
+    with app.app_context(), db.connection_context():
+        return list(SmsInbox.select(SmsInbox.state, SmsInbox.outcome).order_by(SmsInbox.id).tuples())

@@ -16,29 +16,12 @@ from models.sms import SmsMessage
 from sms import inbox
 from sms import router
 
+from .conftest import PHONES
 from .conftest import TOKEN
+from .conftest import inbox_states
+from .conftest import push
 
 UP = f"/sms/aliyun/{TOKEN}/up"
-PHONES = ["13800138001", "13800138002", "13800138003", "13800138004", "13800138005"]
-
-
-@pytest.fixture
-def invited(bot):
-    """Five completed cases, one per phone, their invitations sent."""
-    for n, phone in enumerate(PHONES):
-        bot.complete(f"GA-2026-{n:04d}", phone=phone)
-    assert bot.send() == {"sent": len(PHONES)}
-    return bot
-
-
-def push(client, fake, *replies, **kw):
-    items = [fake.up_item(phone, text, **kw) for phone, text in replies]
-    assert client.post(UP, json=items).status_code == 200
-
-
-def inbox_states(app):
-    with app.app_context(), db.connection_context():
-        return list(SmsInbox.select(SmsInbox.state, SmsInbox.outcome).order_by(SmsInbox.id).tuples())
 
 
 def test_one_run_drains_every_chunk_in_arrival_order_per_phone(app, client, fake, invited, monkeypatch):

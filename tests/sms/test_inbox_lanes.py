@@ -1,5 +1,6 @@
-"""The inbox drained in lanes (sms/lanes.py): on PostgreSQL worker processes take
-their own phones' callbacks beside the job's thread; on SQLite it is one lane."""
+"""The inbox drained in lanes (sms/lanes.py): worker processes take their own phones'
+callbacks beside the job's thread, on both backends (on SQLite they share its one
+writer, each holding it only for its chunk's writes)."""
 
 import multiprocessing
 import os
@@ -13,7 +14,6 @@ from jobs.runner import load_table
 from jobs.runner import run_job
 from models import Rating
 from models import db
-from models.db import is_postgres
 from models.sms import PHONE_BUCKETS
 from models.sms import SmsInbox
 from sms import lanes
@@ -89,7 +89,7 @@ def test_the_job_drains_every_lane_each_reply_once_with_the_schedulers_clock(app
     _push(client, fake, low + high)
     assert _job(app) == {"rated": 8}
     with app.app_context():
-        assert lanes.lane_count() == (2 if is_postgres() else 1)
+        assert lanes.lane_count() == 2
         with db.connection_context():
             assert SmsInbox.select().where(SmsInbox.state != "done").count() == 0
             ratings = list(Rating.select())
@@ -97,9 +97,6 @@ def test_the_job_drains_every_lane_each_reply_once_with_the_schedulers_clock(app
             # The worker rated on the scheduler's (here frozen) clock, not its own.
             assert {r.created_at for r in ratings} == {clock.now()}
     workers = multiprocessing.active_children()
-    if not is_postgres():
-        assert workers == []  # one lane: no worker process
-        return
     # The lane-1 phones were rated by a worker process (the job's own lane takes only lane 0's).
     assert len(workers) >= 1
     # A worker that dies between runs is replaced: the next run still drains its lane.
@@ -123,7 +120,7 @@ def test_closing_the_lanes_ends_their_workers(app, client, fake, bot):
     before = set(multiprocessing.active_children())
     assert _job(app) == {"rated": 2}
     workers = set(multiprocessing.active_children()) - before
-    assert len(workers) == (1 if is_postgres() else 0)
+    assert len(workers) == 1
     with app.app_context():
         lanes.close()
         lanes.close()  # twice: nothing left to end
@@ -145,8 +142,8 @@ def test_a_failing_lane_fails_the_run_only_after_the_other_lanes_are_done(app, c
     with app.app_context(), db.connection_context():
         rated = {row.data["phone_number"] for row in SmsInbox.select().where(SmsInbox.state == "done")}
     # The workers' lane finished its phones all the same; the failing lane's wait for the next run.
-    assert rated == (set(high) if is_postgres() else set())
+    assert rated == set(high)
     monkeypatch.setattr(lanes, "process_inbox", working)
-    assert _job(app) == {"rated": len(low) if is_postgres() else 4}
+    assert _job(app) == {"rated": len(low)}
     with app.app_context(), db.connection_context():
         assert Rating.select().count() == 4
