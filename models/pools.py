@@ -17,8 +17,8 @@ SQLite, too: WAL checkpoints leave the writers' queue. SQLite checkpoints inside
 COMMIT that fills the WAL to `wal_autocheckpoint` pages — inside our writer lock, so
 every writer waited for its copy and its two fsyncs (tens of milliseconds on a busy
 disk: the tail of the ingest's latency). Every CHECKPOINT_EVERY commits of a process,
-a short-lived thread of that process runs a PASSIVE checkpoint on a connection of its
-own, which neither takes the writer lock nor waits for writers; the pool's connections
+a thread of that process runs a PASSIVE checkpoint on a connection of its own, which
+neither takes the writer lock nor waits for writers; the pool's connections
 keep SQLite's own autocheckpoint, at a higher mark (models/db.py), as a backstop.
 
 PostgreSQL: peewee checks a pooled connection out with a `SELECT 1` round trip
@@ -157,27 +157,51 @@ CHECKPOINT_EVERY = 32  # commits of one process between two of its background ch
 
 
 class Checkpointer:
-    """PASSIVE WAL checkpoints of one database file, off the writers' queue (see above)."""
+    """PASSIVE WAL checkpoints of one database file, off the writers' queue (see above).
+
+    One thread of the process runs them, woken by an event, until the pool is closed:
+    starting a thread per checkpoint made the committing request wait for it to start."""
 
     def __init__(self, path: str, timeout: float):
         self.path, self.timeout = path, timeout
         self._commits = 0
-        self._running = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._pid = None  # the process that started it: a forked child starts its own
+        self._starting = threading.Lock()
 
     def committed(self) -> None:
         self._commits += 1
-        if self._commits >= CHECKPOINT_EVERY and self._running.acquire(blocking=False):
+        if self._commits >= CHECKPOINT_EVERY:
             self._commits = 0
-            try:
-                threading.Thread(target=self._checkpoint, name="sqlite-checkpoint", daemon=True).start()
-            except BaseException:
-                self._running.release()
-                raise
+            with self._starting:  # the scheduler's threads commit side by side: one thread
+                if self._thread is None or self._pid != os.getpid() or not self._thread.is_alive():
+                    self._start()
+                self._due.set()
 
-    def wait(self) -> None:
-        """Until a background checkpoint under way has ended (before copying the file)."""
-        with self._running:
-            pass
+    def stop(self) -> None:
+        """End the thread once a checkpoint under way has ended (the file is then at rest)."""
+        thread, self._thread = self._thread, None
+        if thread is not None and self._pid == os.getpid():
+            self._stopping.set()
+            self._due.set()
+            thread.join(self.timeout + 5)
+
+    def _start(self) -> None:
+        # New events: in a forked child the parent's thread is gone, and they were its.
+        self._due, self._stopping = threading.Event(), threading.Event()
+        self._thread = threading.Thread(
+            target=self._loop, args=(self._due, self._stopping), name="sqlite-checkpoint", daemon=True
+        )
+        self._thread.start()
+        self._pid = os.getpid()
+
+    def _loop(self, due: threading.Event, stopping: threading.Event) -> None:
+        while True:
+            due.wait()
+            if stopping.is_set():
+                return
+            due.clear()
+            self._checkpoint()
 
     def _checkpoint(self) -> None:
         try:
@@ -188,8 +212,6 @@ class Checkpointer:
                 conn.close()
         except sqlite3.Error as exc:  # the next one tries again; SQLite's own is the backstop
             log.warning("background WAL checkpoint of %s failed: %s", self.path, exc)
-        finally:
-            self._running.release()
 
 
 class SqliteDatabase(ReadPhase, PooledSqliteDatabase):
@@ -203,7 +225,7 @@ class SqliteDatabase(ReadPhase, PooledSqliteDatabase):
     def close_all(self):
         super().close_all()
         # Closed means the file is at rest: no checkpoint of this process still writing to it.
-        self._checkpointer.wait()
+        self._checkpointer.stop()
 
     def execute_sql(self, sql, params=None):
         # A write outside a transaction (a job's bookkeeping, an UPDATE…execute() of its

@@ -148,3 +148,31 @@ def test_wal_checkpoints_run_in_the_background_off_the_writer_queue(tmp_path, mo
         assert busy == 0 and log_frames == checkpointed
     finally:
         database.close_all()
+
+
+def test_one_checkpoint_thread_serves_every_checkpoint_and_ends_with_the_pool(tmp_path, monkeypatch):
+    from models import pools
+
+    monkeypatch.setattr(pools, "CHECKPOINT_EVERY", 2)
+    database = SqliteDatabase(
+        str(tmp_path / "c.db"),
+        pragmas={"journal_mode": "wal", "wal_autocheckpoint": 0},
+        timeout=1,
+        autoconnect=False,
+        lock_type="IMMEDIATE",
+        check_same_thread=False,
+    )
+
+    def checkpointers() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name == "sqlite-checkpoint"]
+
+    before = checkpointers()
+    with database.connection_context():
+        database.execute_sql("CREATE TABLE t (x INTEGER)")
+        for n in range(20):  # ten checkpoints asked for
+            with database.atomic():
+                database.execute_sql("INSERT INTO t VALUES (?)", (n,))
+        started = [t for t in checkpointers() if t not in before]
+        assert len(started) == 1
+    database.close_all()
+    assert not started[0].is_alive()  # closed: the file at rest, the thread gone
