@@ -356,6 +356,18 @@ class Server:
 # ---------------------------------------------------------------- clients
 
 
+def py_spy(pid: int, variable: str, *, idle: bool = False, subprocesses: bool = False):
+    """With <variable>=<file> in the environment, sample `pid` with py-spy until the returned
+    process is stopped (SIGINT), as collapsed stacks per thread; None without it."""
+    out = os.environ.get(variable)
+    if not out:
+        return None
+    exe = os.path.join(os.path.dirname(sys.executable), "py-spy")
+    cmd = [exe, "record", "--pid", str(pid), "--format", "raw", "--output", out, "--rate", "200", "--nonblocking"]
+    cmd += ["--threads"] + (["--idle"] if idle else []) + (["--subprocesses"] if subprocesses else [])
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603 - local py-spy
+
+
 def run_clients(port: int, items: list, clients: int, handle, timeout: float = 120) -> float:
     """Hand every item once to one of `clients` threads, each with its own keep-alive
     connection to 127.0.0.1:`port` (`handle(conn, item)`; a closed connection reconnects

@@ -13,6 +13,7 @@ import itertools
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -26,6 +27,7 @@ from .common import Target
 from .common import log
 from .common import median
 from .common import postgres_cpu_seconds
+from .common import py_spy
 from .common import quiet_gate
 from .common import run_wrk
 from .common import save
@@ -144,7 +146,11 @@ def one_run(kind: str, fixture, ceiling_url: str, outdir: str) -> dict:
     try:
         gate = quiet_gate()
         cpu0, pg0 = tree_cpu_seconds(server.proc.pid), postgres_cpu_seconds(database)
+        spy = py_spy(server.proc.pid, f"BENCH_INGEST_PROFILE_{kind.upper()}", subprocesses=True)
         r = run_wrk(server.base + path, script, ["-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--timeout", "5s"])
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(timeout=30)
         cpu1, pg1 = tree_cpu_seconds(server.proc.pid), postgres_cpu_seconds(database)
         r["worker_peak_rss_mb"] = server.worker_peak_rss_mb()
     finally:

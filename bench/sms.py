@@ -38,6 +38,7 @@ from .common import children
 from .common import log
 from .common import peak_rss_mb
 from .common import postgres_cpu_seconds
+from .common import py_spy
 from .common import quiet_gate
 from .common import run_clients
 from .common import save
@@ -354,17 +355,6 @@ def cpu_now(scheduler, server, url: str) -> tuple[float, float, float]:
     return tree_cpu_seconds(scheduler.proc.pid), tree_cpu_seconds(server.proc.pid), postgres_cpu_seconds(url)
 
 
-def py_spy(pid: int):
-    """With BENCH_SMS_PROFILE=<file>, sample the scheduler with py-spy during the run (collapsed stacks)."""
-    out = os.environ.get("BENCH_SMS_PROFILE")
-    if not out:
-        return None
-    exe = os.path.join(os.path.dirname(sys.executable), "py-spy")
-    cmd = [exe, "record", "--pid", str(pid), "--format", "raw", "--output", out, "--rate", "200", "--nonblocking"]
-    cmd += ["--threads", "--idle"]  # per thread, waits included: where the drain's wall time goes
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603 - local py-spy
-
-
 def product_run(backend: str, gate: dict | None = None) -> dict:
     target = Target(backend, "product").create()
     fake = start_fake()
@@ -386,7 +376,7 @@ def product_run(backend: str, gate: dict | None = None) -> dict:
             path = f"/sms/aliyun/{TOKEN}/up"
             posted: dict = {}
             poster = threading.Thread(target=lambda: posted.update(post_all(server.port, path, bodies)))
-            spy = py_spy(scheduler.proc.pid)
+            spy = py_spy(scheduler.proc.pid, "BENCH_SMS_PROFILE", idle=True)  # waits included: the drain's wall time
             cpu0 = cpu_now(scheduler, server, target.url)
             t0 = time.perf_counter()
             poster.start()
