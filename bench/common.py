@@ -19,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -356,16 +357,23 @@ class Server:
 # ---------------------------------------------------------------- clients
 
 
-def py_spy(pid: int, variable: str, *, idle: bool = False, subprocesses: bool = False):
-    """With <variable>=<file> in the environment, sample `pid` with py-spy until the returned
-    process is stopped (SIGINT), as collapsed stacks per thread; None without it."""
+@contextmanager
+def sampled(pid: int, variable: str, *, idle: bool = False, subprocesses: bool = False):
+    """With <variable>=<file> in the environment, sample `pid` with py-spy for the block, as
+    collapsed stacks per thread (`idle`: waits included; `subprocesses`: its children too)."""
     out = os.environ.get(variable)
     if not out:
-        return None
+        yield
+        return
     exe = os.path.join(os.path.dirname(sys.executable), "py-spy")
     cmd = [exe, "record", "--pid", str(pid), "--format", "raw", "--output", out, "--rate", "200", "--nonblocking"]
     cmd += ["--threads"] + (["--idle"] if idle else []) + (["--subprocesses"] if subprocesses else [])
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603 - local py-spy
+    spy = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603 - local py-spy
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+        spy.wait(timeout=30)
 
 
 def run_clients(port: int, items: list, clients: int, handle, timeout: float = 120) -> float:

@@ -13,7 +13,6 @@ import itertools
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -27,9 +26,9 @@ from .common import Target
 from .common import log
 from .common import median
 from .common import postgres_cpu_seconds
-from .common import py_spy
 from .common import quiet_gate
 from .common import run_wrk
+from .common import sampled
 from .common import save
 from .common import tree_cpu_seconds
 
@@ -146,11 +145,8 @@ def one_run(kind: str, fixture, ceiling_url: str, outdir: str) -> dict:
     try:
         gate = quiet_gate()
         cpu0, pg0 = tree_cpu_seconds(server.proc.pid), postgres_cpu_seconds(database)
-        spy = py_spy(server.proc.pid, f"BENCH_INGEST_PROFILE_{kind.upper()}", subprocesses=True)
-        r = run_wrk(server.base + path, script, ["-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--timeout", "5s"])
-        if spy is not None:
-            spy.send_signal(signal.SIGINT)
-            spy.wait(timeout=30)
+        with sampled(server.proc.pid, f"BENCH_INGEST_PROFILE_{kind.upper()}", subprocesses=True):
+            r = run_wrk(server.base + path, script, ["-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--timeout", "5s"])
         cpu1, pg1 = tree_cpu_seconds(server.proc.pid), postgres_cpu_seconds(database)
         r["worker_peak_rss_mb"] = server.worker_peak_rss_mb()
     finally:

@@ -38,9 +38,9 @@ from .common import children
 from .common import log
 from .common import peak_rss_mb
 from .common import postgres_cpu_seconds
-from .common import py_spy
 from .common import quiet_gate
 from .common import run_clients
+from .common import sampled
 from .common import save
 from .common import tree_cpu_seconds
 from .ingest import LEVEL_MIX
@@ -376,25 +376,22 @@ def product_run(backend: str, gate: dict | None = None) -> dict:
             path = f"/sms/aliyun/{TOKEN}/up"
             posted: dict = {}
             poster = threading.Thread(target=lambda: posted.update(post_all(server.port, path, bodies)))
-            spy = py_spy(scheduler.proc.pid, "BENCH_SMS_PROFILE", idle=True)  # waits included: the drain's wall time
-            cpu0 = cpu_now(scheduler, server, target.url)
-            t0 = time.perf_counter()
-            poster.start()
-            n, changed = 0, t0
-            while n < REPLIES and time.perf_counter() - t0 < TIMEOUT:
-                time.sleep(POLL)
-                n, before = count(), n
-                if n != before:
-                    changed = time.perf_counter()
-                elif not poster.is_alive() and time.perf_counter() - changed > STALL:
-                    break  # every push answered and nothing moves any more: some replies are lost
-            elapsed = time.perf_counter() - t0
-            cpu1 = cpu_now(scheduler, server, target.url)
-            poster.join()
-            close()
-            if spy is not None:
-                spy.send_signal(signal.SIGINT)
-                spy.wait(timeout=30)
+            with sampled(scheduler.proc.pid, "BENCH_SMS_PROFILE", idle=True):  # waits included: the drain's wall time
+                cpu0 = cpu_now(scheduler, server, target.url)
+                t0 = time.perf_counter()
+                poster.start()
+                n, changed = 0, t0
+                while n < REPLIES and time.perf_counter() - t0 < TIMEOUT:
+                    time.sleep(POLL)
+                    n, before = count(), n
+                    if n != before:
+                        changed = time.perf_counter()
+                    elif not poster.is_alive() and time.perf_counter() - changed > STALL:
+                        break  # every push answered and nothing moves any more: some replies are lost
+                elapsed = time.perf_counter() - t0
+                cpu1 = cpu_now(scheduler, server, target.url)
+                poster.join()
+                close()
             time.sleep(1)  # let the last chunk's transaction settle before counting
             result = {
                 "kind": "product",

@@ -180,7 +180,8 @@ class Checkpointer:
 
     def stop(self) -> None:
         """End the thread once a checkpoint under way has ended (the file is then at rest)."""
-        thread, self._thread = self._thread, None
+        with self._starting:  # not beside a commit of another thread starting it again
+            thread, self._thread = self._thread, None
         if thread is not None and self._pid == os.getpid():
             self._stopping.set()
             self._due.set()

@@ -162,6 +162,14 @@ def test_one_checkpoint_thread_serves_every_checkpoint_and_ends_with_the_pool(tm
         lock_type="IMMEDIATE",
         check_same_thread=False,
     )
+    ran_in: list[threading.Thread] = []  # the thread of each checkpoint (kept: no identity reused)
+    real = pools.Checkpointer._checkpoint
+
+    def checkpoint(self):
+        real(self)
+        ran_in.append(threading.current_thread())
+
+    monkeypatch.setattr(pools.Checkpointer, "_checkpoint", checkpoint)
 
     def checkpointers() -> list[threading.Thread]:
         return [t for t in threading.enumerate() if t.name == "sqlite-checkpoint"]
@@ -169,10 +177,14 @@ def test_one_checkpoint_thread_serves_every_checkpoint_and_ends_with_the_pool(tm
     before = checkpointers()
     with database.connection_context():
         database.execute_sql("CREATE TABLE t (x INTEGER)")
-        for n in range(20):  # ten checkpoints asked for
+        for n in range(20):  # ten checkpoints asked for, each awaited before the next
             with database.atomic():
                 database.execute_sql("INSERT INTO t VALUES (?)", (n,))
+            deadline = time.monotonic() + 5
+            while n % 2 and len(ran_in) < (n + 1) // 2 and time.monotonic() < deadline:
+                time.sleep(0.005)
         started = [t for t in checkpointers() if t not in before]
         assert len(started) == 1
+        assert len(ran_in) == 10 and set(ran_in) == {started[0]}
     database.close_all()
     assert not started[0].is_alive()  # closed: the file at rest, the thread gone
