@@ -29,7 +29,6 @@ def init_app(app) -> None:
     logs.init_app(app)
     headers.init_app(app)
     guard.init_app(app)
-    metrics.init_app(app)
     app.register_blueprint(bp)
     csrf.init_app(app)  # after the blueprints: it exempts the JSON blueprints by name
     limits.init_app(app)  # after the blueprints: limits attach to them by name

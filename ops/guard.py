@@ -36,15 +36,19 @@ def refuse_control_paths():
 
 def refuse_unstorable_text():
     req = request._get_current_object()  # once: every `request.x` goes through werkzeug's proxy
+    environ = req.environ
     # The JSON APIs check their few query parameters themselves (a NUL code is an unknown code, 404);
     # pages pass free text (search boxes, filters) on to queries.
-    if not req.path.startswith("/api/") and _bad_strings(req.args.items(multi=True)):
+    if environ.get("QUERY_STRING") and not req.path.startswith("/api/") and _bad_strings(req.args.items(multi=True)):
         error("invalid_text", "请求中含有无法保存的字符（如 NUL 或不成对的代理字符）", 400)
-    if req.method in ("POST", "PUT", "PATCH"):
-        if req.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    if environ["REQUEST_METHOD"] in ("POST", "PUT", "PATCH"):
+        # The media type from the raw header: werkzeug's parsed properties cost more than the
+        # check itself on every rating.
+        mimetype = environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower()
+        if mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
             if _bad_strings(req.form.items(multi=True)):
                 error("invalid_text", "提交的内容中含有无法保存的字符（如 NUL）", 400)
-        elif (req.content_length or req.is_json) and _may_hold_bad_text(req.get_data(cache=True)):
+        elif (_has_length(environ) or _is_json(mimetype)) and _may_hold_bad_text(req.get_data(cache=True)):
             try:
                 data = json_body()  # kept on the request: the view reads the same object
             except ApiError:
@@ -52,6 +56,15 @@ def refuse_unstorable_text():
             if _bad_json(data, 0):
                 error("invalid_text", "JSON 中含有无法保存的字符（如 \\u0000 或不成对的代理字符）", 400)
     return None
+
+
+def _has_length(environ) -> bool:
+    return environ.get("CONTENT_LENGTH", "").strip() not in ("", "0")
+
+
+def _is_json(mimetype: str) -> bool:
+    # As werkzeug's `is_json`: application/json, or an application/…+json type.
+    return mimetype == "application/json" or (mimetype.startswith("application/") and mimetype.endswith("+json"))
 
 
 # JSON can carry NUL or a surrogate only as a \u escape (raw UTF-8 cannot encode a surrogate,

@@ -41,6 +41,7 @@ from models.rating import ADDENDUM
 from models.rating import DEFAULT_CHANNEL
 from models.rating import DEVICE_CHANNELS
 from models.rating import FIRST
+from models.upstream import PUSH_KIND
 from rectification.tickets import open_ticket
 
 from . import fraud
@@ -103,7 +104,7 @@ def submit_rating(req: RatingRequest) -> RatingResult:
         else:
             holds = _save_onsite_rating(rating, req, settings)
         ticket = fan_out(rating, req, settings, holds)
-        Outbox.put("upstream.rating", f"rating:{rating.id}", {"rating_id": rating.id})
+        Outbox.put_plain(PUSH_KIND, f"rating:{rating.id}", f'{{"rating_id": {rating.id}}}', rating.created_at)
     log_stored(rating)
     return RatingResult(rating, ticket)
 

@@ -36,6 +36,29 @@ def test_hsts_only_over_https(client, make):
     assert client.get("/healthz", base_url="https://localhost").headers["Strict-Transport-Security"]
 
 
+def test_answers_are_counted_by_status_class_but_a_scrape(client, make):
+    from ops import metrics
+
+    before = dict(metrics._responses)
+    client.get("/healthz")
+    client.get("/nope")
+    client.get("/metrics")
+    after = dict(metrics._responses)
+    assert after.get("2xx", 0) - before.get("2xx", 0) == 1  # /healthz, not the scrape
+    assert after.get("4xx", 0) - before.get("4xx", 0) == 1
+
+
+def test_a_header_a_view_set_itself_is_kept(app, client):
+    @app.get("/own-frame-policy")
+    def own_frame_policy():
+        return "", 200, {"X-Frame-Options": "SAMEORIGIN", "Content-Security-Policy": "default-src 'none'"}
+
+    res = client.get("/own-frame-policy")
+    assert res.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert res.headers.getlist("Content-Security-Policy") == ["default-src 'none'"]
+    assert res.headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_no_template_runs_inline_script():
     """CSP script-src 'self' holds only if no template carries an inline script or handler."""
     templates = [p for p in ROOT.rglob("templates/**/*.html") if ".venv" not in p.parts]
