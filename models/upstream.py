@@ -22,6 +22,17 @@ from .rating import Rating
 # The outbox kind of every delivery to the city: a rating, and each later change of it.
 PUSH_KIND = "upstream.rating"
 
+
+def queue_first_push(rating_id: int, at) -> None:
+    """A new rating's outbox row for the city, in the caller's transaction (every rating has one)."""
+    Outbox.put_plain(PUSH_KIND, f"rating:{rating_id}", f'{{"rating_id": {rating_id}}}', at)
+
+
+def first_push_row(rating_id: int) -> dict:
+    """`queue_first_push`'s row as `Outbox.put_many` takes it (many ratings at once)."""
+    return Outbox.row(PUSH_KIND, f"rating:{rating_id}", {"rating_id": rating_id})
+
+
 PUSH_STATES = {
     "pending": "待推送",
     "accepted": "已接收",

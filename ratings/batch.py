@@ -23,6 +23,7 @@ from models import Outbox
 from models import Rating
 from models.bulk import insert_returning
 from models.bulk import to_db
+from models.upstream import first_push_row
 
 from . import core
 from .core import RatingRequest
@@ -81,7 +82,7 @@ def submit_case_ratings(requests: list[RatingRequest]) -> list[RatingResult | Ap
         except ApiError as exc:
             raise OneByOne(f"rating of case {rating.case_id} refused after its insert: {exc.code}") from exc
         results[index] = RatingResult(rating, ticket)
-    Outbox.put_many([Outbox.row("upstream.rating", f"rating:{r.id}", {"rating_id": r.id}) for r in ratings.values()])
+    Outbox.put_many([first_push_row(r.id) for r in ratings.values()])
     for rating in ratings.values():
         core.log_stored(rating)
     return results

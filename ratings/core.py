@@ -29,7 +29,6 @@ from models import CHANNELS
 from models import Case
 from models import Invitation
 from models import LabelSet
-from models import Outbox
 from models import Rating
 from models import Staff
 from models import Ticket
@@ -41,7 +40,7 @@ from models.rating import ADDENDUM
 from models.rating import DEFAULT_CHANNEL
 from models.rating import DEVICE_CHANNELS
 from models.rating import FIRST
-from models.upstream import PUSH_KIND
+from models.upstream import queue_first_push
 from rectification.tickets import open_ticket
 
 from . import fraud
@@ -104,7 +103,7 @@ def submit_rating(req: RatingRequest) -> RatingResult:
         else:
             holds = _save_onsite_rating(rating, req, settings)
         ticket = fan_out(rating, req, settings, holds)
-        Outbox.put_plain(PUSH_KIND, f"rating:{rating.id}", f'{{"rating_id": {rating.id}}}', rating.created_at)
+        queue_first_push(rating.id, rating.created_at)
     log_stored(rating)
     return RatingResult(rating, ticket)
 
