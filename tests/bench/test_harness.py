@@ -109,3 +109,35 @@ def test_raw_figures_count_levels_and_good_rate(database_url):
     for _channel, total, l5, l4, l3, l2, l1, good_rate in rows:
         assert total == l5 + l4 + l3 + l2 + l1
         assert abs(float(good_rate) - (l5 + l4) / total) < 1e-9
+
+
+def test_interleaved_posts_bare_wsgi_requests_and_counts_each_side():
+    from flask import Flask
+    from flask import request
+
+    from bench.interleaved import Side
+    from bench.interleaved import ratio
+    from bench.interleaved import wsgi_poster
+
+    app = Flask(__name__)
+    seen = []
+
+    @app.post("/ratings")
+    def rate():
+        seen.append((request.headers.get("Authorization"), request.get_json()))
+        return "{}", 201 if request.get_json()["level"] else 422
+
+    post = wsgi_poster(app, "/ratings", {"Authorization": "Bearer k", "Content-Type": "application/json"})
+    assert post(b'{"level": 5}') == 201
+    assert post(b'{"level": 0}') == 422
+    assert seen == [("Bearer k", {"level": 5}), ("Bearer k", {"level": 0})]
+
+    a, b = Side("a", post, "sqlite:///unused"), Side("b", post, "sqlite:///unused")
+    for quarter in range(4):
+        a.run([b'{"level": 5}'] * 3, quarter)
+        b.run([b'{"level": 4}', b'{"level": 0}'], quarter)
+    assert (a.requests, b.requests) == (12, 8)
+    assert a.statuses == {201: 12} and b.statuses == {201: 4, 422: 4}
+    assert [q[2] for q in a.quarters] == [3, 3, 3, 3] and a.pg == 0.0
+    whole, _, quarters = ratio(a, b).partition("  by quarter: ")
+    assert float(whole) > 0 and len(quarters.split()) == 4
