@@ -75,6 +75,9 @@ class Side:
 
     def __init__(self, name: str, post, url: str, database=None):
         self.name, self.post, self.url, self.database = name, post, url, database
+        self.reset()
+
+    def reset(self) -> None:
         self.cpu = self.pg = 0.0
         self.requests = 0
         self.statuses: dict = {}
@@ -143,7 +146,7 @@ def run(backend: str, n: int, block: int, variant_sql: str | None = None) -> dic
         warm = min(200, n // 10)
         for side in sides:
             side.run(payloads[:warm], 0)
-            side.__init__(side.name, side.post, side.url, side.database)  # the warm-up is not counted
+            side.reset()  # the warm-up is not counted
         rest = payloads[warm:]
         for i, start in enumerate(range(0, len(rest), block)):
             chunk = rest[start : start + block]

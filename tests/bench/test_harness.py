@@ -141,3 +141,5 @@ def test_interleaved_posts_bare_wsgi_requests_and_counts_each_side():
     assert [q[2] for q in a.quarters] == [3, 3, 3, 3] and a.pg == 0.0
     whole, _, quarters = ratio(a, b).partition("  by quarter: ")
     assert float(whole) > 0 and len(quarters.split()) == 4
+    a.reset()  # after the warm-up: nothing of it counted
+    assert (a.requests, a.cpu, a.statuses, a.quarters[0][2]) == (0, 0.0, {}, 0)
