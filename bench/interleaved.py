@@ -9,7 +9,8 @@ process and take turns, `--block` requests each, so a change of the host's speed
 sides alike; each request is a plain WSGI call (no test client, no sockets), so what is counted
 is the app's own work. Printed: per request this process's CPU and the PostgreSQL backends'
 CPU for each side, their ratio, and the ratio in each quarter of the run (how steady it was).
-Two copies of one app measured this way agreed to 0.02 %; separate runs of `bench.cpu` to ±5 %.
+Two identical product sides measured this way agreed to 0.6 % (1.006), the four quarters of one
+run within ±2 %; separate runs of `bench.cpu` moved by ±5–10 %.
 
 `--variant-sql` adds a third side: the product on a database of its own, prepared the same way
 and then changed by the given SQL (statements separated by ";"), taking its turns beside the
@@ -101,7 +102,9 @@ class Side:
         q = self.quarters[quarter]
         q[0], q[1], q[2] = q[0] + cpu, q[1] + pg, q[2] + len(block)
 
-    def us(self, cpu: float, pg: float, n: int) -> float:
+    @staticmethod
+    def us(cpu: float, pg: float, n: int) -> float:
+        """CPU (process + PostgreSQL) per request, in µs."""
         return (cpu + pg) * 1e6 / max(n, 1)
 
 

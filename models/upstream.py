@@ -28,9 +28,9 @@ def queue_first_push(rating_id: int, at) -> None:
     Outbox.put_plain(PUSH_KIND, f"rating:{rating_id}", f'{{"rating_id": {rating_id}}}', at)
 
 
-def first_push_row(rating_id: int) -> dict:
-    """`queue_first_push`'s row as `Outbox.put_many` takes it (many ratings at once)."""
-    return Outbox.row(PUSH_KIND, f"rating:{rating_id}", {"rating_id": rating_id})
+def queue_first_pushes(rating_ids) -> None:
+    """`queue_first_push` for many new ratings at once (multi-row INSERTs), due now."""
+    Outbox.put_many([Outbox.row(PUSH_KIND, f"rating:{r}", {"rating_id": r}) for r in rating_ids])
 
 
 PUSH_STATES = {

@@ -19,11 +19,10 @@ INSERT (a staff member rating their own case) cannot be undone alone here: it ra
 from core.config import current_settings
 from core.errors import ApiError
 from figures import case_rollup
-from models import Outbox
 from models import Rating
 from models.bulk import insert_returning
 from models.bulk import to_db
-from models.upstream import first_push_row
+from models.upstream import queue_first_pushes
 
 from . import core
 from .core import RatingRequest
@@ -82,7 +81,7 @@ def submit_case_ratings(requests: list[RatingRequest]) -> list[RatingResult | Ap
         except ApiError as exc:
             raise OneByOne(f"rating of case {rating.case_id} refused after its insert: {exc.code}") from exc
         results[index] = RatingResult(rating, ticket)
-    Outbox.put_many([first_push_row(r.id) for r in ratings.values()])
+    queue_first_pushes([r.id for r in ratings.values()])
     for rating in ratings.values():
         core.log_stored(rating)
     return results
